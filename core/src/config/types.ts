@@ -1,0 +1,25 @@
+/**
+ * rustchain.config.ts: which plugins are loaded (explicitly, never by scanning folders) and
+ * the default policy. Policy entries are relative to the config file's directory.
+ */
+export interface PolicyConfig {
+  stepTypes?: string[] | '*';
+  commands?: { allow?: string[] | '*'; shell?: boolean };
+  fs?: { read?: string[]; write?: string[] };
+  net?: { allow?: string[] | '*' };
+  env?: { allow?: string[] | '*' };
+}
+
+/** The shape of rustchain.config.ts's default export. */
+export interface RustchainConfig {
+  /** Plugin package specifiers, resolved from the config file's directory. */
+  plugins: string[];
+  policy?: PolicyConfig;
+  /** State directory (ledger, keys, runs); default `.rustchain` next to the config. */
+  stateDir?: string;
+}
+
+/** Declares the config; exists only for type inference. */
+export function defineConfig(config: RustchainConfig): RustchainConfig {
+  return config;
+}

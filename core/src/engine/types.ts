@@ -1,0 +1,71 @@
+import type { ErrorCode } from '../errors.ts';
+
+/**
+ * Run state and results. Everything here is plain data (JSON-serialisable): run state is
+ * what checkpoint/resume will persist, and what a queue-backed dispatcher will ship.
+ */
+
+/** Terminal status of one step. */
+export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/** Terminal status of a run. */
+export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
+
+/** Why a step failed, was skipped or was cancelled. */
+export interface StepError {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** The result of one step, in the `--json` shape of the CLI contract. */
+export interface StepResult {
+  id: string;
+  status: StepStatus;
+  /** Attempts made (0 when never started). */
+  attempts: number;
+  durationMs: number;
+  outputs: Record<string, unknown>;
+  error: StepError | null;
+}
+
+/** The result of a run, in the `--json` shape of the CLI contract. */
+export interface MissionResult {
+  runId: string;
+  status: RunStatus;
+  durationMs: number;
+  /** One entry per step, in schedule order. */
+  steps: StepResult[];
+}
+
+/** What the executor reports as it goes; the ledger and the progress display subscribe. */
+export type RunEvent =
+  | { type: 'run.started'; runId: string; mission: string; missionSha256: string; steps: number }
+  | { type: 'step.started'; runId: string; stepId: string; attempt: number }
+  | { type: 'step.retried'; runId: string; stepId: string; attempt: number; delayMs: number; error: StepError }
+  | { type: 'step.succeeded'; runId: string; stepId: string; attempt: number; durationMs: number; outputs: Record<string, unknown> }
+  | { type: 'step.failed'; runId: string; stepId: string; attempt: number; durationMs: number; error: StepError }
+  | { type: 'step.skipped'; runId: string; stepId: string; error: StepError }
+  | { type: 'step.cancelled'; runId: string; stepId: string; attempt: number; error: StepError }
+  | { type: 'run.cancelled'; runId: string; reason: string }
+  | { type: 'run.finished'; runId: string; status: RunStatus; durationMs: number };
+
+/** Names of every run event type. */
+export type RunEventType = RunEvent['type'];
+
+/** One step handed to a dispatcher: everything needed to run it elsewhere (plain data). */
+export interface StepRequest {
+  runId: string;
+  stepId: string;
+  type: string;
+  /** Parameters with templates resolved. */
+  params: Record<string, unknown>;
+  attempt: number;
+}
+
+/**
+ * Runs one attempt of one step. In-process today; a BullMQ-backed dispatcher tomorrow.
+ * Resolves with the step's outputs, rejects with a (coded) error. Must honour `signal`.
+ */
+export interface StepDispatcher {
+  dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>>;
+}

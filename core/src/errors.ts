@@ -1,0 +1,175 @@
+/**
+ * The one catalogue of stable error codes. A code is never renamed or reused: tests,
+ * `--json` consumers and the audit ledger recognise problems by code, not by message.
+ * Add new codes here (with a one-line meaning) before using them anywhere.
+ */
+export const ERROR_CODES = {
+  // Input sanitisation (before parsing)
+  E_INPUT_TOO_LARGE: 'the file is larger than the configured limit',
+  E_INPUT_TOO_DEEP: 'the document nests deeper than the configured limit',
+  E_INPUT_ENCODING: 'the file is not valid UTF-8 or has a BOM/NUL in the middle',
+  E_INPUT_CONTROL_CHAR: 'an id or command contains a control, bidi or zero-width character',
+  E_FILE_NOT_FOUND: 'the mission or config file does not exist or cannot be read',
+  // YAML / JSON parsing
+  E_YAML_PARSE: 'the YAML or JSON text does not parse',
+  E_YAML_DUPLICATE_KEY: 'a mapping has the same key twice',
+  E_YAML_ALIAS_FORBIDDEN: 'YAML aliases are disabled in mission files',
+  E_YAML_ALIAS_LIMIT: 'YAML alias expansion exceeded its limit',
+  E_YAML_UNSUPPORTED_TAG: 'a custom YAML tag such as !!js/function',
+  E_YAML_MULTI_DOC: 'the file holds more than one YAML document',
+  // Schema
+  E_SCHEMA_TYPE: 'a field has the wrong type',
+  E_SCHEMA_REQUIRED: 'a required field is missing',
+  E_SCHEMA_UNKNOWN_FIELD: 'a field the format does not know (warning; did-you-mean)',
+  E_SCHEMA_LEGACY_FIELD: 'a legacy RustChain field that `rustchain mission migrate` rewrites',
+  E_SCHEMA_FORBIDDEN_KEY: '__proto__, constructor or prototype used as a key',
+  E_SCHEMA_VALUE: 'a field has a value outside its allowed range or set',
+  E_MISSION_EMPTY: 'the mission has no steps',
+  // DAG
+  E_DUPLICATE_STEP_ID: 'two steps share one id',
+  E_DAG_UNKNOWN_DEP: 'depends_on names a step that does not exist',
+  E_DAG_SELF_DEP: 'a step depends on itself',
+  E_DAG_CYCLE: 'the dependencies form a cycle',
+  // Step types and plugins
+  E_STEP_TYPE_UNKNOWN: 'no step type of that name exists',
+  E_PLUGIN_NOT_INSTALLED: 'a known RustChain step type whose plugin package is not configured',
+  E_PLUGIN_INVALID: 'a configured plugin does not export a valid definePlugin() value',
+  E_PLUGIN_DUPLICATE_TYPE: 'two configured plugins claim the same step type',
+  E_PARAMS_INVALID: 'step parameters do not match the plugin parameter schema',
+  E_CONFIG_INVALID: 'rustchain.config.* is malformed',
+  // Templates
+  E_TEMPLATE_SYNTAX: 'a ${{ }} expression is not one of the supported forms',
+  E_TEMPLATE_UNKNOWN_STEP: 'a template references a step that does not exist',
+  E_TEMPLATE_NOT_UPSTREAM: 'a template references a step that is not a (transitive) dependency',
+  E_TEMPLATE_UNKNOWN_VAR: 'a template references an undefined variable',
+  E_TEMPLATE_UNKNOWN_OUTPUT: 'a template references an output the producing step type does not declare',
+  E_TEMPLATE_IN_SHELL: 'a template is used inside a shell command string',
+  // Runtime
+  E_STEP_FAILED: 'a step failed (see its cause)',
+  E_STEP_TIMEOUT: 'a step exceeded its timeout_seconds',
+  E_STEP_CANCELLED: 'a step was cancelled (fail_fast, signal or user)',
+  E_STEP_SPAWN_FAILED: 'a process could not be started',
+  E_COMMAND_EXIT_NONZERO: 'a command exited with a non-zero status',
+  E_UPSTREAM_FAILED: 'a step was skipped because a dependency failed',
+  E_OUTPUT_TOO_LARGE: 'a step produced more output than the limit allows',
+  E_FS_NOT_FOUND: 'a file or directory a step needs does not exist',
+  E_FS_NOT_REGULAR_FILE: 'a path is not a regular file (device, FIFO, directory)',
+  E_FS_SYMLINK_REFUSED: 'a symlink was found where a file was opened without following links',
+  E_FS_EXISTS: 'the destination already exists',
+  E_FS_IO: 'a filesystem operation failed',
+  // Policy (static and runtime)
+  E_POLICY_STEP_TYPE_DENIED: 'the policy does not allow this step type',
+  E_POLICY_COMMAND_DENIED: 'the policy does not allow this command',
+  E_POLICY_SHELL_DENIED: 'the policy does not allow a shell',
+  E_POLICY_PATH_DENIED: 'the path is outside the roots the policy allows',
+  E_POLICY_HOST_DENIED: 'the policy does not allow this network host',
+  E_POLICY_SCHEME_DENIED: 'the URL scheme is not allowed',
+  E_POLICY_REDIRECT_DENIED: 'a redirect led to a host the policy does not allow',
+  E_POLICY_ENV_DENIED: 'the policy does not allow this environment variable',
+  E_POLICY_LIMIT: 'a policy limit (steps, timeout, output size) was exceeded',
+  // Audit
+  E_AUDIT_CHAIN_BROKEN: 'an event hash or link does not match',
+  E_AUDIT_TRUNCATED: 'the ledger is shorter than its signed head',
+  E_AUDIT_HEAD_MISMATCH: 'the signed head names a different hash for its seq',
+  E_AUDIT_HEAD_SIGNATURE: 'the head signature does not verify',
+  E_AUDIT_TORN_TAIL: 'the last line is incomplete (crash during append)',
+  E_AUDIT_WRITE_FAILED: 'an audit append failed; execution stops (fail closed)',
+  // CLI / usage / internal
+  E_USAGE: 'the command line is wrong',
+  E_INTERNAL: 'a bug: please report it',
+} as const satisfies Record<string, string>;
+
+/** A stable diagnostic / error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Severity of a diagnostic: errors stop the run, warnings do not. */
+export type Severity = 'error' | 'warning';
+
+/** A position in a source file; lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One problem found in an input, shaped as in the CLI `--json` contract. */
+export interface Diagnostic {
+  code: ErrorCode;
+  severity: Severity;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  /** JSON pointer into the document, e.g. `/steps/2/depends_on/0`. */
+  pointer?: string;
+  /** How to fix it, e.g. "did you mean `depends_on`?". */
+  hint?: string;
+}
+
+/** An error carrying a stable code; recognise it with `isRustchainError`, never `instanceof`. */
+export class RustchainError extends Error {
+  /** Stable code from ERROR_CODES. */
+  readonly code: ErrorCode;
+  /** Where it came from, when it came from a file. */
+  readonly location: SourceLocation | undefined;
+  /** Extra machine-readable facts (resolved path, argv[0], the flag that would allow it...). */
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Retrying cannot help (policy denials, validation errors). */
+  readonly nonRetryable: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: {
+      location?: SourceLocation;
+      details?: Record<string, unknown>;
+      nonRetryable?: boolean;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RustchainError';
+    this.code = code;
+    this.location = options.location;
+    this.details = options.details ?? {};
+    this.nonRetryable = options.nonRetryable ?? code.startsWith('E_POLICY_');
+  }
+}
+
+/** True when `value` carries a RustChain error code (works across copies of core). */
+export function isRustchainError(value: unknown): value is RustchainError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    (value as { code: string }).code in ERROR_CODES
+  );
+}
+
+/** Raised when validation found errors; carries all of them, sorted by position. */
+export class DiagnosticsError extends RustchainError {
+  /** Every diagnostic found, errors and warnings. */
+  readonly diagnostics: readonly Diagnostic[];
+
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const first = diagnostics.find((d) => d.severity === 'error') ?? diagnostics[0];
+    super(first?.code ?? 'E_INTERNAL', first ? formatDiagnostic(first) : 'invalid input', {
+      ...(first ? { location: { file: first.file, line: first.line, column: first.column } } : {}),
+      nonRetryable: true,
+    });
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** `file:line:column: severity CODE: message (hint)` — the compiler-style one-liner. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const hint = d.hint ? ` (${d.hint})` : '';
+  return `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}${hint}`;
+}
+
+/** Sort diagnostics by file, line, column, like a compiler. */
+export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  return [...list].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * @rustchain/core public API. Hand-written: this file is the whole surface other packages
+ * may import. Named exports only; types with `export type`.
+ */
+
+// --- errors and diagnostics ---
+export { ERROR_CODES, RustchainError, DiagnosticsError, isRustchainError, formatDiagnostic, sortDiagnostics } from './errors.ts';
+export type { ErrorCode, Severity, SourceLocation, Diagnostic } from './errors.ts';
+
+// --- mission model ---
+export { MissionSchema, MissionStepSchema, MissionConfigSchema, RetryPolicySchema, DEFAULTS } from './model/mission.ts';
+export type { Mission, MissionStep, RetryPolicy, MissionFile, MissionStepFile, MissionConfigFile, RetryPolicyFile } from './model/mission.ts';
+
+// --- plugin SDK and config ---
+export { definePlugin, PLUGIN_MARKER } from './plugin/sdk.ts';
+export type {
+  Capability, Effect, ResourceClaim, DirEntry, FsCapability, ExecCapability, ExecResult,
+  FetchCapability, FetchResponse, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
+} from './plugin/sdk.ts';
+export { defineConfig } from './config/types.ts';
+export type { RustchainConfig, PolicyConfig } from './config/types.ts';
+export type { Policy } from './policy/types.ts';
+
+// --- run model ---
+export type {
+  StepStatus, RunStatus, StepError, StepResult, MissionResult, RunEvent, RunEventType, StepRequest, StepDispatcher,
+} from './engine/types.ts';
+
+// --- loader and validation ---
+
+// --- DAG and templates ---
+
+// --- executor ---
+
+// --- capabilities (fs, exec, fetch, env guards) ---
+
+// --- plugin registry and config loading ---
+
+// --- audit ledger ---

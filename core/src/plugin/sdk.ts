@@ -1,0 +1,158 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+
+/**
+ * The plugin SDK: the whole contract between the engine and a step type. A step type is
+ * one package default-exporting `definePlugin({...})`. Plugins never touch node:fs,
+ * child_process or fetch: every side effect goes through the capability objects on `ctx`,
+ * which enforce the policy on the actual, resolved values.
+ */
+
+/** What a plugin may ask the engine for. */
+export type Capability = 'fs.read' | 'fs.write' | 'exec' | 'net' | 'env';
+
+/**
+ * What running the step does to the world; retry and (later) resume read this.
+ * `pure`: nothing; `read`: reads only; `idempotent`: writes, but running twice equals once;
+ * `side-effect`: anything else.
+ */
+export type Effect = 'pure' | 'read' | 'idempotent' | 'side-effect';
+
+/**
+ * A resource a step will touch, derived statically from its (unresolved) parameters so the
+ * policy can be checked before anything runs. `pointer` is relative to `parameters`
+ * (e.g. `/path`), so diagnostics land on the right YAML line. Values that still contain a
+ * `${{ }}` template are checked at run time only.
+ */
+export type ResourceClaim =
+  | { kind: 'exec'; argv: readonly string[]; shell?: boolean; pointer: string }
+  | { kind: 'read' | 'write'; path: string; pointer: string }
+  | { kind: 'net'; url: string; pointer: string }
+  | { kind: 'env'; name: string; pointer: string };
+
+/** A directory entry returned by `ctx.fs.list`. */
+export interface DirEntry {
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+}
+
+/** Policy-guarded filesystem access. Relative paths resolve against the run's working dir. */
+export interface FsCapability {
+  /** Absolute path after realpath of its existing prefix; throws E_POLICY_PATH_DENIED outside the roots. */
+  resolve(path: string, access: 'read' | 'write'): Promise<string>;
+  readText(path: string, options?: { maxBytes?: number }): Promise<string>;
+  /** Writes (or appends) text; creates parent directories when asked. Returns the absolute path. */
+  writeText(
+    path: string,
+    content: string,
+    options?: { append?: boolean; createParents?: boolean },
+  ): Promise<{ path: string; bytes: number }>;
+  /** Removes a file (or a directory with `recursive`); returns false when it did not exist. */
+  remove(path: string, options?: { recursive?: boolean }): Promise<boolean>;
+  copy(source: string, destination: string, options?: { overwrite?: boolean }): Promise<{ path: string; bytes: number }>;
+  move(source: string, destination: string, options?: { overwrite?: boolean }): Promise<{ path: string }>;
+  list(path: string): Promise<DirEntry[]>;
+  /** null when nothing exists at the path. */
+  stat(path: string): Promise<{ type: DirEntry['type']; size: number; mtimeMs: number } | null>;
+}
+
+/** Result of a finished process. */
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** Policy-guarded process execution: argv only, no shell; killed (whole group) on abort. */
+export interface ExecCapability {
+  run(
+    argv: readonly string[],
+    options?: { cwd?: string; env?: Record<string, string>; input?: string; maxOutputBytes?: number },
+  ): Promise<ExecResult>;
+}
+
+/** A fully read HTTP response. */
+export interface FetchResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** Final URL after redirects. */
+  url: string;
+}
+
+/** Policy-guarded HTTP: host checks after DNS resolution and on every redirect. */
+export interface FetchCapability {
+  request(
+    url: string,
+    init?: {
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      maxBytes?: number;
+      timeoutMs?: number;
+    },
+  ): Promise<FetchResponse>;
+}
+
+/** Policy-guarded environment: only variables the policy passes are visible. */
+export interface EnvCapability {
+  get(name: string): string | undefined;
+}
+
+/** Structured step log; lines go to the run log, never stdout. */
+export interface StepLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Everything a plugin's `run` receives besides its parameters. */
+export interface StepContext {
+  readonly runId: string;
+  readonly stepId: string;
+  /** 1-based attempt number. */
+  readonly attempt: number;
+  /** Aborted on timeout, fail-fast cancellation or SIGINT/SIGTERM. */
+  readonly signal: AbortSignal;
+  /** Directory relative paths resolve against. */
+  readonly workDir: string;
+  readonly fs: FsCapability;
+  readonly exec: ExecCapability;
+  readonly fetch: FetchCapability;
+  readonly env: EnvCapability;
+  readonly log: StepLogger;
+}
+
+/** What a plugin module default-exports. */
+export interface PluginDefinition<P extends TSchema = TSchema, O extends TSchema = TSchema> {
+  /** The step type it implements, snake_case (`create_file`). */
+  readonly type: string;
+  /** One line for `rustchain plugins list` and the generated reference. */
+  readonly description: string;
+  /** typebox schema of `parameters`. */
+  readonly params: P;
+  /** typebox schema of the outputs `run` returns. */
+  readonly outputs: O;
+  readonly capabilities: readonly Capability[];
+  readonly effect: Effect;
+  /** Resources the step will touch, for the static policy check. */
+  claims?(params: Static<P>): ResourceClaim[];
+  /** Does the work. Throw a RustchainError (with a code) to fail the step. */
+  run(params: Static<P>, ctx: StepContext): Promise<Static<O>>;
+}
+
+/** Marker set by definePlugin, so the registry can tell a plugin from any other export. */
+export const PLUGIN_MARKER = 'rustchain.plugin/v1';
+
+/** A plugin definition as the registry sees it (marker included). */
+export type DefinedPlugin<P extends TSchema = TSchema, O extends TSchema = TSchema> = PluginDefinition<P, O> & {
+  readonly kind: typeof PLUGIN_MARKER;
+};
+
+/** Declares a step type; exists for type inference and to mark the value as a plugin. */
+export function definePlugin<P extends TSchema, O extends TSchema>(
+  definition: PluginDefinition<P, O>,
+): DefinedPlugin<P, O> {
+  return Object.freeze({ ...definition, kind: PLUGIN_MARKER });
+}

@@ -1,0 +1,29 @@
+/**
+ * The policy an invocation runs under. Default-deny for side effects: what is not listed
+ * is refused, and every refusal names the flag or config entry that would allow it.
+ * Formed from rustchain.config.ts `policy`, a `--policy` file and the Deno-style flags.
+ */
+export interface Policy {
+  /** Step types that may run; `'*'` = any installed. */
+  stepTypes: readonly string[] | '*';
+  commands: {
+    /** argv[0] values allowed (names looked up on PATH, or absolute paths); `'*'` = any. */
+    allow: readonly string[] | '*';
+    /** Whether a `shell: true` command may ever run. */
+    shell: boolean;
+  };
+  fs: {
+    /** Absolute roots readable (realpath'd); writable roots are readable too. */
+    read: readonly string[];
+    /** Absolute roots writable. */
+    write: readonly string[];
+  };
+  net: {
+    /** `host` or `host:port` patterns; `'*'` = any public host. */
+    allow: readonly string[] | '*';
+  };
+  env: {
+    /** Variable names passed to steps (`ctx.env`, child processes); `'*'` = all. */
+    allow: readonly string[] | '*';
+  };
+}

@@ -15,7 +15,7 @@ export type { Mission, MissionStep, RetryPolicy, MissionFile, MissionStepFile, M
 export { definePlugin, PLUGIN_MARKER } from './plugin/sdk.ts';
 export type {
   Capability, Effect, ResourceClaim, DirEntry, FsCapability, ExecCapability, ExecResult,
-  FetchCapability, FetchResponse, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
+  FetchCapability, FetchResponse, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin, StepTypeLookup,
 } from './plugin/sdk.ts';
 export { defineConfig } from './config/types.ts';
 export type { RustchainConfig, PolicyConfig } from './config/types.ts';

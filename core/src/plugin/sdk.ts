@@ -156,3 +156,14 @@ export function definePlugin<P extends TSchema, O extends TSchema>(
 ): DefinedPlugin<P, O> {
   return Object.freeze({ ...definition, kind: PLUGIN_MARKER });
 }
+
+/**
+ * What the loader, policy checker and executor need from a plugin registry: lookup by
+ * step type. The registry in `registry/` implements it; tests pass a plain Map-backed one.
+ */
+export interface StepTypeLookup {
+  get(type: string): { readonly definition: DefinedPlugin } | undefined;
+  has(type: string): boolean;
+  /** Installed step types, sorted. */
+  types(): string[];
+}

@@ -67,6 +67,14 @@ export const ERROR_CODES = {
   E_POLICY_REDIRECT_DENIED: 'a redirect led to a host the policy does not allow',
   E_POLICY_ENV_DENIED: 'the policy does not allow this environment variable',
   E_POLICY_LIMIT: 'a policy limit (steps, timeout, output size) was exceeded',
+  // Network / HTTP (runtime)
+  E_HTTP_RESPONSE_TOO_LARGE: 'an HTTP response body exceeded the size limit',
+  E_HTTP_TIMEOUT: 'an HTTP request did not complete within its timeout',
+  E_HTTP_REQUEST_FAILED: 'an HTTP request failed (connection refused, reset, bad URL, too many redirects)',
+  E_HTTP_STATUS: 'an HTTP response had a status >= 400 (the step outputs are attached)',
+  // Sandbox
+  E_SANDBOX_UNAVAILABLE: 'the policy requires a sandbox (bwrap) that is not installed or cannot run here',
+  E_POLICY_FILE_INVALID: 'a --policy YAML file is malformed',
   // Audit
   E_AUDIT_CHAIN_BROKEN: 'an event hash or link does not match',
   E_AUDIT_TRUNCATED: 'the ledger is shorter than its signed head',

@@ -37,3 +37,10 @@ export type {
 // --- plugin registry and config loading ---
 
 // --- audit ledger ---
+
+// --- compiled modules ---
+export { defineCompiledMission, isCompiledMission, materialiseParameters, checkCompiledDrift, COMPILED_MISSION_MARKER } from './compiled/index.ts';
+export type {
+  CompiledMission, InstalledPluginInfo, InstalledPluginLookup, Templated, ParamsOf, OutputsOf, CompiledPluginRecord,
+  CompiledManifest, CompiledSchedule, CompiledStep, CompiledMissionSpec,
+} from './compiled/index.ts';

@@ -1,0 +1,209 @@
+import http from 'node:http';
+import https from 'node:https';
+import { promises as dns } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { RustchainError, isRustchainError } from '../errors.ts';
+import type { FetchResponse } from '../plugin/sdk.ts';
+import { checkResolvedAddress, type NetRules } from './allowlist.ts';
+import { classifyAddress } from './address.ts';
+import { checkUrl, refusalError, type HttpTarget } from './url.ts';
+
+/**
+ * The SSRF-safe HTTP client behind `ctx.fetch`. Built on node:http(s) because Node 20's
+ * global fetch cannot take a custom DNS lookup: here the host name is resolved ONCE inside
+ * the socket's lookup hook, every address is checked, and the socket connects to the address
+ * that was checked (no second resolution for a rebinding DNS server to answer differently).
+ * Redirects are followed by hand so every hop is re-checked.
+ */
+
+/** One resolved address. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** Resolves a host name to all its addresses; injectable so tests can stub DNS. */
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+/** Where a request actually connected (after checks); for audit and tests. */
+export interface ConnectInfo {
+  url: string;
+  host: string;
+  address: string;
+  port: number;
+  hop: number;
+}
+
+/** Options of `createHttpClient`. */
+export interface HttpClientOptions {
+  rules: NetRules;
+  resolver?: Resolver;
+  /** Redirect hops followed at most (default 5). */
+  maxRedirects?: number;
+  /** Default response body cap in bytes (default 10 MiB). */
+  maxBytes?: number;
+  /** Default whole-request deadline in ms, redirects included (default 30 s). */
+  timeoutMs?: number;
+  onConnect?: (info: ConnectInfo) => void;
+}
+
+/** One request. */
+export interface HttpRequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  maxBytes?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A policy-enforcing HTTP client. */
+export interface HttpClient {
+  request(url: string, init?: HttpRequestInit): Promise<FetchResponse>;
+}
+
+/** The system resolver (getaddrinfo), all addresses. */
+export const systemResolver: Resolver = async (hostname) =>
+  (await dns.lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+interface HopResult {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  location: string | undefined;
+}
+
+/** Creates a client bound to one set of network rules. */
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const resolver = options.resolver ?? systemResolver;
+  const maxRedirects = options.maxRedirects ?? 5;
+
+  function hop(target: HttpTarget, hopNo: number, method: string, headers: Record<string, string>, body: string | undefined, maxBytes: number, signal: AbortSignal): Promise<HopResult> {
+    return new Promise<HopResult>((resolve, reject) => {
+      let policyError: unknown;
+      const href = target.url.href;
+      const literal = classifyAddress(target.host);
+      if (literal) options.onConnect?.({ url: href, host: target.host, address: literal.address, port: target.port, hop: hopNo });
+      const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
+        resolver(hostname)
+          .then((addresses) => {
+            if (addresses.length === 0) throw new RustchainError('E_HTTP_REQUEST_FAILED', `${hostname} did not resolve`, { details: { host: hostname } });
+            for (const a of addresses) {
+              const refusal = checkResolvedAddress(options.rules, hostname, a.address, target.port);
+              if (refusal) throw refusalError(refusal, href, hopNo);
+            }
+            const pinned = addresses[0] as ResolvedAddress;
+            options.onConnect?.({ url: href, host: hostname, address: pinned.address, port: target.port, hop: hopNo });
+            if (lookupOptions.all) (callback as (e: null, a: ResolvedAddress[]) => void)(null, [pinned]);
+            else callback(null, pinned.address, pinned.family);
+          })
+          .catch((err: unknown) => {
+            policyError = err;
+            callback(err as NodeJS.ErrnoException, '', 4);
+          });
+      };
+      const lib = target.url.protocol === 'https:' ? https : http;
+      const req = lib.request({
+        protocol: target.url.protocol,
+        hostname: target.host,
+        port: target.port,
+        path: `${target.url.pathname}${target.url.search}`,
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent: false,
+        lookup,
+        signal,
+      });
+      req.on('error', (err) => reject(policyError ?? err));
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        const flat: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+        const location = REDIRECTS.has(status) ? flat['location'] : undefined;
+        if (location !== undefined) {
+          res.resume();
+          resolve({ status, headers: flat, body: '', location });
+          return;
+        }
+        const declared = Number(flat['content-length'] ?? '0');
+        const tooLarge = () =>
+          new RustchainError('E_HTTP_RESPONSE_TOO_LARGE', `response from ${href} exceeds ${maxBytes} bytes`, { details: { url: href, maxBytes }, nonRetryable: true });
+        if (declared > maxBytes) {
+          res.destroy();
+          reject(tooLarge());
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) {
+            res.destroy();
+            reject(tooLarge());
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', reject);
+        res.on('end', () => resolve({ status, headers: flat, body: Buffer.concat(chunks).toString('utf8'), location: undefined }));
+      });
+      req.end(body);
+    });
+  }
+
+  async function request(url: string, init: HttpRequestInit = {}): Promise<FetchResponse> {
+    const maxBytes = init.maxBytes ?? options.maxBytes ?? 10 * 1024 * 1024;
+    const timeoutMs = init.timeoutMs ?? options.timeoutMs ?? 30_000;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    let method = (init.method ?? 'GET').toUpperCase();
+    let headers: Record<string, string> = Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    let body = init.body;
+    let target = checkUrl(options.rules, url);
+    try {
+      for (let hopNo = 0; ; hopNo++) {
+        const result = await hop(target, hopNo, method, headers, body, maxBytes, signal);
+        if (result.location === undefined) return { status: result.status, headers: result.headers, body: result.body, url: target.url.href };
+        if (hopNo + 1 > maxRedirects) {
+          throw new RustchainError('E_HTTP_REQUEST_FAILED', `more than ${maxRedirects} redirects from ${url}`, { details: { url, maxRedirects }, nonRetryable: true });
+        }
+        const nextHref = new URL(result.location, target.url).href;
+        const next = checkRedirect(options.rules, nextHref, hopNo + 1);
+        if (next.url.host !== target.url.host || next.url.protocol !== target.url.protocol) {
+          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !CREDENTIAL_HEADERS.includes(k)));
+        }
+        if (result.status === 303 || ((result.status === 301 || result.status === 302) && method === 'POST')) {
+          if (method !== 'HEAD') method = 'GET';
+          body = undefined;
+          delete headers['content-type'];
+        }
+        target = next;
+      }
+    } catch (err) {
+      if (isRustchainError(err)) throw err;
+      if (deadline.aborted) {
+        throw new RustchainError('E_HTTP_TIMEOUT', `request to ${url} did not finish within ${timeoutMs} ms`, { details: { url, timeoutMs }, cause: err });
+      }
+      if (init.signal?.aborted) throw new RustchainError('E_STEP_CANCELLED', `request to ${url} was cancelled`, { details: { url }, cause: err });
+      const errno = (err as NodeJS.ErrnoException).code;
+      throw new RustchainError('E_HTTP_REQUEST_FAILED', `request to ${url} failed: ${(err as Error).message}`, { details: { url, errno }, cause: err });
+    }
+  }
+
+  return { request };
+}
+
+/** Re-checks a redirect target; any refusal (scheme or host) becomes E_POLICY_REDIRECT_DENIED. */
+function checkRedirect(rules: NetRules, href: string, hop: number): HttpTarget {
+  try {
+    return checkUrl(rules, href, hop);
+  } catch (err) {
+    if (isRustchainError(err) && err.code === 'E_POLICY_SCHEME_DENIED') {
+      throw new RustchainError('E_POLICY_REDIRECT_DENIED', `redirect hop ${hop}: ${err.message}`, { details: { ...err.details, hop } });
+    }
+    throw err;
+  }
+}

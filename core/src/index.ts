@@ -34,6 +34,10 @@ export type {
 
 // --- capabilities (fs, exec, fetch, env guards) ---
 
+// --- network guard (SSRF-safe HTTP client behind ctx.fetch) ---
+export { createHttpClient, systemResolver, checkUrl, checkHost, checkResolvedAddress, classifyAddress, parseHttpUrl } from './net/index.ts';
+export type { HttpClient, HttpClientOptions, HttpRequestInit, Resolver, ResolvedAddress, ConnectInfo, NetRules, HostRefusal, ClassifiedAddress, HttpTarget } from './net/index.ts';
+
 // --- plugin registry and config loading ---
 
 // --- audit ledger ---

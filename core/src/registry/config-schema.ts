@@ -1,0 +1,70 @@
+import { Type } from '@sinclair/typebox';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
+import { closest, distance } from 'fastest-levenshtein';
+import type { Diagnostic } from '../errors.ts';
+import type { RustchainConfig } from '../config/types.ts';
+
+const StringList = Type.Array(Type.String({ minLength: 1 }));
+const StringListOrAll = Type.Union([StringList, Type.Literal('*')]);
+
+/**
+ * The shape of a config's default export. Top-level keys are closed (a typo there would
+ * silently drop plugins); `policy` sections stay open so the policy engine can grow fields,
+ * and a misspelt policy key only ever denies more (policy is default-deny).
+ */
+const ConfigSchema = Type.Object(
+  {
+    plugins: StringList,
+    policy: Type.Optional(
+      Type.Object({
+        stepTypes: Type.Optional(StringListOrAll),
+        commands: Type.Optional(Type.Object({ allow: Type.Optional(StringListOrAll), shell: Type.Optional(Type.Boolean()) })),
+        fs: Type.Optional(Type.Object({ read: Type.Optional(StringList), write: Type.Optional(StringList) })),
+        net: Type.Optional(Type.Object({ allow: Type.Optional(StringListOrAll) })),
+        env: Type.Optional(Type.Object({ allow: Type.Optional(StringListOrAll) })),
+      }),
+    ),
+    stateDir: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+const TOP_LEVEL_KEYS = Object.keys(ConfigSchema.properties);
+
+/** Checks a loaded config value; returns every problem found (empty = valid). */
+export function checkConfig(value: unknown, file: string): Diagnostic[] {
+  const at = (pointer: string, message: string, hint?: string): Diagnostic => ({
+    code: 'E_CONFIG_INVALID',
+    severity: 'error',
+    message,
+    file,
+    line: 1,
+    column: 1,
+    pointer,
+    ...(hint === undefined ? {} : { hint }),
+  });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return [at('', 'the config must default-export an object', 'export default defineConfig({ plugins: [...] })')];
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (const key of Object.keys(value)) {
+    if (TOP_LEVEL_KEYS.includes(key)) continue;
+    const near = closest(key, TOP_LEVEL_KEYS);
+    const hint = distance(key, near) <= 3 ? `did you mean \`${near}\`?` : `known keys: ${TOP_LEVEL_KEYS.join(', ')}`;
+    diagnostics.push(at(`/${key}`, `unknown config key \`${key}\``, hint));
+  }
+  const seen = new Set<string>();
+  for (const error of Value.Errors(ConfigSchema, value)) {
+    // Unknown keys were reported above, with a did-you-mean; one problem per path is enough
+    // (a missing field is also "not an array").
+    if (error.type === ValueErrorType.ObjectAdditionalProperties || seen.has(error.path)) continue;
+    seen.add(error.path);
+    diagnostics.push(at(error.path, `${error.path || 'config'}: ${error.message}`));
+  }
+  return diagnostics;
+}
+
+/** Narrows a value `checkConfig` accepted. */
+export function asConfig(value: unknown): RustchainConfig {
+  return value as RustchainConfig;
+}

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { DiagnosticsError, type Diagnostic } from '../errors.ts';
+import type { RustchainConfig } from '../config/types.ts';
+import { asConfig, checkConfig } from './config-schema.ts';
+import { FIRST_PARTY_PLUGINS } from './first-party.ts';
+
+/** File names searched in each directory, in this order. */
+export const CONFIG_FILE_NAMES: readonly string[] = [
+  'rustchain.config.ts',
+  'rustchain.config.mts',
+  'rustchain.config.js',
+  'rustchain.config.mjs',
+  'rustchain.config.json',
+];
+
+/**
+ * Imports a JS/TS config and takes its default export. The CLI already runs under tsx, so
+ * plain `import()` handles TypeScript; cosmiconfig's own TS path would transpile a second time.
+ */
+const importDefault: Loader = async (file) => {
+  const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  return module.default ?? null;
+};
+
+/** A config as found on disk; `file` is null when none exists (defaults apply). */
+export interface LoadedConfig {
+  config: RustchainConfig;
+  /** Absolute path of the config file, or null (then `config.plugins` = FIRST_PARTY_PLUGINS). */
+  file: string | null;
+  /** Directory config-relative entries resolve against: the config's dir, else `cwd`. */
+  dir: string;
+}
+
+/** The directories searched: `cwd` and its parents up to the first with package.json or .git. */
+function searchDirs(cwd: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    dirs.push(dir);
+    if (existsSync(resolve(dir, 'package.json')) || existsSync(resolve(dir, '.git'))) return dirs;
+    if (dirname(dir) === dir) return dirs;
+  }
+}
+
+function configError(file: string, message: string, cause?: unknown): DiagnosticsError {
+  const text = cause instanceof Error ? `${message}: ${cause.message.split('\n')[0] ?? ''}` : message;
+  const diagnostic: Diagnostic = { code: 'E_CONFIG_INVALID', severity: 'error', message: text, file, line: 1, column: 1 };
+  return new DiagnosticsError([diagnostic]);
+}
+
+/**
+ * Finds and loads rustchain.config.{ts,mts,js,mjs,json}: the given `configFile`, or the
+ * nearest one searching up from `cwd` to the project root. Throws a DiagnosticsError
+ * (E_CONFIG_INVALID / E_FILE_NOT_FOUND) located at the config file.
+ */
+export async function loadConfig(options: { cwd: string; configFile?: string }): Promise<LoadedConfig> {
+  const explorer = cosmiconfig('rustchain', {
+    searchPlaces: [...CONFIG_FILE_NAMES],
+    searchStrategy: 'none',
+    cache: false,
+    loaders: { '.ts': importDefault, '.mts': importDefault, '.js': importDefault, '.mjs': importDefault },
+  });
+  let found: { config: unknown; filepath: string } | null = null;
+  let tried = options.configFile === undefined ? '' : resolve(options.cwd, options.configFile);
+  try {
+    if (options.configFile !== undefined) {
+      if (!existsSync(tried)) {
+        throw new DiagnosticsError([
+          { code: 'E_FILE_NOT_FOUND', severity: 'error', message: `config file not found: ${tried}`, file: tried, line: 1, column: 1 },
+        ]);
+      }
+      found = await explorer.load(tried);
+    } else {
+      for (const dir of searchDirs(options.cwd)) {
+        // Named before the search so an import failure is reported at the right file.
+        tried = CONFIG_FILE_NAMES.map((name) => resolve(dir, name)).find((file) => existsSync(file)) ?? dir;
+        found = await explorer.search(dir);
+        if (found !== null) break;
+      }
+    }
+  } catch (error) {
+    if (error instanceof DiagnosticsError) throw error;
+    const file = (error as { filepath?: string }).filepath ?? tried;
+    throw configError(file, 'cannot load the config file', error);
+  }
+  if (found === null) return { config: { plugins: [...FIRST_PARTY_PLUGINS] }, file: null, dir: resolve(options.cwd) };
+  const diagnostics = checkConfig(found.config, found.filepath);
+  if (diagnostics.length > 0) throw new DiagnosticsError(diagnostics);
+  return { config: asConfig(found.config), file: found.filepath, dir: dirname(found.filepath) };
+}

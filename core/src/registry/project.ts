@@ -1,0 +1,40 @@
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RustchainConfig } from '../config/types.ts';
+import { loadConfig } from './load-config.ts';
+import { loadPlugins } from './load-plugins.ts';
+import type { PluginRegistry } from './registry.ts';
+
+/** Everything an invocation needs to know about where it runs. */
+export interface Project {
+  config: RustchainConfig;
+  /** Absolute path of the config file, or null when none was found. */
+  configFile: string | null;
+  /** The config file's directory, or the cwd when there is none. */
+  dir: string;
+  registry: PluginRegistry;
+  /** Absolute state directory: ledger, keys, runs. */
+  stateDir: string;
+}
+
+/** Core's own directory: where first-party plugins resolve from when nobody says otherwise. */
+const CORE_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Loads the config (or defaults), its plugins and the state dir for one invocation.
+ * With no config file the FIRST_PARTY_PLUGINS are resolved from `builtinsFrom` (the CLI
+ * passes its own directory; default: core's). stateDir: `$RUSTCHAIN_HOME`, else
+ * `config.stateDir` (relative to the config file), else `<cwd>/.rustchain`.
+ */
+export async function loadProject(options: { cwd: string; configFile?: string; builtinsFrom?: string }): Promise<Project> {
+  const { config, file, dir } = await loadConfig(options);
+  const builtinsFrom = options.builtinsFrom ?? CORE_DIR;
+  const registry = file === null ? await loadPlugins(config, builtinsFrom, builtinsFrom) : await loadPlugins(config, dir, file);
+  const home = process.env['RUSTCHAIN_HOME'];
+  const stateDir = home !== undefined && home !== ''
+    ? resolve(options.cwd, home)
+    : config.stateDir !== undefined
+      ? (isAbsolute(config.stateDir) ? config.stateDir : resolve(dir, config.stateDir))
+      : resolve(options.cwd, '.rustchain');
+  return { config, configFile: file, dir, registry, stateDir };
+}

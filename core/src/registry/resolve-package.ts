@@ -1,0 +1,73 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+
+/** A plugin package found on disk. */
+export interface ResolvedPackage {
+  packageDir: string;
+  name: string;
+  version: string;
+  /** Absolute path of the module to import. */
+  entry: string;
+}
+
+/** package.json fields the resolver reads. */
+interface PackageJson {
+  name?: unknown;
+  version?: unknown;
+  main?: unknown;
+  exports?: unknown;
+}
+
+function readPackageJson(dir: string): PackageJson {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+}
+
+/** Picks the ESM entry from an `exports` value: a string, or import/node/default conditions. */
+function pickExport(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const record = value as Record<string, unknown>;
+  if ('.' in record) return pickExport(record['.']);
+  for (const condition of ['import', 'node', 'default']) {
+    const picked = pickExport(record[condition]);
+    if (picked !== undefined) return picked;
+  }
+  return undefined;
+}
+
+/** Finds the package directory for a bare specifier, from the `exports`-safe path first. */
+function findPackageDir(specifier: string, fromDir: string): string {
+  if (specifier.startsWith('.') || isAbsolute(specifier)) {
+    const dir = resolve(fromDir, specifier);
+    if (!existsSync(join(dir, 'package.json'))) throw new Error(`no package.json in ${dir}`);
+    return realpathSync(dir);
+  }
+  const require = createRequire(join(fromDir, 'rustchain.config.js'));
+  try {
+    return dirname(require.resolve(`${specifier}/package.json`));
+  } catch {
+    // The package does not export ./package.json: resolve its main entry and walk up.
+    let dir = dirname(require.resolve(specifier));
+    for (; dirname(dir) !== dir; dir = dirname(dir)) {
+      if (existsSync(join(dir, 'package.json')) && readPackageJson(dir).name === specifier) return dir;
+    }
+    throw new Error(`cannot find the package.json of ${specifier}`);
+  }
+}
+
+/**
+ * Resolves a plugin specifier from `fromDir` (a config file's directory) the way Node would
+ * from a module there. Throws a plain Error when the package cannot be found.
+ */
+export function resolvePackage(specifier: string, fromDir: string): ResolvedPackage {
+  const packageDir = findPackageDir(specifier, fromDir);
+  const pkg = readPackageJson(packageDir);
+  const entry = pickExport(pkg.exports) ?? (typeof pkg.main === 'string' ? pkg.main : 'index.js');
+  return {
+    packageDir,
+    name: typeof pkg.name === 'string' ? pkg.name : specifier,
+    version: typeof pkg.version === 'string' ? pkg.version : '0.0.0',
+    entry: resolve(packageDir, entry),
+  };
+}

@@ -1,0 +1,26 @@
+// This repository's own RustChain config: the plugins its missions may use (listed
+// explicitly, never discovered) and the default policy they run under. Paths are relative
+// to this file. A run can widen the policy for one invocation with --allow-* flags.
+import { defineConfig } from '@rustchain/core';
+
+export default defineConfig({
+  plugins: [
+    '@rustchain/plugin-noop',
+    '@rustchain/plugin-create-file',
+    '@rustchain/plugin-read-file',
+    '@rustchain/plugin-edit-file',
+    '@rustchain/plugin-delete-file',
+    '@rustchain/plugin-copy-file',
+    '@rustchain/plugin-move-file',
+    '@rustchain/plugin-list-directory',
+    '@rustchain/plugin-command',
+  ],
+  policy: {
+    stepTypes: '*',
+    // What examples/*.yaml run: nothing else may be spawned without --allow-run.
+    commands: { allow: ['wc', 'cat', 'echo'], shell: false },
+    fs: { read: ['.'], write: ['.'] },
+    net: { allow: [] },
+    env: { allow: [] },
+  },
+});

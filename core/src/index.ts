@@ -39,6 +39,14 @@ export { createHttpClient, systemResolver, checkUrl, checkHost, checkResolvedAdd
 export type { HttpClient, HttpClientOptions, HttpRequestInit, Resolver, ResolvedAddress, ConnectInfo, NetRules, HostRefusal, ClassifiedAddress, HttpTarget } from './net/index.ts';
 
 // --- plugin registry and config loading ---
+export { PluginRegistry } from './registry/registry.ts';
+export type { LoadedPlugin } from './registry/registry.ts';
+export { FIRST_PARTY_PLUGINS } from './registry/first-party.ts';
+export { loadConfig, CONFIG_FILE_NAMES } from './registry/load-config.ts';
+export type { LoadedConfig } from './registry/load-config.ts';
+export { loadPlugins } from './registry/load-plugins.ts';
+export { loadProject } from './registry/project.ts';
+export type { Project } from './registry/project.ts';
 
 // --- audit ledger ---
 

@@ -13,4 +13,5 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = Object.freeze([
   '@rustchain/plugin-move-file',
   '@rustchain/plugin-list-directory',
   '@rustchain/plugin-command',
+  '@rustchain/plugin-http',
 ]);

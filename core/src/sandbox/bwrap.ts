@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+
+/**
+ * bubblewrap (`bwrap`) support: a probe that tells whether it can actually create a
+ * namespace here (it may be installed but unusable without user namespaces), and the argv
+ * that runs a command in a namespace seeing only the system directories a binary needs,
+ * the policy's read roots (read-only) and write roots (read-write), and no network unless
+ * the policy allows some.
+ */
+
+/** Result of probing for a usable bwrap. */
+export interface BwrapProbe {
+  available: boolean;
+  /** Absolute path of bwrap when found. */
+  path: string | null;
+  /** Why it is unavailable (not installed, or the probe namespace failed and its stderr). */
+  reason: string | null;
+}
+
+/** System directories a dynamically linked binary needs, bound read-only when present. */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc/alternatives', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/ssl', '/etc/ca-certificates', '/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf'];
+
+function findOnPath(name: string, pathVar: string | undefined): string | null {
+  for (const dir of (pathVar ?? '').split(':')) {
+    if (!isAbsolute(dir)) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+let cached: BwrapProbe | undefined;
+
+/** Finds bwrap and runs `true` inside a fresh namespace once per process; cached. */
+export function probeBwrap(options: { pathVar?: string; refresh?: boolean } = {}): BwrapProbe {
+  if (cached && !options.refresh) return cached;
+  const path = findOnPath('bwrap', options.pathVar ?? process.env['PATH']);
+  if (path === null) {
+    cached = { available: false, path: null, reason: 'bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)' };
+    return cached;
+  }
+  const probe = spawnSync(path, [...systemBinds(), '--unshare-all', '--die-with-parent', '--', 'true'], { encoding: 'utf8', timeout: 5000 });
+  cached =
+    probe.status === 0
+      ? { available: true, path, reason: null }
+      : { available: false, path, reason: `bwrap cannot create a namespace here: ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}` };
+  return cached;
+}
+
+/** `--ro-bind`/`--symlink` arguments for the system directories (symlinked dirs stay symlinks). */
+function systemBinds(): string[] {
+  const args: string[] = [];
+  for (const dir of SYSTEM_DIRS) {
+    let stat;
+    try {
+      stat = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
+    else args.push('--ro-bind', dir, dir);
+  }
+  return args;
+}
+
+/** What the namespace may see. */
+export interface SandboxSpec {
+  /** bwrap's path (from probeBwrap). */
+  bwrap: string;
+  /** Realpath'd read roots (bound read-only). */
+  readRoots: readonly string[];
+  /** Realpath'd write roots (bound read-write, after the read-only ones so they win). */
+  writeRoots: readonly string[];
+  /** Working directory inside the namespace (same path as outside). */
+  cwd: string;
+  /** Keep the host network namespace (only when the policy allows some network). */
+  network: boolean;
+}
+
+/**
+ * The argv that runs `argv` inside bwrap. `argv[0]` should already be an absolute path; a
+ * binary outside the system directories is bound read-only on its own so it can start.
+ */
+export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] {
+  const args = [spec.bwrap, '--die-with-parent', '--new-session', '--unshare-all', ...(spec.network ? ['--share-net'] : [])];
+  args.push(...systemBinds(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  const binary = argv[0];
+  if (binary !== undefined && isAbsolute(binary) && !SYSTEM_DIRS.some((d) => binary.startsWith(`${d}/`))) {
+    args.push('--ro-bind', binary, binary);
+  }
+  const readRoots = spec.readRoots.filter((r) => existsSync(r));
+  const writeRoots = spec.writeRoots.filter((r) => existsSync(r));
+  for (const root of readRoots) args.push('--ro-bind', root, root);
+  for (const root of writeRoots) args.push('--bind', root, root);
+  // The working directory must exist inside; when it is not under a root, give it an empty dir.
+  const covered = [...readRoots, ...writeRoots].some((r) => spec.cwd === r || spec.cwd.startsWith(`${r}/`));
+  if (!covered) args.push('--dir', spec.cwd);
+  args.push('--chdir', spec.cwd, '--', ...argv);
+  return args;
+}
+

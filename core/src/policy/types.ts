@@ -17,6 +17,13 @@ export interface Policy {
     read: readonly string[];
     /** Absolute roots writable. */
     write: readonly string[];
+    /**
+     * Absolute paths never writable even inside a write root (state dir, policy file).
+     * `.git`, `node_modules` and `.rustchain` path segments are always reserved too.
+     */
+    deny?: readonly string[];
+    /** Absolute paths never readable nor writable (the state dir's signing keys). */
+    denyRead?: readonly string[];
   };
   net: {
     /** `host` or `host:port` patterns; `'*'` = any public host. */

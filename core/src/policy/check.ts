@@ -1,0 +1,98 @@
+import type { Diagnostic, RustchainError } from '../errors.ts';
+import { sortDiagnostics } from '../errors.ts';
+import { checkUrl } from '../capabilities/fetch.ts';
+import type { Mission } from '../model/mission.ts';
+import type { ResourceClaim, StepTypeLookup } from '../plugin/sdk.ts';
+import { checkCommand } from './command-rules.ts';
+import { shellDenied, stepTypeDenied } from './denials.ts';
+import { checkEnvRead } from './env-rules.ts';
+import { checkPath } from './fs-rules.ts';
+import type { Policy } from './types.ts';
+
+/**
+ * The static policy check: before anything runs, every step's claims (derived from its
+ * unresolved parameters) go through the same rules the runtime capabilities apply. Values
+ * that still hold a `${{ }}` template are left to the runtime guard.
+ */
+
+/** Where relative claim paths and command lookups are anchored (defaults: process cwd and env). */
+export interface CheckPolicyOptions {
+  workDir?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+const TEMPLATE = '${{';
+
+function templated(claim: ResourceClaim): boolean {
+  switch (claim.kind) {
+    case 'exec':
+      return (claim.argv[0] ?? '').includes(TEMPLATE);
+    case 'read':
+    case 'write':
+      return claim.path.includes(TEMPLATE);
+    case 'net':
+      return claim.url.includes(TEMPLATE);
+    case 'env':
+      return claim.name.includes(TEMPLATE);
+  }
+}
+
+/** The refusal for one claim, or null when the policy allows it. */
+function judge(claim: ResourceClaim, policy: Policy, options: Required<CheckPolicyOptions>): RustchainError | null {
+  switch (claim.kind) {
+    case 'exec': {
+      if (claim.shell && !policy.commands.shell) return shellDenied();
+      const decision = checkCommand(policy, claim.argv[0] ?? '', { pathVar: options.env.PATH, cwd: options.workDir });
+      return 'error' in decision ? decision.error : null;
+    }
+    case 'read':
+    case 'write': {
+      const decision = checkPath(policy, claim.path, claim.kind, options.workDir);
+      return 'error' in decision ? decision.error : null;
+    }
+    case 'net':
+      return checkUrl(policy, claim.url);
+    case 'env':
+      return checkEnvRead(policy, claim.name);
+  }
+}
+
+/** Static check before anything runs: step types and every step's claims against the policy. */
+export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: Policy, options: CheckPolicyOptions = {}): Diagnostic[] {
+  const opts: Required<CheckPolicyOptions> = { workDir: options.workDir ?? process.cwd(), env: options.env ?? process.env };
+  const out: Diagnostic[] = [];
+  const at = (pointer: string, fallback: string, error: RustchainError): void => {
+    const pos = mission.sourceMap[pointer] ?? mission.sourceMap[fallback] ?? { line: 1, column: 1 };
+    const allowWith = error.details['allowWith'];
+    out.push({
+      code: error.code,
+      severity: 'error',
+      message: error.message,
+      file: mission.source.file,
+      line: pos.line,
+      column: pos.column,
+      pointer,
+      ...(typeof allowWith === 'string' ? { hint: `allow with ${allowWith}` } : {}),
+    });
+  };
+  mission.steps.forEach((step, i) => {
+    const stepPointer = `/steps/${i}`;
+    if (policy.stepTypes !== '*' && !policy.stepTypes.includes(step.type)) {
+      at(`${stepPointer}/step_type`, stepPointer, stepTypeDenied(step.type));
+    }
+    const definition = registry.get(step.type)?.definition;
+    if (!definition?.claims) return;
+    let claims: ResourceClaim[];
+    try {
+      claims = definition.claims(step.parameters as never);
+    } catch {
+      return; // malformed parameters: the schema check reports them
+    }
+    for (const claim of claims) {
+      if (templated(claim)) continue;
+      const error = judge(claim, policy, opts);
+      if (error) at(`${stepPointer}/parameters${claim.pointer}`, stepPointer, error);
+    }
+  });
+  return sortDiagnostics(out);
+}

@@ -1,0 +1,95 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { resolveReal } from '../capabilities/real-path.ts';
+import type { PolicyConfig } from '../config/types.ts';
+import type { Policy } from './types.ts';
+
+/**
+ * Forms the policy of one invocation from the config file's policy and the Deno-style flags.
+ * Flags only ever extend; with no config file at all a mission may read and write the
+ * working directory and nothing else (DESIGN.md "CLI contract").
+ */
+
+/** The permission flags of one invocation (`--allow-run[=a,b]`...; `true` = unrestricted). */
+export interface PermissionFlags {
+  allowRun?: readonly string[] | true;
+  allowRead?: readonly string[] | true;
+  allowWrite?: readonly string[] | true;
+  allowNet?: readonly string[] | true;
+  allowEnv?: readonly string[] | true;
+  allowAll?: boolean;
+}
+
+/** Inputs of resolvePolicy. */
+export interface ResolvePolicyInput {
+  cwd: string;
+  config?: PolicyConfig | undefined;
+  /** Directory of the config file: config paths are relative to it. */
+  configDir?: string;
+  hasConfigFile: boolean;
+  flags?: PermissionFlags;
+  /** State dir (ledger, keys); default `.rustchain` next to the config, else in cwd. */
+  stateDir?: string;
+}
+
+type List = readonly string[] | '*';
+
+function unique(list: readonly string[]): string[] {
+  return [...new Set(list)];
+}
+
+/** Union of a configured list and a flag; `*` absorbs everything. */
+function extend(base: List, flag: readonly string[] | true | undefined, map: (s: string) => string = (s) => s): List {
+  if (base === '*' || flag === true) return '*';
+  return unique([...base, ...(flag ?? []).map(map)]);
+}
+
+/** Absolute real root for `p` relative to `base`. */
+function root(base: string, p: string): string {
+  return resolveReal(resolve(base, p), '/');
+}
+
+/** Command entries that are paths resolve against `base`; bare names stay names (PATH lookup). */
+function commandEntry(base: string) {
+  return (entry: string): string => (entry.includes('/') && !isAbsolute(entry) ? resolve(base, entry) : entry);
+}
+
+function fromConfig(input: ResolvePolicyInput, base: string): Policy {
+  const p = input.hasConfigFile ? (input.config ?? {}) : undefined;
+  const here = [root(input.cwd, '.')];
+  if (p === undefined) {
+    return { stepTypes: '*', commands: { allow: [], shell: false }, fs: { read: here, write: here }, net: { allow: [] }, env: { allow: [] } };
+  }
+  // A config without an fs section keeps the project directory usable, like no config at all.
+  const fsDefault = [root(base, '.')];
+  return {
+    stepTypes: p.stepTypes ?? '*',
+    commands: { allow: p.commands?.allow === '*' ? '*' : (p.commands?.allow ?? []).map(commandEntry(base)), shell: p.commands?.shell ?? false },
+    fs: {
+      read: p.fs ? (p.fs.read ?? []).map((r) => root(base, r)) : fsDefault,
+      write: p.fs ? (p.fs.write ?? []).map((r) => root(base, r)) : fsDefault,
+    },
+    net: { allow: p.net?.allow ?? [] },
+    env: { allow: p.env?.allow ?? [] },
+  };
+}
+
+/** config policy (paths relative to configDir) + flags (paths relative to cwd); flags extend, never narrow. */
+export function resolvePolicy(input: ResolvePolicyInput): Policy {
+  const base = input.configDir ?? input.cwd;
+  const stateDir = root(input.cwd, input.stateDir ?? join(input.hasConfigFile ? base : input.cwd, '.rustchain'));
+  const reserved = { deny: [stateDir], denyRead: [stateDir] };
+  const flags = input.flags ?? {};
+  if (flags.allowAll) {
+    return { stepTypes: '*', commands: { allow: '*', shell: true }, fs: { read: ['/'], write: ['/'], ...reserved }, net: { allow: '*' }, env: { allow: '*' } };
+  }
+  const policy = fromConfig(input, base);
+  const fsRoots = (list: readonly string[], flag: readonly string[] | true | undefined): string[] =>
+    flag === true ? ['/'] : unique([...list, ...(flag ?? []).map((r) => root(input.cwd, r))]);
+  return {
+    stepTypes: policy.stepTypes,
+    commands: { allow: extend(policy.commands.allow, flags.allowRun, commandEntry(input.cwd)), shell: policy.commands.shell },
+    fs: { read: fsRoots(policy.fs.read, flags.allowRead), write: fsRoots(policy.fs.write, flags.allowWrite), ...reserved },
+    net: { allow: extend(policy.net.allow, flags.allowNet) },
+    env: { allow: extend(policy.env.allow, flags.allowEnv) },
+  };
+}

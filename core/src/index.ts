@@ -33,6 +33,18 @@ export type {
 // --- executor ---
 
 // --- capabilities (fs, exec, fetch, env guards) ---
+export { createStepContext } from './capabilities/context.ts';
+export type { StepContextInit } from './capabilities/context.ts';
+export { DEFAULT_MAX_READ_BYTES } from './capabilities/fs.ts';
+export { DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_MS } from './capabilities/exec.ts';
+
+// --- policy ---
+export { resolvePolicy } from './policy/resolve.ts';
+export type { PermissionFlags, ResolvePolicyInput } from './policy/resolve.ts';
+export { checkPolicy } from './policy/check.ts';
+export type { CheckPolicyOptions } from './policy/check.ts';
+export { checkPath } from './policy/fs-rules.ts';
+export { checkCommand, findExecutable } from './policy/command-rules.ts';
 
 // --- network guard (SSRF-safe HTTP client behind ctx.fetch) ---
 export { createHttpClient, systemResolver, checkUrl, checkHost, checkResolvedAddress, classifyAddress, parseHttpUrl } from './net/index.ts';

@@ -1,0 +1,26 @@
+import { createInProcessDispatcher } from './in-process-dispatcher.ts';
+import type { Mission } from '../model/mission.ts';
+import { MissionRun } from './mission-run.ts';
+import type { ExecuteOptions } from './options.ts';
+import type { MissionResult, StepDispatcher } from './types.ts';
+
+/**
+ * Executes a loaded mission and resolves with every step's result (in schedule order) once
+ * nothing is in flight. Step failures are results, not rejections; it rejects only when the
+ * mission graph is invalid (E_DAG_CYCLE, ...), the options are wrong (E_USAGE), or the event
+ * sink threw (that error, after running steps settled).
+ */
+export function executeMission(mission: Mission, options: ExecuteOptions): Promise<MissionResult> {
+  try {
+    return new MissionRun(mission, options, dispatcherFor(options)).start();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The dispatcher a run uses: the injected one, or the in-process default. */
+export function dispatcherFor(options: ExecuteOptions): StepDispatcher {
+  if (options.dispatcher) return options.dispatcher;
+  const { registry, policy, workDir, env } = options;
+  return createInProcessDispatcher(env === undefined ? { registry, policy, workDir } : { registry, policy, workDir, env });
+}

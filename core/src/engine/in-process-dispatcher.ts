@@ -1,0 +1,91 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { createStepContext } from '../capabilities/context.ts';
+import type { HostEnv } from '../capabilities/env.ts';
+import { RustchainError } from '../errors.ts';
+import type { DefinedPlugin, StepTypeLookup } from '../plugin/sdk.ts';
+import type { Policy } from '../policy/types.ts';
+import type { StepDispatcher, StepRequest } from './types.ts';
+
+/** How many schema errors an E_PARAMS_INVALID carries in its details. */
+const MAX_REPORTED_ERRORS = 10;
+
+/**
+ * Runs steps in this process: looks the plugin up, re-checks the step type against the policy
+ * (defence in depth: the static check ran before), validates the resolved parameters against
+ * the plugin's params schema (compiled once per plugin; E_PARAMS_INVALID, non-retryable),
+ * builds `ctx` and calls `run`. Outputs are not validated. On abort it rejects at once with the
+ * signal's reason even if the plugin ignores `ctx.signal`, so the run never waits on it.
+ */
+export function createInProcessDispatcher(options: {
+  registry: StepTypeLookup;
+  policy: Policy;
+  workDir: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}): StepDispatcher {
+  const { registry, policy, workDir } = options;
+  const env: HostEnv = options.env ?? process.env;
+  const checks = new WeakMap<DefinedPlugin, TypeCheck<TSchema>>();
+  const allowedTypes = policy.stepTypes === '*' ? null : new Set(policy.stepTypes);
+
+  function paramsCheck(plugin: DefinedPlugin): TypeCheck<TSchema> {
+    let check = checks.get(plugin);
+    if (check === undefined) {
+      check = TypeCompiler.Compile(plugin.params);
+      checks.set(plugin, check);
+    }
+    return check;
+  }
+
+  async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const entry = registry.get(request.type);
+    if (entry === undefined) {
+      throw new RustchainError('E_STEP_TYPE_UNKNOWN', `no plugin provides step type "${request.type}"`, {
+        details: { stepId: request.stepId, type: request.type },
+        nonRetryable: true,
+      });
+    }
+    if (allowedTypes !== null && !allowedTypes.has(request.type)) {
+      throw new RustchainError('E_POLICY_STEP_TYPE_DENIED', `the policy does not allow step type "${request.type}"`, {
+        details: { stepId: request.stepId, type: request.type },
+      });
+    }
+    const plugin = entry.definition;
+    const check = paramsCheck(plugin);
+    if (!check.Check(request.params)) {
+      const errors = [];
+      for (const e of check.Errors(request.params)) {
+        errors.push({ pointer: e.path, message: e.message });
+        if (errors.length >= MAX_REPORTED_ERRORS) break;
+      }
+      throw new RustchainError('E_PARAMS_INVALID', `parameters of step "${request.stepId}" do not match the ${request.type} schema`, {
+        details: { stepId: request.stepId, type: request.type, errors },
+        nonRetryable: true,
+      });
+    }
+    if (signal.aborted) throw signal.reason;
+    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env });
+    const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
+    return outputs as Record<string, unknown>;
+  }
+
+  return { dispatch };
+}
+
+/** `work`, or a rejection with the abort reason as soon as `signal` aborts, whichever is first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

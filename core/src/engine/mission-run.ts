@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { computeIndexedSchedule } from '../dag/schedule.ts';
+import { IntMinHeap } from '../dag/heap.ts';
+import { RustchainError } from '../errors.ts';
+import type { Mission, MissionStep } from '../model/mission.ts';
+import { runAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
+import { abortableSleep } from './retry.ts';
+import { templateScope, type StepOutputs } from './scope.ts';
+import { resolveTemplates } from '../template/resolve.ts';
+import type { ExecuteOptions } from './options.ts';
+import type { MissionResult, RunEvent, StepDispatcher, StepError, StepResult, StepStatus } from './types.ts';
+import type { IndexedGraph } from '../dag/graph.ts';
+
+const PENDING = 0;
+const RUNNING = 1;
+const DONE = 2;
+
+/** Why the run stopped early; decides the cancellation error and the run status. */
+type StopReason = { kind: 'fail_fast'; stepId: string } | { kind: 'signal' } | { kind: 'sink' };
+
+/**
+ * One mission execution. Event-driven: a step is queued the moment its last dependency
+ * finishes and starts as soon as a slot is free; the ready queue is ordered by schedule rank,
+ * so the start order is deterministic for a given completion order. Every per-step structure
+ * is an integer-indexed array built once, so the scheduling cost per step is O(degree).
+ */
+export class MissionRun implements AttemptHost {
+  readonly runId: string;
+  readonly dispatcher: StepDispatcher;
+  readonly runSignal: AbortSignal;
+  readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  readonly random: () => number;
+  readonly hasSink: boolean;
+  readonly active: Array<AbortController | undefined>;
+
+  private readonly steps: readonly MissionStep[];
+  private readonly graph: IndexedGraph;
+  private readonly orderIndex: Int32Array;
+  private readonly rank: Int32Array;
+  private readonly state: Uint8Array;
+  private readonly remaining: Int32Array;
+  private readonly startedAt: Float64Array;
+  private readonly results: Array<StepResult | undefined>;
+  private readonly ready: IntMinHeap;
+  private readonly controller = new AbortController();
+  private readonly limit: number;
+  private readonly failFast: boolean;
+  private readonly outputs: StepOutputs;
+  private readonly scope: ReturnType<typeof templateScope> | null;
+  private sink: ((event: RunEvent) => void) | undefined;
+  private running = 0;
+  private done = 0;
+  private stopReason: StopReason | null = null;
+  private sinkError: { error: unknown } | null = null;
+  private finished = false;
+  private readonly began = performance.now();
+  private settle!: { resolve: (r: MissionResult) => void; reject: (e: unknown) => void };
+
+  constructor(
+    private readonly mission: Mission,
+    private readonly options: ExecuteOptions,
+    dispatcher: StepDispatcher,
+  ) {
+    this.steps = mission.steps;
+    const schedule = computeIndexedSchedule(mission.steps);
+    this.graph = schedule.graph;
+    this.orderIndex = schedule.orderIndex;
+    const n = this.steps.length;
+    this.rank = new Int32Array(n);
+    for (let p = 0; p < n; p++) this.rank[this.orderIndex[p]!] = p;
+    this.state = new Uint8Array(n);
+    this.remaining = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.remaining[i] = this.graph.depStart[i + 1]! - this.graph.depStart[i]!;
+    this.startedAt = new Float64Array(n);
+    this.results = new Array<StepResult | undefined>(n);
+    this.active = new Array<AbortController | undefined>(n);
+    this.ready = new IntMinHeap(Math.min(n, 1024));
+    this.runId = options.runId ?? randomUUID();
+    this.dispatcher = dispatcher;
+    this.runSignal = this.controller.signal;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.random = options.random ?? Math.random;
+    this.sink = options.onEvent;
+    this.hasSink = this.sink !== undefined;
+    this.limit = parallelLimit(options.maxParallelSteps ?? mission.config.maxParallelSteps);
+    this.failFast = mission.config.failFast;
+    this.outputs = Object.create(null) as StepOutputs;
+    this.scope = this.steps.some((s) => s.hasTemplates)
+      ? templateScope(this.outputs, mission.vars, options.policy, options.env ?? process.env)
+      : null;
+  }
+
+  /** Runs the mission; resolves when every step is terminal and nothing is in flight. */
+  start(): Promise<MissionResult> {
+    const promise = new Promise<MissionResult>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.emit({
+      type: 'run.started',
+      runId: this.runId,
+      mission: this.mission.name,
+      missionSha256: this.mission.source.sha256,
+      steps: this.steps.length,
+    });
+    const external = this.options.signal;
+    if (external?.aborted) this.stop({ kind: 'signal' });
+    else external?.addEventListener('abort', this.onExternalAbort, { once: true });
+    if (!this.stopReason) {
+      const dependencies = this.graph.depStart;
+      for (let p = 0; p < this.orderIndex.length; p++) {
+        const i = this.orderIndex[p]!;
+        if (dependencies[i + 1] === dependencies[i]) this.ready.push(p);
+      }
+    }
+    this.pump();
+    return promise;
+  }
+
+  /** Sends an event to the sink; a throwing sink stops the run (fail closed). */
+  emit(event: RunEvent): void {
+    const sink = this.sink;
+    if (sink === undefined) return;
+    try {
+      sink(event);
+    } catch (error) {
+      this.sink = undefined;
+      this.sinkError = { error };
+      this.stop({ kind: 'sink' });
+    }
+  }
+
+  resolveParams(step: MissionStep): Record<string, unknown> {
+    if (this.scope === null) return step.parameters;
+    return resolveTemplates(step.parameters, this.scope) as Record<string, unknown>;
+  }
+
+  cancelError(): StepError {
+    const reason = this.stopReason;
+    if (reason?.kind === 'fail_fast') {
+      return { code: 'E_STEP_CANCELLED', message: `cancelled: step "${reason.stepId}" failed (fail_fast)`, details: { reason: 'fail_fast', cause: reason.stepId } };
+    }
+    if (reason?.kind === 'sink') return { code: 'E_STEP_CANCELLED', message: 'cancelled: the event sink failed', details: { reason: 'sink' } };
+    return { code: 'E_STEP_CANCELLED', message: 'cancelled by signal', details: { reason: 'signal' } };
+  }
+
+  private readonly onExternalAbort = (): void => {
+    this.stop({ kind: 'signal' });
+  };
+
+  /** Starts ready steps while slots are free; finishes the run when nothing is left in flight. */
+  private pump(): void {
+    while (this.stopReason === null && this.running < this.limit && this.ready.size > 0) {
+      this.launch(this.orderIndex[this.ready.pop()]!);
+    }
+    if (this.running === 0 && (this.ready.size === 0 || this.stopReason !== null)) this.finish();
+  }
+
+  private launch(i: number): void {
+    this.state[i] = RUNNING;
+    this.running++;
+    this.startedAt[i] = performance.now();
+    runAttempts(this, this.steps[i]!, i).then(
+      (outcome) => this.complete(i, outcome),
+      (error: unknown) => this.crash(error),
+    );
+  }
+
+  private complete(i: number, outcome: AttemptOutcome): void {
+    this.running--;
+    const step = this.steps[i]!;
+    const durationMs = performance.now() - this.startedAt[i]!;
+    this.record(i, outcome.status, outcome.attempts, durationMs, outcome.outputs, outcome.error);
+    if (outcome.status === 'succeeded') {
+      this.outputs[step.id] = outcome.outputs;
+      if (this.hasSink) this.emit({ type: 'step.succeeded', runId: this.runId, stepId: step.id, attempt: outcome.attempts, durationMs, outputs: outcome.outputs });
+      this.release(i);
+    } else if (outcome.status === 'failed') {
+      const error = outcome.error!;
+      if (this.hasSink) this.emit({ type: 'step.failed', runId: this.runId, stepId: step.id, attempt: outcome.attempts, durationMs, error });
+      if (step.continueOnError) {
+        this.outputs[step.id] = {};
+        this.release(i);
+      } else {
+        this.skipDependents(i);
+        if (this.failFast) this.stop({ kind: 'fail_fast', stepId: step.id });
+      }
+    } else {
+      if (this.hasSink) this.emit({ type: 'step.cancelled', runId: this.runId, stepId: step.id, attempt: outcome.attempts, error: outcome.error! });
+    }
+    this.pump();
+  }
+
+  /** Queues the dependents whose last dependency just finished. */
+  private release(i: number): void {
+    const { dependentStart, dependentList } = this.graph;
+    for (let k = dependentStart[i]!; k < dependentStart[i + 1]!; k++) {
+      const j = dependentList[k]!;
+      if (--this.remaining[j]! === 0 && this.state[j] === PENDING) this.ready.push(this.rank[j]!);
+    }
+  }
+
+  /** Marks every not-yet-finished transitive dependent of a failed step skipped, naming it as the cause. */
+  private skipDependents(failed: number): void {
+    const { dependentStart, dependentList } = this.graph;
+    const cause = this.steps[failed]!.id;
+    const queue = [failed];
+    for (let q = 0; q < queue.length; q++) {
+      const i = queue[q]!;
+      for (let k = dependentStart[i]!; k < dependentStart[i + 1]!; k++) {
+        const j = dependentList[k]!;
+        // Dependents cannot have started: `failed` is one of their (transitive) dependencies.
+        if (this.state[j] !== PENDING) continue;
+        const error: StepError = { code: 'E_UPSTREAM_FAILED', message: `skipped: step "${cause}" failed`, details: { cause } };
+        this.record(j, 'skipped', 0, 0, {}, error);
+        if (this.hasSink) this.emit({ type: 'step.skipped', runId: this.runId, stepId: this.steps[j]!.id, error });
+        queue.push(j);
+      }
+    }
+  }
+
+  /** Stops the run: abort in-flight attempts, cancel every step that has not started. Idempotent. */
+  private stop(reason: StopReason): void {
+    if (this.stopReason !== null || this.finished) return;
+    this.stopReason = reason;
+    if (reason.kind === 'signal') {
+      const why = this.options.signal?.reason;
+      this.emit({ type: 'run.cancelled', runId: this.runId, reason: why instanceof Error ? why.message : String(why ?? 'signal') });
+    }
+    const abortReason = new RustchainError('E_STEP_CANCELLED', this.cancelError().message, { details: { reason: reason.kind } });
+    this.controller.abort(abortReason);
+    for (const controller of this.active) controller?.abort(abortReason);
+    this.ready.clear();
+    const error = this.cancelError();
+    for (let p = 0; p < this.orderIndex.length; p++) {
+      const i = this.orderIndex[p]!;
+      if (this.state[i] !== PENDING) continue;
+      this.record(i, 'cancelled', 0, 0, {}, error);
+      if (this.hasSink) this.emit({ type: 'step.cancelled', runId: this.runId, stepId: this.steps[i]!.id, attempt: 0, error });
+    }
+    if (this.running === 0) this.finish();
+  }
+
+  private record(i: number, status: StepStatus, attempts: number, durationMs: number, outputs: Record<string, unknown>, error: StepError | null): void {
+    this.state[i] = DONE;
+    this.done++;
+    this.results[i] = { id: this.steps[i]!.id, status, attempts, durationMs, outputs, error };
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.options.signal?.removeEventListener('abort', this.onExternalAbort);
+    if (this.done !== this.steps.length) {
+      this.settle.reject(new RustchainError('E_INTERNAL', `executor finished with ${this.steps.length - this.done} steps unaccounted for`));
+      return;
+    }
+    const durationMs = performance.now() - this.began;
+    const steps = new Array<StepResult>(this.steps.length);
+    let anyFailed = false;
+    for (let p = 0; p < this.orderIndex.length; p++) {
+      const result = this.results[this.orderIndex[p]!]!;
+      if (result.status === 'failed') anyFailed = true;
+      steps[p] = result;
+    }
+    const status = this.stopReason?.kind === 'signal' ? 'cancelled' : anyFailed ? 'failed' : 'succeeded';
+    this.emit({ type: 'run.finished', runId: this.runId, status, durationMs });
+    if (this.sinkError) this.settle.reject(this.sinkError.error);
+    else this.settle.resolve({ runId: this.runId, status, durationMs, steps });
+  }
+
+  /** A bug in the engine itself (runAttempts never rejects): stop and report, never hang. */
+  private crash(error: unknown): void {
+    this.running--;
+    if (!this.sinkError) this.sinkError = { error: new RustchainError('E_INTERNAL', `executor bug: ${String(error)}`, { cause: error }) };
+    this.stop({ kind: 'sink' });
+    if (this.running === 0) this.finish();
+  }
+}
+
+function parallelLimit(value: number | null | undefined): number {
+  if (value === null || value === undefined) return Infinity;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RustchainError('E_USAGE', `max parallel steps must be a positive integer, got ${String(value)}`, { nonRetryable: true });
+  }
+  return value;
+}

@@ -1,0 +1,34 @@
+import type { Policy } from '../policy/types.ts';
+import type { StepTypeLookup } from '../plugin/sdk.ts';
+import type { RunEvent, StepDispatcher } from './types.ts';
+
+/** How executeMission / executeStep run. */
+export interface ExecuteOptions {
+  /** Installed step types (the plugin registry). */
+  registry: StepTypeLookup;
+  /** The policy the run is held to (capabilities enforce it at run time). */
+  policy: Policy;
+  /** Directory relative paths resolve against. */
+  workDir: string;
+  /** Default: crypto.randomUUID(). */
+  runId?: string;
+  /** SIGINT/SIGTERM from the CLI: aborting it cancels the run (status `cancelled`). */
+  signal?: AbortSignal;
+  /**
+   * Synchronous event sink (ledger, progress display); keep it cheap. If it throws, the run
+   * fails closed: the sink is not called again, running steps are cancelled, nothing new
+   * starts, and executeMission rejects with the sink's error once running steps have settled
+   * (an audit ledger that cannot append must stop the run, not be skipped).
+   */
+  onEvent?: (event: RunEvent) => void;
+  /** Default: createInProcessDispatcher({ registry, policy, workDir, env }). */
+  dispatcher?: StepDispatcher;
+  /** Source of `ctx.env` and `${{ env.X }}` (filtered by the policy); default process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Overrides mission.config.maxParallelSteps; null/undefined = the mission's; mission null = unbounded. */
+  maxParallelSteps?: number | null;
+  /** Waits between retry attempts; injectable for tests. Must reject (or resolve) promptly on abort. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Source of retry jitter in [0, 1); injectable for tests. */
+  random?: () => number;
+}

@@ -1,0 +1,207 @@
+/**
+ * The ledger writer. Appends are serialised in-process through one queue per ledger file
+ * and across processes by the ledger lock; under the lock the tail is re-read (unless the
+ * file size shows nobody else wrote), events are hashed, and the batch goes out in one write
+ * (and one fsync when asked). The head is re-signed at the end of every explicit flush, on the
+ * first event and at most every `headIntervalMs` otherwise.
+ */
+import type { KeyObject } from 'node:crypto';
+import { sign } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import { isRustchainError, RustchainError } from '../errors.ts';
+import { computeEventHash } from './hash.ts';
+import { signHead, writeHead } from './head.ts';
+import { loadOrCreateKey, type LedgerKey } from './keys.ts';
+import { withLedgerLock } from './lock.ts';
+import { auditPaths, type AuditPaths } from './paths.ts';
+import { redactSecrets } from './redact.ts';
+import { loadTail, type TailState } from './tail.ts';
+import { GENESIS_HASH, type LedgerEvent, type LedgerHead, type LedgerInput } from './types.ts';
+
+/** Options of `openLedger`. */
+export interface LedgerOptions {
+  /** fsync the ledger after each batch (and the head when it is written). Default false. */
+  fsync?: boolean;
+  /** Re-sign the head during a long run at most this often. Default 1000 ms. */
+  headIntervalMs?: number;
+}
+
+/** An open ledger: append events, sign the head, sign attestations. */
+export interface Ledger {
+  readonly stateDir: string;
+  readonly paths: AuditPaths;
+  readonly keyId: string;
+  readonly publicKey: KeyObject;
+  /** Append one event and re-sign the head; resolves with the event as written. */
+  append(input: LedgerInput, options?: { secrets?: readonly string[] }): Promise<LedgerEvent>;
+  /** Append events in one write; the head is re-signed when `signHead` or the interval says so. */
+  appendBatch(inputs: readonly LedgerInput[], options?: { signHead?: boolean }): Promise<LedgerEvent[]>;
+  /** Sign the head for the current last event (null for an empty ledger). */
+  signHead(): Promise<LedgerHead | null>;
+  /** Ed25519-sign bytes with the ledger key (used for DSSE attestations). */
+  sign(bytes: Uint8Array): Buffer;
+}
+
+/** Per-file writer state shared by every Ledger of this process on the same file. */
+interface WriterState {
+  queue: Promise<unknown>;
+  tail: TailState | null;
+  lastHeadAt: number;
+}
+
+const writers = new Map<string, WriterState>();
+
+/** Forget cached tails (after an out-of-band change such as a repair). */
+export function invalidateWriterCache(ledgerPath: string): void {
+  const state = writers.get(resolve(ledgerPath));
+  if (state) state.tail = null;
+}
+
+/** Run `job` after every earlier job on the same ledger file (one writer queue per file). */
+export function enqueue<T>(ledgerPath: string, job: (state: WriterState) => Promise<T>): Promise<T> {
+  const key = resolve(ledgerPath);
+  let state = writers.get(key);
+  if (!state) {
+    state = { queue: Promise.resolve(), tail: null, lastHeadAt: 0 };
+    writers.set(key, state);
+  }
+  const current = state;
+  const run = current.queue.then(() => job(current));
+  current.queue = run.catch(() => undefined);
+  return run;
+}
+
+/** Open (creating on first use) the ledger of a state dir and its signing key. */
+export async function openLedger(stateDir: string, options: LedgerOptions = {}): Promise<Ledger> {
+  const paths = auditPaths(stateDir);
+  try {
+    await fs.mkdir(paths.dir, { recursive: true });
+  } catch (error) {
+    throw writeFailed(error, paths.dir);
+  }
+  const key = await loadOrCreateKey(stateDir).catch((error: unknown) => { throw writeFailed(error, stateDir); });
+  return new FileLedger(stateDir, paths, key, options.fsync ?? false, options.headIntervalMs ?? 1000);
+}
+
+class FileLedger implements Ledger {
+  readonly keyId: string;
+  readonly publicKey: KeyObject;
+
+  constructor(
+    readonly stateDir: string,
+    readonly paths: AuditPaths,
+    private readonly key: LedgerKey,
+    private readonly fsync: boolean,
+    private readonly headIntervalMs: number,
+  ) {
+    this.keyId = key.keyId;
+    this.publicKey = key.publicKey;
+  }
+
+  async append(input: LedgerInput, options: { secrets?: readonly string[] } = {}): Promise<LedgerEvent> {
+    const clean = options.secrets?.length ? { ...input, payload: redactSecrets(input.payload, options.secrets) } : input;
+    const [event] = await this.appendBatch([clean], { signHead: true });
+    return event as LedgerEvent;
+  }
+
+  appendBatch(inputs: readonly LedgerInput[], options: { signHead?: boolean } = {}): Promise<LedgerEvent[]> {
+    return enqueue(this.paths.ledger, (state) => withLedgerLock(this.paths, () => this.commit(state, inputs, options.signHead ?? false)));
+  }
+
+  signHead(): Promise<LedgerHead | null> {
+    return enqueue(this.paths.ledger, (state) => withLedgerLock(this.paths, async () => {
+      const handle = await fs.open(this.paths.ledger, 'a+').catch((e: unknown) => { throw writeFailed(e, this.paths.ledger); });
+      try {
+        const { size } = await handle.stat();
+        const tail = state.tail?.size === size ? state.tail : await loadTail(handle, size, this.paths, this.key.publicKey);
+        state.tail = tail;
+        return tail === null ? null : await this.writeHeadFor(state, tail);
+      } finally {
+        await handle.close();
+      }
+    }));
+  }
+
+  sign(bytes: Uint8Array): Buffer {
+    return sign(null, bytes, this.key.privateKey);
+  }
+
+  private async commit(state: WriterState, inputs: readonly LedgerInput[], forceHead: boolean): Promise<LedgerEvent[]> {
+    if (inputs.length === 0 && !forceHead) return [];
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.paths.ledger, 'a+');
+    } catch (error) {
+      throw writeFailed(error, this.paths.ledger);
+    }
+    try {
+      const { size } = await handle.stat();
+      const tail = state.tail?.size === size ? state.tail : await loadTail(handle, size, this.paths, this.key.publicKey);
+      state.tail = tail;
+      const events = this.chain(tail, inputs);
+      const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+      try {
+        await handle.writeFile(text);
+        if (this.fsync) await handle.sync();
+      } catch (error) {
+        // Leave no half-written record behind: the chain must verify up to the last good event.
+        await handle.truncate(size).catch(() => undefined);
+        state.tail = null;
+        throw writeFailed(error, this.paths.ledger);
+      }
+      const last = events.at(-1);
+      const newTail = last ? { size: size + Buffer.byteLength(text), seq: last.seq, hash: last.hash } : tail;
+      state.tail = newTail;
+      const dueHead = forceHead || tail === null || Date.now() - state.lastHeadAt >= this.headIntervalMs;
+      if (newTail && dueHead) await this.writeHeadFor(state, newTail);
+      return events;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  private chain(tail: TailState | null, inputs: readonly LedgerInput[]): LedgerEvent[] {
+    let prev = tail?.hash ?? GENESIS_HASH;
+    let seq = tail === null ? 0 : tail.seq + 1;
+    const ts = new Date().toISOString();
+    return inputs.map((input) => {
+      const base = { seq: seq++, ts, runId: input.runId, type: input.type, payload: input.payload, prev };
+      const event: LedgerEvent = { ...base, hash: computeEventHash(base) };
+      prev = event.hash;
+      return event;
+    });
+  }
+
+  private async writeHeadFor(state: WriterState, tail: TailState): Promise<LedgerHead> {
+    const head = signHead(this.key, tail.seq, tail.hash);
+    try {
+      await writeHead(this.paths.head, head, this.fsync);
+    } catch (error) {
+      throw writeFailed(error, this.paths.head);
+    }
+    state.lastHeadAt = Date.now();
+    return head;
+  }
+}
+
+/** Wrap an I/O failure as E_AUDIT_WRITE_FAILED (coded errors pass through). */
+export function writeFailed(error: unknown, path: string): RustchainError {
+  if (isRustchainError(error)) return error;
+  const errno = (error as NodeJS.ErrnoException).code ?? null;
+  return new RustchainError('E_AUDIT_WRITE_FAILED', `audit write failed (${errno ?? 'error'}): ${path}`, {
+    details: { path, errno },
+    cause: error,
+    nonRetryable: true,
+  });
+}
+
+/** Append one event to the ledger of `stateDir` (opens the ledger, appends, signs the head). */
+export async function logAuditEvent(
+  stateDir: string,
+  input: LedgerInput,
+  options: LedgerOptions & { secrets?: readonly string[] } = {},
+): Promise<LedgerEvent> {
+  const ledger = await openLedger(stateDir, options);
+  return ledger.append(input, options.secrets ? { secrets: options.secrets } : {});
+}

@@ -1,0 +1,72 @@
+/** The adapter from executor `RunEvent`s to ledger inputs. */
+import { hostname, userInfo } from 'node:os';
+import type { RunEvent, RunEventType } from '../engine/types.ts';
+import { digestJson } from './hash.ts';
+import type { LedgerInput } from './types.ts';
+
+/** Who ran it, where: added to every `run.started` payload. */
+export interface RunContext {
+  user: string | null;
+  host: string;
+  pid: number;
+}
+
+/** The current user, host and pid (user is null when the OS cannot tell). */
+export function currentRunContext(): RunContext {
+  let user: string | null = process.env.USER ?? null;
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (containers): keep $USER or null.
+  }
+  return { user, host: hostname(), pid: process.pid };
+}
+
+type Payloader<T extends RunEventType> = (e: Extract<RunEvent, { type: T }>, ctx: RunContext) => Record<string, unknown>;
+
+// One entry per RunEvent type: a new event type does not compile until it is mapped here.
+// Outputs are recorded as a digest and key list, not values: they can be large or sensitive.
+const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
+  'run.started': (e, ctx) => ({ mission: e.mission, missionSha256: e.missionSha256, steps: e.steps, ...ctx }),
+  'step.started': (e) => ({ stepId: e.stepId, attempt: e.attempt }),
+  'step.retried': (e) => ({ stepId: e.stepId, attempt: e.attempt, delayMs: e.delayMs, error: e.error }),
+  'step.succeeded': (e) => ({
+    stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs,
+    outputsDigest: `sha256:${digestJson(e.outputs)}`, outputKeys: Object.keys(e.outputs).sort(),
+  }),
+  'step.failed': (e) => ({ stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs, error: e.error }),
+  'step.skipped': (e) => ({ stepId: e.stepId, error: e.error }),
+  'step.cancelled': (e) => ({ stepId: e.stepId, attempt: e.attempt, error: e.error }),
+  'run.cancelled': (e) => ({ reason: e.reason }),
+  'run.finished': (e) => ({ status: e.status, durationMs: e.durationMs }),
+};
+
+/** Map one RunEvent to the ledger input that records it. */
+export function runEventToLedgerInput(event: RunEvent, ctx: RunContext = currentRunContext()): LedgerInput {
+  const payloader = PAYLOADS[event.type] as (e: RunEvent, c: RunContext) => Record<string, unknown>;
+  return { runId: event.runId, type: event.type, payload: payloader(event, ctx) };
+}
+
+/** A policy decision as recorded in the ledger. */
+export interface PolicyDecisionPayload {
+  stepId: string | null;
+  decision: 'allowed' | 'denied';
+  /** The E_POLICY_* code of a denial, null when allowed. */
+  code: string | null;
+  message?: string;
+}
+
+/** Ledger input for a policy decision. */
+export function policyDecisionInput(runId: string | null, decision: PolicyDecisionPayload): LedgerInput {
+  return { runId, type: 'policy.decision', payload: { ...decision } };
+}
+
+/** Ledger input for the plugin packages (name → version) a run loaded. */
+export function pluginVersionsInput(runId: string, plugins: Readonly<Record<string, string>>): LedgerInput {
+  return { runId, type: 'run.plugins', payload: { plugins: { ...plugins } } };
+}
+
+/** Ledger input for the digest of the mission file or the compiled module a run used. */
+export function artifactInput(runId: string, kind: 'mission' | 'compiled', path: string, sha256: string): LedgerInput {
+  return { runId, type: 'run.artifact', payload: { kind, path, sha256 } };
+}

@@ -1,0 +1,75 @@
+/**
+ * `verifyLedger`: the chain check, then the torn-tail check, then the signed head.
+ * Head rules (L = complete events): a missing or badly signed head (or one signed by another
+ * key) → bad-signature at head.seq (0 when there is no readable head); head.seq ≥ L →
+ * truncated at L (the first missing seq); the event at head.seq has another hash →
+ * modified (E_AUDIT_HEAD_MISMATCH) at head.seq — this is how a re-chained ledger is caught;
+ * head.seq < L - 1 → head-behind at head.seq + 1: events written after the last signing (a
+ * crash between append and head write). It is reported but `ok` stays true, and the next
+ * append re-signs.
+ */
+import type { KeyObject } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { checkChain } from './chain.ts';
+import { headSignatureValid, readHead } from './head.ts';
+import { readTrustedPublicKey, toPublicKey } from './keys.ts';
+import { enqueue } from './ledger.ts';
+import { withLedgerLock } from './lock.ts';
+import { auditPaths } from './paths.ts';
+import type { VerifyReport } from './types.ts';
+
+/** Options of `verifyLedger`. */
+export interface VerifyOptions {
+  /** The key to trust; default: the state dir's own key. */
+  publicKey?: KeyObject | string;
+}
+
+/** Verify the ledger and head of a state dir. Never throws for tampering; reports it. */
+export async function verifyLedger(stateDir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const paths = auditPaths(stateDir);
+  const dirExists = await fs.stat(paths.dir).then(() => true, () => false);
+  // Read under the writer lock so a concurrent append is never mistaken for a torn tail.
+  const read = async () => ({
+    text: await fs.readFile(paths.ledger, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    }),
+    head: await readHead(paths.head),
+  });
+  const { text, head } = dirExists ? await enqueue(paths.ledger, () => withLedgerLock(paths, read)) : await read();
+  const trusted = options.publicKey === undefined ? await readTrustedPublicKey(stateDir) : toPublicKey(options.publicKey);
+
+  const chain = checkChain(text);
+  const events = chain.events.length;
+  const headValue = head.kind === 'ok' ? head.head : null;
+  const report = (partial: Omit<VerifyReport, 'events' | 'head'>): VerifyReport => ({ ...partial, events, head: headValue });
+
+  if (chain.problem !== null) {
+    return report({ ok: false, firstBadSeq: chain.firstBadSeq, problem: chain.problem, code: 'E_AUDIT_CHAIN_BROKEN', message: chain.message });
+  }
+  if (chain.tornBytes > 0) {
+    return report({ ok: false, firstBadSeq: events, problem: 'torn-tail', code: 'E_AUDIT_TORN_TAIL',
+      message: `the last line (${chain.tornBytes} bytes after seq ${events - 1}) is incomplete; repair with --repair` });
+  }
+  if (head.kind === 'missing' && events === 0) {
+    return report({ ok: true, firstBadSeq: null, problem: null, code: null, message: 'empty ledger' });
+  }
+  if (head.kind !== 'ok' || trusted === null || !headSignatureValid(head.head, trusted)) {
+    const what = head.kind === 'missing' ? 'is missing' : head.kind === 'invalid' ? 'is unreadable' : 'is not signed by the trusted key';
+    return report({ ok: false, firstBadSeq: headValue?.seq ?? 0, problem: 'bad-signature', code: 'E_AUDIT_HEAD_SIGNATURE', message: `the signed head ${what}` });
+  }
+  const h = head.head;
+  if (h.seq >= events) {
+    return report({ ok: false, firstBadSeq: events, problem: 'truncated', code: 'E_AUDIT_TRUNCATED',
+      message: `the ledger ends before seq ${events} but its signed head names seq ${h.seq}` });
+  }
+  if (chain.events[h.seq]?.hash !== h.hash) {
+    return report({ ok: false, firstBadSeq: h.seq, problem: 'modified', code: 'E_AUDIT_HEAD_MISMATCH',
+      message: `seq ${h.seq} has a different hash than the signed head (the ledger was rewritten)` });
+  }
+  if (h.seq < events - 1) {
+    return report({ ok: true, firstBadSeq: h.seq + 1, problem: 'head-behind', code: null,
+      message: `events ${h.seq + 1}..${events - 1} are not yet covered by the signed head (crash before the head write?); the next append re-signs` });
+  }
+  return report({ ok: true, firstBadSeq: null, problem: null, code: null, message: `${events} events, chain and signed head intact` });
+}

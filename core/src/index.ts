@@ -66,8 +66,8 @@ export type { Project } from './registry/project.ts';
 // --- audit ledger ---
 
 // --- compiled modules ---
-export { defineCompiledMission, isCompiledMission, materialiseParameters, checkCompiledDrift, COMPILED_MISSION_MARKER } from './compiled/index.ts';
+export { defineCompiledMission, isCompiledMission, materialiseParameters, checkCompiledDrift, runStandalone, COMPILED_MISSION_MARKER } from './compiled/index.ts';
 export type {
-  CompiledMission, InstalledPluginInfo, InstalledPluginLookup, Templated, ParamsOf, OutputsOf, CompiledPluginRecord,
+  CompiledMission, StandaloneIo, InstalledPluginInfo, InstalledPluginLookup, Templated, ParamsOf, OutputsOf, CompiledPluginRecord,
   CompiledManifest, CompiledSchedule, CompiledStep, CompiledMissionSpec,
 } from './compiled/index.ts';

@@ -55,11 +55,3 @@ export function materialiseParameters(value: unknown): unknown {
   }
   return value;
 }
-
-/** True when some string in `value` holds a `${{` template. */
-export function containsTemplate(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('${{');
-  if (Array.isArray(value)) return value.some(containsTemplate);
-  if (typeof value === 'object' && value !== null) return Object.values(value).some(containsTemplate);
-  return false;
-}

@@ -1,6 +1,7 @@
 import { DEFAULTS, type Mission, type MissionStep } from '../model/mission.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../plugin/sdk.ts';
-import { containsTemplate, materialiseParameters } from './accessor.ts';
+import { containsTemplate } from '../template/scan.ts';
+import { materialiseParameters } from './accessor.ts';
 import { COMPILED_MISSION_MARKER, type CompiledMissionSpec } from './types.ts';
 
 /** What a compiled module default-exports. */

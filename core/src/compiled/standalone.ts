@@ -1,0 +1,105 @@
+import { executeMission } from '../engine/execute.ts';
+import type { MissionResult } from '../engine/types.ts';
+import { formatDiagnostic, isRustchainError, sortDiagnostics, type Diagnostic } from '../errors.ts';
+import { checkPolicy } from '../policy/check.ts';
+import { resolvePolicy, type PermissionFlags } from '../policy/resolve.ts';
+import type { CompiledMission } from './define.ts';
+
+/**
+ * What a bundled mission (`rustchain compile --bundle`, run as `node out.mjs`) does: it
+ * needs no workspace and no config. Its plugins are the ones inlined at compile time (so
+ * there is no drift to check), and it runs under the policy `rustchain` uses without a
+ * config file — read and write the working directory, nothing else — extended by the same
+ * Deno-style flags (`--allow-run[=...]`, `--allow-read[=...]`, `--allow-write[=...]`,
+ * `--allow-net[=...]`, `--allow-env[=...]`, `-A`). `--json` prints the run document.
+ * Exit codes follow the CLI contract: 0 ok, 1 failed, 2 usage/refused by policy, 130/143.
+ */
+
+/** Streams and inputs of one standalone run (defaults: the process's). */
+export interface StandaloneIo {
+  argv: readonly string[];
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+const GRANTS = { '--allow-run': 'allowRun', '--allow-read': 'allowRead', '--allow-write': 'allowWrite', '--allow-net': 'allowNet', '--allow-env': 'allowEnv' } as const;
+
+function parseArgs(argv: readonly string[]): { json: boolean; flags: PermissionFlags } | string {
+  const flags: { -readonly [K in keyof PermissionFlags]: PermissionFlags[K] } = {};
+  let json = false;
+  for (const arg of argv) {
+    const [name = '', value] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (arg === '--json') json = true;
+    else if (arg === '-A' || arg === '--allow-all') flags.allowAll = true;
+    else if (name in GRANTS) {
+      const key = GRANTS[name as keyof typeof GRANTS];
+      flags[key] = value === undefined ? true : value.split(',').map((s) => s.trim()).filter(Boolean);
+    } else return `unknown argument ${arg}; accepted: --json, -A, ${Object.keys(GRANTS).join(', ')} (each optionally =a,b)`;
+  }
+  return { json, flags };
+}
+
+function printDiagnostics(list: readonly Diagnostic[], json: boolean, io: StandaloneIo): void {
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, diagnostics: sortDiagnostics(list) }, null, 2)}\n`);
+  else for (const d of sortDiagnostics(list)) io.stderr.write(`${formatDiagnostic(d)}\n`);
+}
+
+function printResult(result: MissionResult, json: boolean, io: StandaloneIo): void {
+  if (json) {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  for (const step of result.steps) {
+    io.stderr.write(`${step.status.padEnd(9)} ${step.id} (${step.durationMs} ms)${step.error ? `: ${step.error.code} ${step.error.message}` : ''}\n`);
+  }
+  io.stderr.write(`run ${result.runId} ${result.status} in ${result.durationMs} ms\n`);
+}
+
+/** Runs a compiled mission with its own inlined plugins; returns the exit code. */
+export async function runStandalone(compiled: CompiledMission, partial: Partial<StandaloneIo> = {}): Promise<number> {
+  const io: StandaloneIo = {
+    argv: partial.argv ?? process.argv.slice(2),
+    cwd: partial.cwd ?? process.cwd(),
+    env: partial.env ?? process.env,
+    stdout: partial.stdout ?? process.stdout,
+    stderr: partial.stderr ?? process.stderr,
+  };
+  const args = parseArgs(io.argv);
+  if (typeof args === 'string') {
+    io.stderr.write(`${args}\n`);
+    return 2;
+  }
+  const mission = compiled.toMission();
+  const registry = compiled.lookup();
+  const policy = resolvePolicy({ cwd: io.cwd, hasConfigFile: false, flags: args.flags });
+  const refused = checkPolicy(mission, registry, policy, { workDir: io.cwd, env: io.env }).filter((d) => d.severity === 'error');
+  if (refused.length > 0) {
+    printDiagnostics(refused, args.json, io);
+    return 2;
+  }
+  const controller = new AbortController();
+  let signalled: 130 | 143 | null = null;
+  const onSignal = (code: 130 | 143) => () => {
+    signalled = code;
+    controller.abort();
+  };
+  const onInt = onSignal(130);
+  const onTerm = onSignal(143);
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  try {
+    const result = await executeMission(mission, { registry, policy, workDir: io.cwd, env: io.env, signal: controller.signal });
+    printResult(result, args.json, io);
+    if (signalled !== null) return signalled;
+    return result.status === 'succeeded' ? 0 : 1;
+  } catch (error) {
+    if (!isRustchainError(error)) throw error;
+    printDiagnostics([{ code: error.code, severity: 'error', message: error.message, file: mission.source.file, line: 1, column: 1 }], args.json, io);
+    return 2;
+  } finally {
+    process.removeListener('SIGINT', onInt);
+    process.removeListener('SIGTERM', onTerm);
+  }
+}

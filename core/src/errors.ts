@@ -83,6 +83,8 @@ export const ERROR_CODES = {
   E_AUDIT_HEAD_SIGNATURE: 'the head signature does not verify',
   E_AUDIT_TORN_TAIL: 'the last line is incomplete (crash during append)',
   E_AUDIT_WRITE_FAILED: 'an audit append failed; execution stops (fail closed)',
+  E_AUDIT_RUN_NOT_FOUND: 'the audit ledger has no events for that run id',
+  E_AUDIT_ATTESTATION_INVALID: 'an attestation envelope is malformed or its signature does not verify',
   // Compiler and compiled modules
   E_COMPILE_TYPE: 'the compiled module does not type-check (other than parameter or output errors)',
   E_COMPILED_DRIFT: 'a compiled module no longer matches its source digest or installed plugin versions',

@@ -2,7 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import type { ExecCapability, ExecResult } from '../plugin/sdk.ts';
+import { checkArgs } from '../policy/arg-rules.ts';
 import { checkCommand } from '../policy/command-rules.ts';
+import { capOutput } from '../policy/limits.ts';
+import { bwrapArgv, probeBwrap } from '../sandbox/bwrap.ts';
+import { decideSandbox } from '../sandbox/mode.ts';
 import { checkPath } from '../policy/fs-rules.ts';
 import type { Policy } from '../policy/types.ts';
 import { childEnv, type HostEnv } from './env.ts';
@@ -67,7 +71,28 @@ export function createExecCapability(init: { policy: Policy; workDir: string; en
       const env = childEnv(policy, init.env, options.env);
       const allowed = checkCommand(policy, command, { pathVar: env.PATH, cwd });
       if ('error' in allowed) return Promise.reject(allowed.error);
-      const maxBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+      const argsDenied = checkArgs(policy.commands.rules, [allowed.file, ...argv.slice(1)]);
+      if (argsDenied) return Promise.reject(argsDenied);
+      const maxBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);
+      const mode = policy.sandbox ?? 'off';
+      if (mode !== 'off' || options.sandbox !== undefined) {
+        let decision;
+        try {
+          decision = decideSandbox(mode, options.sandbox, probeBwrap());
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        if (decision.sandbox) {
+          const wrapped = bwrapArgv([allowed.file, ...argv.slice(1)], {
+            bwrap: probeBwrap().path as string,
+            readRoots: policy.fs.read,
+            writeRoots: policy.fs.write,
+            cwd,
+            network: policy.net.allow === '*' || policy.net.allow.length > 0,
+          });
+          return runProcess(wrapped[0] as string, wrapped, { cwd, env, maxBytes, signal, input: options.input });
+        }
+      }
       return runProcess(allowed.file, argv, { cwd, env, maxBytes, signal, input: options.input });
     },
   };

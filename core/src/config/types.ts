@@ -4,10 +4,12 @@
  */
 export interface PolicyConfig {
   stepTypes?: string[] | '*';
-  commands?: { allow?: string[] | '*'; shell?: boolean };
+  commands?: { allow?: string[] | '*'; shell?: boolean; rules?: Array<{ command: string; args: string[] }> };
   fs?: { read?: string[]; write?: string[] };
   net?: { allow?: string[] | '*' };
   env?: { allow?: string[] | '*' };
+  limits?: { maxSteps?: number; maxTimeoutSeconds?: number; maxOutputBytes?: number };
+  sandbox?: 'required' | 'preferred' | 'off';
 }
 
 /** The shape of rustchain.config.ts's default export. */

@@ -69,7 +69,14 @@ export interface ExecResult {
 export interface ExecCapability {
   run(
     argv: readonly string[],
-    options?: { cwd?: string; env?: Record<string, string>; input?: string; maxOutputBytes?: number },
+    options?: {
+      cwd?: string;
+      env?: Record<string, string>;
+      input?: string;
+      maxOutputBytes?: number;
+      /** `bwrap`: run in the bubblewrap sandbox (E_SANDBOX_UNAVAILABLE without it); `none`: opt out unless policy.sandbox is `required`. */
+      sandbox?: 'bwrap' | 'none';
+    },
   ): Promise<ExecResult>;
 }
 

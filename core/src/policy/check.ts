@@ -3,7 +3,9 @@ import { sortDiagnostics } from '../errors.ts';
 import { checkUrl } from '../capabilities/fetch.ts';
 import type { Mission } from '../model/mission.ts';
 import type { ResourceClaim, StepTypeLookup } from '../plugin/sdk.ts';
+import { checkArgs } from './arg-rules.ts';
 import { checkCommand } from './command-rules.ts';
+import { checkLimits } from './limits.ts';
 import { shellDenied, stepTypeDenied } from './denials.ts';
 import { checkEnvRead } from './env-rules.ts';
 import { checkPath } from './fs-rules.ts';
@@ -43,7 +45,9 @@ function judge(claim: ResourceClaim, policy: Policy, options: Required<CheckPoli
     case 'exec': {
       if (claim.shell && !policy.commands.shell) return shellDenied();
       const decision = checkCommand(policy, claim.argv[0] ?? '', { pathVar: options.env.PATH, cwd: options.workDir });
-      return 'error' in decision ? decision.error : null;
+      if ('error' in decision) return decision.error;
+      // Argument patterns are judged only when no argument is still a template.
+      return claim.argv.some((a) => a.includes(TEMPLATE)) ? null : checkArgs(policy.commands.rules, claim.argv);
     }
     case 'read':
     case 'write': {
@@ -94,5 +98,8 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
       if (error) at(`${stepPointer}/parameters${claim.pointer}`, stepPointer, error);
     }
   });
+  for (const violation of checkLimits(mission, policy.limits)) {
+    at(violation.pointer, violation.pointer.replace(/\/[^/]*$/, ''), violation.error);
+  }
   return sortDiagnostics(out);
 }

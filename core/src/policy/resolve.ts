@@ -63,7 +63,13 @@ function fromConfig(input: ResolvePolicyInput, base: string): Policy {
   const fsDefault = [root(base, '.')];
   return {
     stepTypes: p.stepTypes ?? '*',
-    commands: { allow: p.commands?.allow === '*' ? '*' : (p.commands?.allow ?? []).map(commandEntry(base)), shell: p.commands?.shell ?? false },
+    commands: {
+      allow: p.commands?.allow === '*' ? '*' : (p.commands?.allow ?? []).map(commandEntry(base)),
+      shell: p.commands?.shell ?? false,
+      ...(p.commands?.rules ? { rules: p.commands.rules.map((r) => ({ command: commandEntry(base)(r.command), args: [...r.args] })) } : {}),
+    },
+    ...(p.limits ? { limits: { ...p.limits } } : {}),
+    ...(p.sandbox ? { sandbox: p.sandbox } : {}),
     fs: {
       read: p.fs ? (p.fs.read ?? []).map((r) => root(base, r)) : fsDefault,
       write: p.fs ? (p.fs.write ?? []).map((r) => root(base, r)) : fsDefault,
@@ -87,7 +93,13 @@ export function resolvePolicy(input: ResolvePolicyInput): Policy {
     flag === true ? ['/'] : unique([...list, ...(flag ?? []).map((r) => root(input.cwd, r))]);
   return {
     stepTypes: policy.stepTypes,
-    commands: { allow: extend(policy.commands.allow, flags.allowRun, commandEntry(input.cwd)), shell: policy.commands.shell },
+    commands: {
+      allow: extend(policy.commands.allow, flags.allowRun, commandEntry(input.cwd)),
+      shell: policy.commands.shell,
+      ...(policy.commands.rules ? { rules: policy.commands.rules } : {}),
+    },
+    ...(policy.limits ? { limits: policy.limits } : {}),
+    ...(policy.sandbox ? { sandbox: policy.sandbox } : {}),
     fs: { read: fsRoots(policy.fs.read, flags.allowRead), write: fsRoots(policy.fs.write, flags.allowWrite), ...reserved },
     net: { allow: extend(policy.net.allow, flags.allowNet) },
     env: { allow: extend(policy.env.allow, flags.allowEnv) },

@@ -1,3 +1,7 @@
+import type { CommandRule } from './arg-rules.ts';
+import type { PolicyLimits } from './limits.ts';
+import type { SandboxMode } from '../sandbox/mode.ts';
+
 /**
  * The policy an invocation runs under. Default-deny for side effects: what is not listed
  * is refused, and every refusal names the flag or config entry that would allow it.
@@ -11,6 +15,8 @@ export interface Policy {
     allow: readonly string[] | '*';
     /** Whether a `shell: true` command may ever run. */
     shell: boolean;
+    /** Argument patterns per command; a command with rules must match one (see arg-rules.ts). */
+    rules?: readonly CommandRule[];
   };
   fs: {
     /** Absolute roots readable (realpath'd); writable roots are readable too. */
@@ -33,4 +39,8 @@ export interface Policy {
     /** Variable names passed to steps (`ctx.env`, child processes); `'*'` = all. */
     allow: readonly string[] | '*';
   };
+  /** Size and time limits; absent = unlimited. */
+  limits?: PolicyLimits;
+  /** bwrap sandbox for command steps: `required` refuses without it, `preferred` falls back, `off` (default) never. */
+  sandbox?: SandboxMode;
 }

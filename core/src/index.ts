@@ -32,6 +32,10 @@ export type {
 // --- loader and validation ---
 
 // --- DAG and templates ---
+export { computeSchedule, computeIndexedSchedule, findCycle, indexGraph } from './dag/index.ts';
+export type { Schedule, ScheduleStep, IndexedSchedule, GraphStep, IndexedGraph } from './dag/index.ts';
+export { parseExpression, splitTemplate, scanTemplates, containsTemplate, escapePointerToken, resolveTemplates } from './template/index.ts';
+export type { TemplateRef, Segment, TemplateOccurrence, TemplateSyntaxProblem, TemplateScope } from './template/index.ts';
 
 // --- executor ---
 

@@ -1,0 +1,46 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'tsup';
+
+/**
+ * Bundles a compiled module into one self-contained ESM file: core, the plugins and their
+ * dependencies inlined, plus an entry that runs the mission (`runStandalone`: the no-config
+ * policy of the working directory, extended by `--allow-*` flags). The generated module and
+ * the entry are written to a scratch directory under `resolveFrom`, so bare imports resolve
+ * through its node_modules; the directory is removed afterwards.
+ */
+export async function bundleCompiledModule(code: string, options: { outFile: string; resolveFrom: string }): Promise<void> {
+  const scratch = await mkdtemp(join(options.resolveFrom, '.rustchain-bundle-'));
+  try {
+    await writeFile(join(scratch, 'mission.ts'), code);
+    await writeFile(
+      join(scratch, 'entry.ts'),
+      [
+        "import compiled from './mission.ts';",
+        "import { runStandalone } from '@rustchain/core';",
+        'process.exitCode = await runStandalone(compiled);',
+        '',
+      ].join('\n'),
+    );
+    await build({
+      entry: { bundle: join(scratch, 'entry.ts') },
+      outDir: join(scratch, 'out'),
+      format: ['esm'],
+      platform: 'node',
+      target: 'node20',
+      // Inline everything: the artifact must run on a machine without the workspace.
+      noExternal: [/.*/],
+      splitting: false,
+      sourcemap: false,
+      dts: false,
+      config: false,
+      silent: true,
+      outExtension: () => ({ js: '.mjs' }),
+      // CommonJS dependencies call require() for node builtins; give the ESM bundle one.
+      banner: { js: "import { createRequire as __rustchainRequire } from 'node:module'; const require = __rustchainRequire(import.meta.url);" },
+    });
+    await copyFile(join(scratch, 'out', 'bundle.mjs'), options.outFile);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,43 @@
+import type { Writable } from 'node:stream';
+import { Builtins, Cli } from 'clipanion';
+import { COMMANDS } from './commands/index.ts';
+import { EXIT } from './exit-codes.ts';
+
+/** The CLI's version, from its package.json. */
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+/** Builds the clipanion CLI with every registered command. */
+export async function buildCli(): Promise<Cli> {
+  const enableColors = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+  const cli = new Cli({ binaryLabel: 'RustChain', binaryName: 'rustchain', binaryVersion: await version(), enableColors });
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  for (const command of COMMANDS) cli.register(command);
+  return cli;
+}
+
+/**
+ * Runs one command line and returns its exit code. A command line clipanion cannot parse
+ * (unknown command or option, missing argument) is a usage error: message on stderr, exit 2 —
+ * clipanion's own default would be 1, which the contract reserves for "ran and failed".
+ */
+export async function runCli(argv: string[], io: { stdin: NodeJS.ReadableStream; stdout: Writable; stderr: Writable }): Promise<number> {
+  const cli = await buildCli();
+  const context = { ...Cli.defaultContext, stdin: io.stdin as typeof process.stdin, stdout: io.stdout, stderr: io.stderr };
+  let command;
+  try {
+    command = cli.process(argv, context);
+  } catch (error) {
+    io.stderr.write(cli.error(error, { colored: false }));
+    if (argv.includes('--json')) {
+      const message = error instanceof Error ? error.message : String(error);
+      io.stdout.write(`${JSON.stringify({ ok: false, diagnostics: [{ code: 'E_USAGE', severity: 'error', message, file: '', line: 0, column: 0 }] }, null, 2)}\n`);
+    }
+    return EXIT.invalid;
+  }
+  return cli.run(command, context);
+}

@@ -1,0 +1,18 @@
+import type { CommandClass } from 'clipanion';
+import { MissionExecuteCommand } from './mission/execute.ts';
+import { MissionMigrateCommand } from './mission/migrate.ts';
+import { MissionValidateCommand } from './mission/validate.ts';
+import { PluginsListCommand } from './plugins/list.ts';
+
+/**
+ * Every rustchain command: the one list the CLI registers. To add a command, write
+ * `commands/<noun>/<verb>.ts` (a class extending RustchainCommand, ProjectCommand or
+ * PermissionedCommand), then add one import and one entry here. Keep heavy imports (the
+ * compiler, core) inside `run()` so start-up stays fast.
+ */
+export const COMMANDS: readonly CommandClass[] = [
+  MissionValidateCommand,
+  MissionExecuteCommand,
+  MissionMigrateCommand,
+  PluginsListCommand,
+];

@@ -1,0 +1,96 @@
+import { Command, Option, UsageError } from 'clipanion';
+import type { MissionResult, RunEvent } from '@rustchain/core';
+import { EXIT } from '../../exit-codes.ts';
+import { PermissionedCommand } from '../../options/permissions.ts';
+import { prepareMission } from '../../prepare.ts';
+import { printDiagnostics } from '../../report/diagnostics.ts';
+import { createLineReporter } from '../../report/progress-lines.ts';
+import { createLiveReporter } from '../../report/progress-live.ts';
+import { SILENT_REPORTER, type ProgressReporter } from '../../report/progress.ts';
+import { printRunSummary, runDocument } from '../../report/run-result.ts';
+import { cancelOnSignals } from '../../signals.ts';
+
+/** Exit code for a finished run that no signal interrupted. */
+const STATUS_EXIT = { succeeded: EXIT.ok, failed: EXIT.failed, cancelled: EXIT.failed } as const satisfies Record<MissionResult['status'], number>;
+
+/** `rustchain mission execute <file>`: validate, check policy, run the DAG, report. */
+export class MissionExecuteCommand extends PermissionedCommand {
+  static override paths = [['mission', 'execute']];
+
+  static override usage = Command.Usage({
+    category: 'Missions',
+    description: 'Run a mission: validate it, check it against the policy, execute its steps in parallel',
+    details: `
+      Loads the mission, validates it against the configured plugins, forms the policy from
+      rustchain.config.* plus the \`--allow-*\` flags, and refuses the run (exit 2) before anything
+      executes if a step needs something the policy does not allow. Steps start as soon as their
+      dependencies finish (bounded by \`--max-parallel\` / \`config.max_parallel_steps\`).
+
+      Exit codes: 0 succeeded, 1 the mission failed, 2 invalid input or refused by policy (nothing ran),
+      3 internal error, 130/143 cancelled by SIGINT/SIGTERM (the partial result is still printed).
+    `,
+    examples: [
+      ['Run the quickstart', '$0 mission execute examples/quickstart.yaml'],
+      ['Allow `git` and `npm` for this run', '$0 mission execute build.yaml --allow-run=git,npm'],
+      ['Machine-readable result, at most 2 steps at once', '$0 mission execute build.yaml --json --max-parallel 2'],
+    ],
+  });
+
+  /** Cap on steps running at once (overrides config.max_parallel_steps). */
+  maxParallel = Option.String('--max-parallel', { description: 'Run at most N steps at once (overrides config.max_parallel_steps)' });
+
+  /** The mission file (.yaml, .yml or .json). */
+  file = Option.String({ name: 'file' });
+
+  /** Parses --max-parallel: a positive integer. */
+  private maxParallelSteps(): number | undefined {
+    if (this.maxParallel === undefined) return undefined;
+    const n = Number(this.maxParallel);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-parallel must be a positive integer, got \`${this.maxParallel}\``);
+    return n;
+  }
+
+  /** Picks the progress display: none with --json, a live list on a terminal, else lines. */
+  private reporter(stepIds: readonly string[]): ProgressReporter {
+    if (this.json) return SILENT_REPORTER;
+    const stderr = this.context.stderr as NodeJS.WriteStream;
+    return stderr.isTTY === true && process.env['CI'] === undefined ? createLiveReporter(stderr, stepIds) : createLineReporter(stderr);
+  }
+
+  override async run(): Promise<number> {
+    const maxParallelSteps = this.maxParallelSteps();
+    const flags = this.permissionFlags();
+    const project = await this.project();
+    const cwd = this.cwd();
+    const { mission, policy, warnings } = await prepareMission({ file: this.file, project, flags, cwd });
+    if (warnings.length > 0) await printDiagnostics(warnings, { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
+
+    const { executeMission } = await import('@rustchain/core');
+    const { openRunSinks } = await import('../../run-sinks.ts');
+    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission });
+    const reporter = this.reporter(mission.steps.map((step) => step.id));
+    const signals = cancelOnSignals();
+    let result: MissionResult;
+    try {
+      result = await executeMission(mission, {
+        registry: project.registry,
+        policy,
+        workDir: cwd,
+        runId: sinks.runId,
+        signal: signals.signal,
+        ...(maxParallelSteps === undefined ? {} : { maxParallelSteps }),
+        onEvent: (event: RunEvent) => {
+          sinks.onEvent(event);
+          reporter.onEvent(event);
+        },
+      });
+    } finally {
+      signals.dispose();
+      reporter.finish();
+      await sinks.close();
+    }
+    if (this.json) this.context.stdout.write(`${JSON.stringify(runDocument(result), null, 2)}\n`);
+    else printRunSummary(result, this.context.stdout);
+    return signals.exitCode() ?? STATUS_EXIT[result.status];
+  }
+}

@@ -1,0 +1,41 @@
+import { Command, Option } from 'clipanion';
+import { EXIT } from '../../exit-codes.ts';
+import { ProjectCommand } from '../../options/project.ts';
+
+/** `rustchain mission validate <file>`: every problem in a mission, with its position. */
+export class MissionValidateCommand extends ProjectCommand {
+  static override paths = [['mission', 'validate']];
+
+  static override usage = Command.Usage({
+    category: 'Missions',
+    description: 'Check a mission file without running it',
+    details: `
+      Parses the mission (.yaml, .yml or .json), checks it against the schema, the dependency graph
+      (unknown, self and cyclic dependencies) and the configured plugins (step types, parameters,
+      template references), and prints every problem as \`file:line:col: error CODE: message (hint)\`
+      on stderr. Warnings (unknown fields, legacy forms) do not fail validation.
+
+      Exit codes: 0 valid (warnings allowed), 2 at least one error. With \`--json\`, stdout holds
+      \`{ "ok": bool, "diagnostics": [ { code, severity, message, file, line, column } ] }\` and nothing else.
+    `,
+    examples: [
+      ['Validate the quickstart', '$0 mission validate examples/quickstart.yaml'],
+      ['Machine-readable diagnostics', '$0 mission validate mission.yaml --json'],
+    ],
+  });
+
+  /** The mission file (.yaml, .yml or .json). */
+  file = Option.String({ name: 'file' });
+
+  override async run(): Promise<number> {
+    const project = await this.project();
+    const { validateMission } = await import('@rustchain/core');
+    const result = await validateMission(this.file, { registry: project.registry });
+    await this.reportDiagnostics(result.diagnostics, result.ok);
+    if (!this.json && result.ok) {
+      const steps = result.mission?.steps.length ?? 0;
+      this.context.stderr.write(`${this.file}: valid (${steps} step${steps === 1 ? '' : 's'})\n`);
+    }
+    return result.ok ? EXIT.ok : EXIT.invalid;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Diagnostic, Mission, Policy, Project } from '@rustchain/core';
+import type { PermissionFlagValues } from './options/permissions.ts';
+
+/** A mission ready to run: valid, and allowed by the policy of this invocation. */
+export interface PreparedMission {
+  project: Project;
+  mission: Mission;
+  policy: Policy;
+  /** Warnings from validation (errors would have thrown). */
+  warnings: Diagnostic[];
+}
+
+/** Flags as core's PermissionFlags (absent flags omitted, as exactOptionalPropertyTypes wants). */
+function toPermissionFlags(flags: PermissionFlagValues): import('@rustchain/core').PermissionFlags {
+  return {
+    allowAll: flags.allowAll,
+    ...(flags.allowRun === undefined ? {} : { allowRun: flags.allowRun }),
+    ...(flags.allowRead === undefined ? {} : { allowRead: flags.allowRead }),
+    ...(flags.allowWrite === undefined ? {} : { allowWrite: flags.allowWrite }),
+    ...(flags.allowNet === undefined ? {} : { allowNet: flags.allowNet }),
+    ...(flags.allowEnv === undefined ? {} : { allowEnv: flags.allowEnv }),
+  };
+}
+
+/**
+ * The common prelude of every command that runs a mission (execute, run, compile, policy check):
+ * validate the file against the project's step types, form the policy from config + flags,
+ * and check it statically. Any error throws a DiagnosticsError — exit 2, nothing executed.
+ * With `checkPolicy: false` the policy is formed but not checked (policy check reports itself).
+ */
+export async function prepareMission(options: {
+  file: string;
+  project: Project;
+  flags: PermissionFlagValues;
+  cwd: string;
+  checkPolicy?: boolean;
+}): Promise<PreparedMission> {
+  const core = await import('@rustchain/core');
+  const { project, cwd } = options;
+  const validation = await core.validateMission(options.file, { registry: project.registry });
+  const errors = validation.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || validation.mission === null) throw new core.DiagnosticsError(validation.diagnostics);
+  const policy = core.resolvePolicy({
+    cwd,
+    config: project.config.policy,
+    configDir: project.dir,
+    hasConfigFile: project.configFile !== null,
+    flags: toPermissionFlags(options.flags),
+    stateDir: project.stateDir,
+  });
+  if (options.checkPolicy !== false) {
+    const refusals = core.checkPolicy(validation.mission, project.registry, policy, { workDir: cwd });
+    if (refusals.some((d) => d.severity === 'error')) throw new core.DiagnosticsError([...validation.diagnostics, ...refusals]);
+  }
+  return { project, mission: validation.mission, policy, warnings: validation.diagnostics.filter((d) => d.severity !== 'error') };
+}

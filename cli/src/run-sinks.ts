@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Mission, Project, RunEvent } from '@rustchain/core';
+import { createLogger, type CliLogger } from './logger.ts';
+
+/** Levels verbose enough to swamp a progress display: those go to the run's log file. */
+const FILE_LEVELS = new Set(['info', 'debug', 'trace']);
+
+/** Where one run's events go besides the progress display: the audit ledger and the log. */
+export interface RunSinks {
+  /** The run id (chosen here so the log and ledger can be named before the run starts). */
+  runId: string;
+  logger: CliLogger;
+  /** Synchronous; throws the ledger's write error so the executor fails closed. */
+  onEvent(event: RunEvent): void;
+  /** Flushes the ledger and signs its head; rejects with E_AUDIT_WRITE_FAILED if a write failed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the audit ledger in the project's state dir and the run's logger. Every run is
+ * appended to `<stateDir>/audit/ledger.jsonl`: first the plugin versions and the mission
+ * digest, then every run event. Verbose logs (`--log-level info|debug|trace`) go to
+ * `<stateDir>/runs/<runId>/run.log`; quieter levels to stderr.
+ */
+export async function openRunSinks(options: { project: Project; mission: Mission; logLevel: string }): Promise<RunSinks> {
+  const core = await import('@rustchain/core');
+  const { project, mission } = options;
+  const runId = randomUUID();
+  const logFile = FILE_LEVELS.has(options.logLevel) ? join(project.stateDir, 'runs', runId, 'run.log') : undefined;
+  const logger = createLogger(options.logLevel, logFile);
+  const ledger = await core.openLedger(project.stateDir);
+  const sink = core.createLedgerSink(ledger, {
+    onError: (error) => logger.error({ code: error.code }, error.message),
+  });
+  const plugins = Object.fromEntries(project.registry.list().map((p) => [p.packageName, p.version]));
+  sink.record(core.pluginVersionsInput(runId, plugins));
+  sink.record(core.artifactInput(runId, 'mission', mission.source.file, mission.source.sha256));
+  return {
+    runId,
+    logger,
+    onEvent(event) {
+      if (sink.error !== null) throw sink.error;
+      logger.info({ event }, event.type);
+      sink.onEvent(event);
+    },
+    close: () => sink.close(),
+  };
+}

@@ -68,6 +68,29 @@ export { loadProject } from './registry/project.ts';
 export type { Project } from './registry/project.ts';
 
 // --- audit ledger ---
+export { GENESIS_HASH, AUDIT_EVENT_TYPES } from './audit/types.ts';
+export type { AuditEventType, LedgerInput, LedgerEvent, LedgerHead, VerifyProblem, VerifyReport } from './audit/types.ts';
+export { openLedger, logAuditEvent } from './audit/ledger.ts';
+export type { Ledger, LedgerOptions } from './audit/ledger.ts';
+export { createLedgerSink } from './audit/sink.ts';
+export type { LedgerSink, LedgerSinkOptions } from './audit/sink.ts';
+export { runEventToLedgerInput, currentRunContext, policyDecisionInput, pluginVersionsInput, artifactInput } from './audit/run-events.ts';
+export type { RunContext, PolicyDecisionPayload } from './audit/run-events.ts';
+export { redactSecrets, REDACTED } from './audit/redact.ts';
+export { canonicalJson, computeEventHash, digestJson } from './audit/hash.ts';
+export { verifyLedger } from './audit/verify.ts';
+export type { VerifyOptions } from './audit/verify.ts';
+export { repairLedger } from './audit/repair.ts';
+export type { RepairResult } from './audit/repair.ts';
+export { buildAuditReport } from './audit/report.ts';
+export type { AuditReport, RunAuditEntry, StepAuditEntry } from './audit/report.ts';
+export { renderAuditReport, AUDIT_REPORT_FORMATS } from './audit/render.ts';
+export type { AuditReportFormat } from './audit/render.ts';
+export { exportAttestation, verifyAttestation, preAuthEncoding, IN_TOTO_STATEMENT_TYPE, RUN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './audit/attestation.ts';
+export type { InTotoStatement, DsseEnvelope, AttestationCheck } from './audit/attestation.ts';
+export { auditPaths } from './audit/paths.ts';
+export type { AuditPaths } from './audit/paths.ts';
+export { readTrustedPublicKey } from './audit/keys.ts';
 
 // --- compiled modules ---
 export { defineCompiledMission, isCompiledMission, materialiseParameters, checkCompiledDrift, runStandalone, COMPILED_MISSION_MARKER } from './compiled/index.ts';

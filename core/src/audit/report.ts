@@ -1,0 +1,115 @@
+/**
+ * `buildAuditReport`: fold the ledger's events into one summary per run (steps with status,
+ * attempts, durations and output digests; policy decisions; plugin versions; digests).
+ */
+import { promises as fs } from 'node:fs';
+import { checkChain } from './chain.ts';
+import { auditPaths } from './paths.ts';
+import type { LedgerEvent, VerifyReport } from './types.ts';
+import { verifyLedger } from './verify.ts';
+
+/** One step of a run as the ledger tells it. */
+export interface StepAuditEntry {
+  id: string;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  attempts: number;
+  durationMs: number | null;
+  outputsDigest: string | null;
+  errorCode: string | null;
+}
+
+/** One run as the ledger tells it. */
+export interface RunAuditEntry {
+  runId: string;
+  mission: string | null;
+  missionSha256: string | null;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  user: string | null;
+  host: string | null;
+  cancelReason: string | null;
+  firstSeq: number;
+  lastSeq: number;
+  plugins: Record<string, string>;
+  artifacts: Array<{ kind: string; path: string; sha256: string }>;
+  policyDecisions: Array<{ stepId: string | null; decision: string; code: string | null }>;
+  steps: StepAuditEntry[];
+}
+
+/** The whole report: ledger integrity plus the runs. */
+export interface AuditReport {
+  integrity: VerifyReport;
+  runs: RunAuditEntry[];
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+function newRun(runId: string, seq: number): RunAuditEntry {
+  return {
+    runId, mission: null, missionSha256: null, status: 'running', startedAt: null, finishedAt: null, durationMs: null,
+    user: null, host: null, cancelReason: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], steps: [],
+  };
+}
+
+function step(run: RunAuditEntry, id: string): StepAuditEntry {
+  let entry = run.steps.find((s) => s.id === id);
+  if (!entry) {
+    entry = { id, status: 'running', attempts: 0, durationMs: null, outputsDigest: null, errorCode: null };
+    run.steps.push(entry);
+  }
+  return entry;
+}
+
+/** Fold one event into its run. */
+function apply(run: RunAuditEntry, e: LedgerEvent): void {
+  const p = e.payload;
+  run.lastSeq = e.seq;
+  const errorCode = str((p.error as { code?: unknown } | undefined)?.code);
+  const stepId = str(p.stepId);
+  switch (e.type) {
+    case 'run.started':
+      Object.assign(run, { mission: str(p.mission), missionSha256: str(p.missionSha256), startedAt: e.ts, user: str(p.user), host: str(p.host) });
+      return;
+    case 'run.finished':
+      Object.assign(run, { status: str(p.status) ?? 'failed', finishedAt: e.ts, durationMs: num(p.durationMs) });
+      return;
+    case 'run.cancelled':
+      Object.assign(run, { status: 'cancelled', cancelReason: str(p.reason) });
+      return;
+    case 'run.plugins':
+      Object.assign(run.plugins, p.plugins as Record<string, string>);
+      return;
+    case 'run.artifact':
+      run.artifacts.push({ kind: str(p.kind) ?? '?', path: str(p.path) ?? '?', sha256: str(p.sha256) ?? '?' });
+      return;
+    case 'policy.decision':
+      run.policyDecisions.push({ stepId, decision: str(p.decision) ?? '?', code: str(p.code) });
+      return;
+  }
+  if (stepId === null || !e.type.startsWith('step.')) return;
+  const s = step(run, stepId);
+  const attempt = num(p.attempt);
+  if (attempt !== null) s.attempts = Math.max(s.attempts, attempt);
+  const status = e.type.slice('step.'.length);
+  if (status === 'succeeded' || status === 'failed' || status === 'skipped' || status === 'cancelled') s.status = status;
+  if (num(p.durationMs) !== null) s.durationMs = num(p.durationMs);
+  if (str(p.outputsDigest) !== null) s.outputsDigest = str(p.outputsDigest);
+  if (errorCode !== null && status !== 'retried') s.errorCode = errorCode;
+}
+
+/** Build the report for every run, or for one (`runId`). */
+export async function buildAuditReport(stateDir: string, options: { runId?: string } = {}): Promise<AuditReport> {
+  const integrity = await verifyLedger(stateDir);
+  const text = await fs.readFile(auditPaths(stateDir).ledger, 'utf8').catch(() => '');
+  const runs = new Map<string, RunAuditEntry>();
+  for (const e of checkChain(text).events) {
+    if (e.runId === null || (options.runId !== undefined && e.runId !== options.runId)) continue;
+    let run = runs.get(e.runId);
+    if (!run) runs.set(e.runId, (run = newRun(e.runId, e.seq)));
+    apply(run, e);
+  }
+  return { integrity, runs: [...runs.values()] };
+}

@@ -58,19 +58,19 @@ function cancelled(reason: unknown): RustchainError {
 export function createExecCapability(init: { policy: Policy; workDir: string; env: HostEnv; signal: AbortSignal }): ExecCapability {
   const { policy, workDir, signal } = init;
   return {
-    run(argv, options = {}) {
+    async run(argv, options = {}) {
       validateArgv(argv);
       const command = argv[0] as string;
-      if (signal.aborted) return Promise.reject(cancelled(signal.reason));
+      if (signal.aborted) throw cancelled(signal.reason);
       let cwd = workDir;
       if (options.cwd !== undefined) {
         const decision = checkPath(policy, options.cwd, 'read', workDir);
-        if ('error' in decision) return Promise.reject(decision.error);
+        if ('error' in decision) throw decision.error;
         cwd = decision.resolved;
       }
       const env = childEnv(policy, init.env, options.env);
       const allowed = checkCommand(policy, command, { pathVar: env.PATH, cwd });
-      if ('error' in allowed) return Promise.reject(allowed.error);
+      if ('error' in allowed) throw allowed.error;
       const argsDenied = checkArgs(policy.commands.rules, [allowed.file, ...argv.slice(1)]);
       if (argsDenied) return Promise.reject(argsDenied);
       const maxBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);

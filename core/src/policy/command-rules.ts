@@ -46,7 +46,7 @@ export function findExecutable(name: string, pathVar: string | undefined, cwd: s
 
 function realOrNull(path: string): string | null {
   try {
-    return realpathSync(path);
+    return realpathSync.native(path);
   } catch {
     return null;
   }

@@ -30,6 +30,9 @@ export type {
 } from './engine/types.ts';
 
 // --- loader and validation ---
+export { validateMission, validateMissionText } from './loader/validate.ts';
+export type { ValidateOptions, ValidationResult } from './loader/validate.ts';
+export { RUSTCHAIN_STEP_TYPES, pluginPackageFor } from './loader/step-types.ts';
 
 // --- DAG and templates ---
 export { computeSchedule, computeIndexedSchedule, findCycle, indexGraph } from './dag/index.ts';

@@ -1,0 +1,74 @@
+import { basename, extname } from 'node:path';
+import {
+  DEFAULTS,
+  type Mission,
+  type MissionFile,
+  type MissionStep,
+  type MissionStepFile,
+  type RetryPolicy,
+  type RetryPolicyFile,
+} from '../model/mission.ts';
+import { containsTemplate } from '../template/scan.ts';
+import { normaliseStepType } from './step-types.ts';
+import type { SourceIndex } from './tree.ts';
+
+/** The step type string of a step, whichever of the two forms it used. */
+export function rawStepType(stepType: MissionStepFile['step_type']): string {
+  return typeof stepType === 'string' ? stepType : stepType.type;
+}
+
+/** Applies every default of the format to a schema-valid mission file. */
+export function normaliseMission(file: MissionFile, source: Mission['source'], index: SourceIndex): Mission {
+  const config = file.config ?? {};
+  const missionTimeout = config.timeout_seconds ?? DEFAULTS.timeoutSeconds;
+  const sourceMap: Mission['sourceMap'] = {};
+  for (const [pointer, position] of index.values) sourceMap[pointer] = { line: position.line, column: position.column };
+  return {
+    source,
+    version: versionOf(file.version, index.raw.get('/version')),
+    name: file.name ?? basename(source.file, extname(source.file)),
+    description: file.description ?? null,
+    config: {
+      failFast: config.fail_fast ?? DEFAULTS.failFast,
+      timeoutSeconds: missionTimeout,
+      maxParallelSteps: config.max_parallel_steps ?? null,
+    },
+    vars: { ...(file.vars ?? {}) },
+    steps: file.steps.map((step) => normaliseStep(step, missionTimeout)),
+    sourceMap,
+  };
+}
+
+function normaliseStep(step: MissionStepFile, missionTimeout: number): MissionStep {
+  const parameters = (step.parameters ?? {}) as Record<string, unknown>;
+  return {
+    id: step.id,
+    name: step.name ?? step.id,
+    type: normaliseStepType(rawStepType(step.step_type)),
+    parameters,
+    dependsOn: [...new Set(step.depends_on ?? [])],
+    timeoutSeconds: step.timeout_seconds ?? missionTimeout,
+    continueOnError: step.continue_on_error ?? false,
+    retry: retryPolicy(step.retry),
+    hasTemplates: containsTemplate(parameters),
+  };
+}
+
+function retryPolicy(retry: RetryPolicyFile | undefined): RetryPolicy {
+  const d = DEFAULTS.retry;
+  return {
+    attempts: retry?.attempts ?? d.attempts,
+    delaySeconds: retry?.delay_seconds ?? d.delaySeconds,
+    backoff: retry?.backoff ?? d.backoff,
+    factor: retry?.factor ?? d.factor,
+    maxDelaySeconds: retry?.max_delay_seconds ?? d.maxDelaySeconds,
+    jitter: retry?.jitter ?? d.jitter,
+  };
+}
+
+/** `version` as text: an unquoted `1.10` keeps its spelling (YAML would make it 1.1). */
+function versionOf(version: string | number | undefined, raw: string | undefined): string {
+  if (version === undefined) return '1.0';
+  if (typeof version === 'string') return version;
+  return raw !== undefined && /^[0-9][0-9._]*$/.test(raw) ? raw : String(version);
+}

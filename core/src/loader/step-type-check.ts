@@ -1,0 +1,80 @@
+import type { StepTypeLookup } from '../plugin/sdk.ts';
+import { containsTemplate } from '../template/scan.ts';
+import type { Reporter } from './locate.ts';
+import { checkSchema } from './schema-check.ts';
+import { didYouMean } from './suggest.ts';
+import { isPascalCase, isRustchainStepType, pluginPackageFor, RUSTCHAIN_STEP_TYPES, toSnakeCase } from './step-types.ts';
+
+/** A step as the step-type check sees it. */
+export interface TypedStep {
+  index: number;
+  /** Normalised type (`Tool` already mapped to `tool`). */
+  type: string;
+  /** Pointer of the type string: `/steps/i/step_type` or `/steps/i/step_type/type`. */
+  typePointer: string;
+  parameters: Record<string, unknown>;
+  /** False when the file has no `parameters` key (missing-field errors go on the step). */
+  hasParameters: boolean;
+}
+
+/**
+ * Step types against the installed plugins, and parameters against each plugin's schema.
+ * Three outcomes for a type the registry lacks: a PascalCase spelling of a real type (the
+ * original rejected those too; `migrate` fixes them), a RustChain type whose plugin is not
+ * installed (say which package), or an unknown name (did-you-mean).
+ */
+export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLookup, file: string, report: Reporter): void {
+  const installed = registry.types();
+  for (const step of steps) {
+    const plugin = registry.get(step.type);
+    if (!plugin) {
+      reportMissingType(step, installed, file, report);
+      continue;
+    }
+    const base = `/steps/${step.index}/parameters`;
+    for (const problem of checkSchema(plugin.definition.params, step.parameters)) {
+      const relative = problem.pointer;
+      // A templated value is only known at run time; the executor checks it after resolution.
+      if (containsTemplate(valueAt(step.parameters, relative)) || (problem.missing && containsTemplate(step.parameters))) continue;
+      const pointer = base + relative;
+      const where = problem.missing ? (step.hasParameters ? pointer.slice(0, pointer.lastIndexOf('/')) : `/steps/${step.index}`) : pointer;
+      report.add('E_PARAMS_INVALID', `${step.type}: ${problem.message}`, pointer, {
+        position: report.valueAt(where),
+        hint: `see the parameters of \`${step.type}\` (${pluginPackageFor(step.type)})`,
+      });
+    }
+  }
+}
+
+function reportMissingType(step: TypedStep, installed: readonly string[], file: string, report: Reporter): void {
+  const snake = toSnakeCase(step.type);
+  if (isPascalCase(step.type) && (installed.includes(snake) || isRustchainStepType(snake))) {
+    report.add('E_STEP_TYPE_UNKNOWN', `unknown step type \`${step.type}\`: step types are snake_case`, step.typePointer, {
+      hint: `did you mean \`${snake}\`? (\`rustchain mission migrate ${file}\` rewrites it)`,
+    });
+    return;
+  }
+  if (isRustchainStepType(step.type)) {
+    const pkg = pluginPackageFor(step.type);
+    report.add('E_PLUGIN_NOT_INSTALLED', `step type \`${step.type}\` is provided by ${pkg}, which is not installed`, step.typePointer, {
+      hint: `npm install ${pkg} and add '${pkg}' to plugins in rustchain.config.ts`,
+    });
+    return;
+  }
+  const guess = didYouMean(step.type, new Set([...installed, ...RUSTCHAIN_STEP_TYPES]));
+  report.add('E_STEP_TYPE_UNKNOWN', `unknown step type \`${step.type}\``, step.typePointer, {
+    hint: guess ? `did you mean \`${guess}\`?` : `installed step types: ${installed.join(', ') || '(none)'}`,
+  });
+}
+
+/** The value at a JSON pointer inside `root` (undefined when absent). */
+export function valueAt(root: unknown, pointer: string): unknown {
+  if (pointer === '') return root;
+  let node: unknown = root;
+  for (const raw of pointer.slice(1).split('/')) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (typeof node !== 'object' || node === null || !Object.prototype.hasOwnProperty.call(node, token)) return undefined;
+    node = (node as Record<string, unknown>)[token];
+  }
+  return node;
+}

@@ -1,0 +1,158 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { sortDiagnostics, type Diagnostic } from '../errors.ts';
+import { MissionSchema, type Mission, type MissionFile } from '../model/mission.ts';
+import type { StepTypeLookup } from '../plugin/sdk.ts';
+import { checkFields } from './fields.ts';
+import { checkGraph } from './graph-check.ts';
+import { checkBytes, checkText, DEFAULT_MAX_BYTES, suspiciousCharacter } from './input.ts';
+import { createReporter, type Reporter } from './locate.ts';
+import { normaliseMission } from './normalise.ts';
+import { parseMissionText } from './parse.ts';
+import { checkSchema } from './schema-check.ts';
+import { checkStepTypes } from './step-type-check.ts';
+import { checkTemplates } from './template-check.ts';
+import { buildTree } from './tree.ts';
+
+/** Options of validateMission / validateMissionText. */
+export interface ValidateOptions {
+  /** Installed step types; null/undefined skips step-type, parameter and output checks. */
+  registry?: StepTypeLookup | null;
+  /** Larger files are refused before parsing (E_INPUT_TOO_LARGE). Default 5 MiB. */
+  maxBytes?: number;
+}
+
+/** Outcome of validation: `mission` is null iff some diagnostic is an error. */
+export interface ValidationResult {
+  ok: boolean;
+  mission: Mission | null;
+  /** Errors and warnings, sorted by position. */
+  diagnostics: Diagnostic[];
+}
+
+/** Reads, parses and validates a mission file (.yaml, .yml or .json). */
+export async function validateMission(file: string, options: ValidateOptions = {}): Promise<ValidationResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return finish([{ code: 'E_FILE_NOT_FOUND', severity: 'error', message: `cannot read the mission file (${reason})`, file, line: 1, column: 1 }], null);
+  }
+  const input = checkBytes(bytes, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if (!input.ok) return finish(input.diagnostics, null);
+  return validateChecked(input.text, bytes, file, options);
+}
+
+/** Validates mission text; `file` names it in diagnostics and picks strict JSON for `.json`. */
+export function validateMissionText(text: string, file: string, options: ValidateOptions = {}): ValidationResult {
+  const input = checkText(text, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if (!input.ok) return finish(input.diagnostics, null);
+  return validateChecked(input.text, Buffer.from(text, 'utf8'), file, options);
+}
+
+function finish(diagnostics: Diagnostic[], mission: Mission | null): ValidationResult {
+  const sorted = sortDiagnostics(diagnostics);
+  const ok = !sorted.some((d) => d.severity === 'error');
+  return { ok, mission: ok ? mission : null, diagnostics: sorted };
+}
+
+function validateChecked(text: string, bytes: Uint8Array, file: string, options: ValidateOptions): ValidationResult {
+  const parsed = parseMissionText(text, file);
+  if (!parsed.parsed) return finish(parsed.diagnostics, null);
+  const tree = buildTree(parsed.parsed, file);
+  const report = createReporter(file, tree.index);
+  report.diagnostics.push(...parsed.diagnostics, ...tree.diagnostics);
+  // An alias bomb or a too-deep tree leaves partial data: nothing further is meaningful.
+  if (tree.diagnostics.some((d) => d.code === 'E_YAML_ALIAS_LIMIT' || d.code === 'E_INPUT_TOO_DEEP')) return finish(report.diagnostics, null);
+
+  const value = tree.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    report.add('E_SCHEMA_TYPE', 'a mission is a mapping with `steps` (and usually `version` and `name`)', '');
+    return finish(report.diagnostics, null);
+  }
+  const schemaProblems = checkSchema(MissionSchema, value);
+  for (const p of schemaProblems) {
+    const hint = schemaHint(p.pointer, p.code);
+    report.add(p.code, p.message, p.pointer, {
+      ...(p.missing ? { position: report.valueAt(p.pointer.slice(0, p.pointer.lastIndexOf('/'))) } : {}),
+      ...(hint ? { hint } : {}),
+    });
+  }
+  checkFields(value, file, report);
+  checkStepShapes(value as Record<string, unknown>, report);
+  const rawSteps = (value as { steps?: unknown }).steps;
+  if (Array.isArray(rawSteps) && rawSteps.length === 0) {
+    report.add('E_MISSION_EMPTY', 'the mission has no steps', '/steps', { hint: 'add at least one step' });
+  } else if (Array.isArray(rawSteps)) {
+    checkGraph(graphInput(rawSteps), report);
+  }
+  if (schemaProblems.length > 0 || report.diagnostics.some((d) => d.severity === 'error' && d.code === 'E_SCHEMA_TYPE')) {
+    return finish(report.diagnostics, null);
+  }
+
+  const source = { file, sha256: createHash('sha256').update(bytes).digest('hex') };
+  const mission = normaliseMission(value as MissionFile, source, tree.index);
+  const steps = (value as MissionFile).steps;
+  if (options.registry) {
+    checkStepTypes(
+      steps.map((s, index) => ({
+        index,
+        type: mission.steps[index]!.type,
+        typePointer: typeof s.step_type === 'string' ? `/steps/${index}/step_type` : `/steps/${index}/step_type/type`,
+        parameters: mission.steps[index]!.parameters,
+        hasParameters: s.parameters !== undefined && s.parameters !== null,
+      })),
+      options.registry,
+      file,
+      report,
+    );
+  }
+  checkTemplates(mission.steps, mission.vars, options.registry ?? null, tree.index, report);
+  return finish(report.diagnostics, mission);
+}
+
+/** The graph view of whatever steps have a usable id, tolerant of schema errors elsewhere. */
+function graphInput(steps: readonly unknown[]): Array<{ id: string; dependsOn: string[]; index: number }> {
+  const out: Array<{ id: string; dependsOn: string[]; index: number }> = [];
+  steps.forEach((step: unknown, index) => {
+    const s = (typeof step === 'object' && step !== null ? step : {}) as Record<string, unknown>;
+    if (typeof s.id !== 'string') return;
+    const deps = Array.isArray(s.depends_on) ? s.depends_on.filter((d): d is string => typeof d === 'string') : [];
+    out.push({ id: s.id, dependsOn: deps, index });
+  });
+  return out;
+}
+
+/** A fix for the schema problems people actually make. */
+function schemaHint(pointer: string, code: string): string | null {
+  if (code === 'E_SCHEMA_TYPE' && /^\/steps\/\d+\/(id|depends_on\/\d+)$/.test(pointer)) return 'quote it: ids are strings';
+  if (code === 'E_SCHEMA_REQUIRED' && /\/step_type$/.test(pointer)) return 'every step needs a step_type, e.g. `step_type: noop`';
+  if (code === 'E_SCHEMA_REQUIRED' && pointer === '/steps') return 'a mission lists its work under `steps:`';
+  return null;
+}
+
+/** Shape rules typebox cannot express: a parameters mapping, and ids free of invisible characters. */
+function checkStepShapes(value: Record<string, unknown>, report: Reporter): void {
+  const steps = value.steps;
+  if (!Array.isArray(steps)) return;
+  steps.forEach((step: unknown, i) => {
+    if (typeof step !== 'object' || step === null) return;
+    const s = step as Record<string, unknown>;
+    const params = s.parameters;
+    if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params))) {
+      report.add('E_SCHEMA_TYPE', '`parameters` must be a mapping', `/steps/${i}/parameters`);
+    }
+    const ids: Array<[unknown, string]> = [[s.id, `/steps/${i}/id`]];
+    if (Array.isArray(s.depends_on)) s.depends_on.forEach((d: unknown, k) => ids.push([d, `/steps/${i}/depends_on/${k}`]));
+    for (const [id, pointer] of ids) {
+      if (typeof id !== 'string') continue;
+      const bad = suspiciousCharacter(id);
+      if (bad) {
+        report.add('E_INPUT_CONTROL_CHAR', `the id ${JSON.stringify(id)} contains the invisible or control character ${bad.codePoint}`, pointer, {
+          hint: 'ids may only use visible characters; retype it',
+        });
+      }
+    }
+  });
+}

@@ -1,4 +1,7 @@
 import type { CommandClass } from 'clipanion';
+import { AuditExportCommand } from './audit/export.ts';
+import { AuditReportCommand } from './audit/report.ts';
+import { AuditVerifyCommand } from './audit/verify.ts';
 import { MissionExecuteCommand } from './mission/execute.ts';
 import { MissionMigrateCommand } from './mission/migrate.ts';
 import { MissionValidateCommand } from './mission/validate.ts';
@@ -11,6 +14,9 @@ import { PluginsListCommand } from './plugins/list.ts';
  * compiler, core) inside `run()` so start-up stays fast.
  */
 export const COMMANDS: readonly CommandClass[] = [
+  AuditReportCommand,
+  AuditVerifyCommand,
+  AuditExportCommand,
   MissionValidateCommand,
   MissionExecuteCommand,
   MissionMigrateCommand,

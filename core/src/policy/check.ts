@@ -1,3 +1,4 @@
+import { Value } from '@sinclair/typebox/value';
 import type { Diagnostic, RustchainError } from '../errors.ts';
 import { sortDiagnostics } from '../errors.ts';
 import { checkUrl } from '../capabilities/fetch.ts';
@@ -86,6 +87,8 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
     }
     const definition = registry.get(step.type)?.definition;
     if (!definition?.claims) return;
+    // Claims are derived only from parameters that match the schema: the loader reports the rest.
+    if (!Value.Check(definition.params, step.parameters)) return;
     let claims: ResourceClaim[];
     try {
       claims = definition.claims(step.parameters as never);

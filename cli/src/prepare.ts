@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Diagnostic, Mission, Policy, Project } from '@rustchain/core';
 import type { PermissionFlagValues } from './options/permissions.ts';
 
@@ -40,11 +41,16 @@ export async function prepareMission(options: {
   const validation = await core.validateMission(options.file, { registry: project.registry });
   const errors = validation.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || validation.mission === null) throw new core.DiagnosticsError(validation.diagnostics);
+  // --policy replaces the config's policy; its paths are relative to the policy file.
+  let policySource = { config: project.config.policy, configDir: project.dir, hasConfigFile: project.configFile !== null };
+  if (options.flags.policyFile !== undefined) {
+    const loaded = await core.loadPolicyFile(options.flags.policyFile);
+    if (loaded.policy === null) throw new core.DiagnosticsError(loaded.diagnostics);
+    policySource = { config: loaded.policy, configDir: dirname(options.flags.policyFile), hasConfigFile: true };
+  }
   const policy = core.resolvePolicy({
     cwd,
-    config: project.config.policy,
-    configDir: project.dir,
-    hasConfigFile: project.configFile !== null,
+    ...policySource,
     flags: toPermissionFlags(options.flags),
     stateDir: project.stateDir,
   });

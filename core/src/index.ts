@@ -33,6 +33,8 @@ export type {
 export { validateMission, validateMissionText } from './loader/validate.ts';
 export type { ValidateOptions, ValidationResult } from './loader/validate.ts';
 export { RUSTCHAIN_STEP_TYPES, pluginPackageFor } from './loader/step-types.ts';
+export { migrateMissionText } from './loader/migrate.ts';
+export type { MigrationResult } from './loader/migrate.ts';
 
 // --- DAG and templates ---
 export { computeSchedule, computeIndexedSchedule, findCycle, indexGraph } from './dag/index.ts';
@@ -55,6 +57,14 @@ export { checkPolicy } from './policy/check.ts';
 export type { CheckPolicyOptions } from './policy/check.ts';
 export { checkPath } from './policy/fs-rules.ts';
 export { checkCommand, findExecutable } from './policy/command-rules.ts';
+export { loadPolicyFile, parsePolicyText, PolicyFileSchema } from './policy/file.ts';
+export type { LoadedPolicyFile, PolicyFile } from './policy/file.ts';
+export { checkArgs, argsMatch, globMatch } from './policy/arg-rules.ts';
+export type { CommandRule } from './policy/arg-rules.ts';
+export { checkLimits } from './policy/limits.ts';
+export type { PolicyLimits, LimitViolation } from './policy/limits.ts';
+export { probeBwrap, bwrapArgv, decideSandbox } from './sandbox/index.ts';
+export type { BwrapProbe, SandboxSpec, SandboxMode, SandboxRequest, SandboxDecision } from './sandbox/index.ts';
 
 // --- network guard (SSRF-safe HTTP client behind ctx.fetch) ---
 export { createHttpClient, systemResolver, checkUrl, checkHost, checkResolvedAddress, classifyAddress, parseHttpUrl } from './net/index.ts';

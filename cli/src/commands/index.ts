@@ -6,6 +6,7 @@ import { MissionExecuteCommand } from './mission/execute.ts';
 import { MissionMigrateCommand } from './mission/migrate.ts';
 import { MissionValidateCommand } from './mission/validate.ts';
 import { PluginsListCommand } from './plugins/list.ts';
+import { PolicyCheckCommand } from './policy/check.ts';
 
 /**
  * Every rustchain command: the one list the CLI registers. To add a command, write
@@ -21,4 +22,5 @@ export const COMMANDS: readonly CommandClass[] = [
   MissionExecuteCommand,
   MissionMigrateCommand,
   PluginsListCommand,
+  PolicyCheckCommand,
 ];

@@ -13,6 +13,8 @@ export interface PermissionFlagValues {
   allowWrite: FlagGrant;
   allowNet: FlagGrant;
   allowEnv: FlagGrant;
+  /** `--policy <file>`: a policy YAML used instead of the config's policy (absolute path). */
+  policyFile?: string;
 }
 
 /** `--allow-x` → true; `--allow-x=a,b` → ['a', 'b']; absent → undefined. */
@@ -48,6 +50,9 @@ export abstract class PermissionedCommand extends ProjectCommand {
   /** Environment variables passed to steps. */
   allowEnv = Option.String('--allow-env', { tolerateBoolean: true, description: 'Allow environment variables: all, or --allow-env=NAME,...' });
 
+  /** A policy YAML replacing the config's policy for this invocation. */
+  policy = Option.String('--policy', { description: 'Policy YAML to use instead of the policy in rustchain.config.*' });
+
   /** The flags as data; relative paths resolve against the working directory. */
   protected permissionFlags(): PermissionFlagValues {
     const cwd = this.cwd();
@@ -59,6 +64,7 @@ export abstract class PermissionedCommand extends ProjectCommand {
       allowWrite: parseGrant('--allow-write', this.allowWrite, absolute),
       allowNet: parseGrant('--allow-net', this.allowNet),
       allowEnv: parseGrant('--allow-env', this.allowEnv),
+      ...(this.policy === undefined ? {} : { policyFile: absolute(this.policy) }),
     };
   }
 }

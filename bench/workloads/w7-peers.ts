@@ -1,0 +1,96 @@
+import { PGraph } from 'p-graph';
+import async from 'async';
+import type { DefinedPlugin } from '@rustchain/core';
+import { buildMission, chainSpecs, lookupOf, benchPolicy, randomDagSpecs, wideSpecs } from '../lib/engine.ts';
+import type { StepSpec } from '../lib/engine.ts';
+import { executor, assertSucceeded } from '../lib/run-mission.ts';
+import { interleave, ratio, summarize, time } from '../lib/stats.ts';
+import { missingRow } from '../lib/report.ts';
+import type { Row } from '../lib/report.ts';
+import type { BenchContext, Workload } from '../lib/context.ts';
+import { rawWait, waitPlugin } from '../lib/wait-plugin.ts';
+
+/**
+ * Workload 7: peer DAG runners on the same graphs, doing the same work per node:
+ * `p-graph` (Microsoft's promise-graph runner, used by lage) and `async.auto` (the classic
+ * dependency-driven task runner of `async`, the most downloaded control-flow package).
+ * Fairness: the peers only call a function per node; ours also checks parameters against
+ * the plugin schema, builds a StepContext with policy-guarded capabilities and an abort
+ * signal with a timeout, emits run events and keeps a StepResult per step. So the ratio is
+ * "what a full engine step costs over a bare promise-graph node", not like for like.
+ */
+
+interface Graph {
+  name: string;
+  specs: StepSpec[];
+  work: () => Promise<unknown>;
+  plugin: DefinedPlugin;
+  params: Record<string, unknown>;
+}
+
+function pgraphRun(specs: readonly StepSpec[], work: () => Promise<unknown>): () => Promise<void> {
+  const nodes = new Map(specs.map((s) => [s.id, { run: work }]));
+  const deps: [string, string][] = [];
+  for (const s of specs) for (const d of s.dependsOn ?? []) deps.push([d, s.id]);
+  const graph = new PGraph(nodes, deps);
+  return () => graph.run();
+}
+
+function asyncAutoRun(specs: readonly StepSpec[], work: () => Promise<unknown>): () => Promise<void> {
+  const tasks: Record<string, unknown> = {};
+  for (const s of specs) {
+    const deps = s.dependsOn ?? [];
+    tasks[s.id] = deps.length === 0 ? async () => work() : [...deps, async () => work()];
+  }
+  return async () => {
+    await async.auto(tasks as Parameters<typeof async.auto>[0]);
+  };
+}
+
+async function run(ctx: BenchContext): Promise<Row[]> {
+  const n = ctx.quick ? 2_000 : 10_000;
+  const noop = ctx.engine.plugins['noop'];
+  const execute = executor(ctx.engine);
+  const k = n.toLocaleString('en');
+  const rows: Row[] = [];
+  const graphs: Graph[] = [];
+  const nothing = async (): Promise<unknown> => ({});
+  if (noop) {
+    graphs.push({ name: `${k}-step chain, no-op work`, specs: chainSpecs(n, 'noop'), work: nothing, plugin: noop, params: {} });
+    graphs.push({ name: `${k}-step random DAG, no-op work`, specs: randomDagSpecs(n, 'noop', 11), work: nothing, plugin: noop, params: {} });
+  }
+  graphs.push({ name: `${k} independent 100 ms waits`, specs: wideSpecs(n, 'bench_wait', { ms: 100 }), work: () => rawWait(100), plugin: waitPlugin, params: { ms: 100 } });
+  const letters = 'abcdefghij';
+  let li = 0;
+  for (const g of graphs) {
+    ctx.log(`7: ${g.name}`);
+    const specs = g.specs.map((s) => ({ ...s, parameters: g.params }));
+    const contenders: Record<string, () => Promise<number>> = {
+      'p-graph': ((r) => () => time(r))(pgraphRun(specs, g.work)),
+      'async.auto': ((r) => () => time(r))(asyncAutoRun(specs, g.work)),
+    };
+    if (execute) {
+      const mission = buildMission('peers', specs);
+      const registry = lookupOf([g.plugin]);
+      const policy = benchPolicy(ctx.workDir);
+      contenders['ours'] = () =>
+        time(async () => assertSucceeded(await execute(mission, { registry, policy, workDir: ctx.workDir }), g.name));
+    }
+    const s = await interleave(contenders, ctx.runs);
+    for (const peer of ['p-graph', 'async.auto'] as const) {
+      const id = `7${letters[li++]}`;
+      const workload = `vs ${peer}: ${g.name}`;
+      const baseline = { label: peer, figure: summarize(s[peer]!) };
+      if (!s['ours']) {
+        rows.push({ ...missingRow(id, workload, 'ms', 'executor'), baseline });
+        continue;
+      }
+      rows.push({ id, workload, unit: 'ms', ours: summarize(s['ours']), baseline, ratio: ratio(s['ours'], s[peer]!), status: 'measured' });
+    }
+  }
+  if (!noop) rows.push(missingRow('7', `vs p-graph / async.auto: ${k}-step chain and random DAG`, 'ms', 'noop plugin'));
+  return rows;
+}
+
+/** Peer DAG runners on the same graphs. */
+export const peers: Workload = { id: 7, title: 'peer DAG runners', run };

@@ -65,7 +65,8 @@ function fromYamlError(e: YAMLError, file: string, text: string, kind: 'error' |
     : e.code === 'TAG_RESOLVE_FAILED' ? 'E_YAML_UNSUPPORTED_TAG'
     : e.code === 'RESOURCE_EXHAUSTION' ? 'E_INPUT_TOO_DEEP'
     : 'E_YAML_PARSE';
-  const message = e.message.split('\n')[0] ?? e.message;
+  // prettyErrors appends "at line L, column C:" and a code frame; we carry the position separately.
+  const message = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?\s*$/, '');
   const hint =
     code === 'E_YAML_UNSUPPORTED_TAG' ? 'custom tags are not allowed in missions; remove the tag'
     : code === 'E_YAML_DUPLICATE_KEY' ? 'remove or rename one of the two keys'

@@ -43,34 +43,31 @@ export interface Ledger {
   sign(bytes: Uint8Array): Buffer;
 }
 
-/** Per-file writer state shared by every Ledger of this process on the same file. */
+/** One writer queue per ledger file, shared by every Ledger of this process. */
+const queues = new Map<string, Promise<unknown>>();
+
+/** Run `job` after every earlier job on the same ledger file. */
+export function enqueue<T>(ledgerPath: string, job: () => Promise<T>): Promise<T> {
+  const key = resolve(ledgerPath);
+  const run = (queues.get(key) ?? Promise.resolve()).then(job);
+  queues.set(key, run.catch(() => undefined));
+  return run;
+}
+
+/**
+ * What one Ledger remembers between its commits. The cached tail is trusted only while the
+ * file's inode, size and mtime are exactly what its own last write left; anything else (another
+ * writer, a repair, an edit) forces a re-read and the full pre-append checks. A fresh Ledger
+ * always re-reads, and signs the head on its first commit.
+ */
 interface WriterState {
-  queue: Promise<unknown>;
-  tail: TailState | null;
+  tail: (TailState & { ino: number; mtimeMs: number }) | null;
   lastHeadAt: number;
 }
 
-const writers = new Map<string, WriterState>();
-
-/** Forget cached tails (after an out-of-band change such as a repair). */
-export function invalidateWriterCache(ledgerPath: string): void {
-  const state = writers.get(resolve(ledgerPath));
-  if (state) state.tail = null;
-}
-
-/** Run `job` after every earlier job on the same ledger file (one writer queue per file). */
-export function enqueue<T>(ledgerPath: string, job: (state: WriterState) => Promise<T>): Promise<T> {
-  const key = resolve(ledgerPath);
-  let state = writers.get(key);
-  if (!state) {
-    state = { queue: Promise.resolve(), tail: null, lastHeadAt: 0 };
-    writers.set(key, state);
-  }
-  const current = state;
-  const run = current.queue.then(() => job(current));
-  current.queue = run.catch(() => undefined);
-  return run;
-}
+type Stat = { ino: number; size: number; mtimeMs: number };
+const sameFile = (tail: WriterState['tail'], st: Stat): boolean =>
+  tail !== null && tail.size === st.size && tail.ino === st.ino && tail.mtimeMs === st.mtimeMs;
 
 /** Open (creating on first use) the ledger of a state dir and its signing key. */
 export async function openLedger(stateDir: string, options: LedgerOptions = {}): Promise<Ledger> {
@@ -99,6 +96,15 @@ class FileLedger implements Ledger {
     this.publicKey = key.publicKey;
   }
 
+  private readonly state: WriterState = { tail: null, lastHeadAt: 0 };
+
+  /** The checked tail: the cache when the file is as we left it, else re-read and re-checked. */
+  private async tailOf(handle: fs.FileHandle, st: Stat): Promise<TailState | null> {
+    if (sameFile(this.state.tail, st)) return this.state.tail;
+    this.state.tail = null;
+    return loadTail(handle, st.size, this.paths, this.key.publicKey);
+  }
+
   async append(input: LedgerInput, options: { secrets?: readonly string[] } = {}): Promise<LedgerEvent> {
     const clean = options.secrets?.length ? { ...input, payload: redactSecrets(input.payload, options.secrets) } : input;
     const [event] = await this.appendBatch([clean], { signHead: true });
@@ -106,17 +112,15 @@ class FileLedger implements Ledger {
   }
 
   appendBatch(inputs: readonly LedgerInput[], options: { signHead?: boolean } = {}): Promise<LedgerEvent[]> {
-    return enqueue(this.paths.ledger, (state) => withLedgerLock(this.paths, () => this.commit(state, inputs, options.signHead ?? false)));
+    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, () => this.commit(inputs, options.signHead ?? false)));
   }
 
   signHead(): Promise<LedgerHead | null> {
-    return enqueue(this.paths.ledger, (state) => withLedgerLock(this.paths, async () => {
+    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async () => {
       const handle = await fs.open(this.paths.ledger, 'a+').catch((e: unknown) => { throw writeFailed(e, this.paths.ledger); });
       try {
-        const { size } = await handle.stat();
-        const tail = state.tail?.size === size ? state.tail : await loadTail(handle, size, this.paths, this.key.publicKey);
-        state.tail = tail;
-        return tail === null ? null : await this.writeHeadFor(state, tail);
+        const tail = await this.tailOf(handle, await handle.stat());
+        return tail === null ? null : await this.writeHeadFor(tail);
       } finally {
         await handle.close();
       }
@@ -127,7 +131,7 @@ class FileLedger implements Ledger {
     return sign(null, bytes, this.key.privateKey);
   }
 
-  private async commit(state: WriterState, inputs: readonly LedgerInput[], forceHead: boolean): Promise<LedgerEvent[]> {
+  private async commit(inputs: readonly LedgerInput[], forceHead: boolean): Promise<LedgerEvent[]> {
     if (inputs.length === 0 && !forceHead) return [];
     let handle: fs.FileHandle;
     try {
@@ -136,9 +140,9 @@ class FileLedger implements Ledger {
       throw writeFailed(error, this.paths.ledger);
     }
     try {
-      const { size } = await handle.stat();
-      const tail = state.tail?.size === size ? state.tail : await loadTail(handle, size, this.paths, this.key.publicKey);
-      state.tail = tail;
+      const before = await handle.stat();
+      const size = before.size;
+      const tail = await this.tailOf(handle, before);
       const events = this.chain(tail, inputs);
       const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
       try {
@@ -147,14 +151,15 @@ class FileLedger implements Ledger {
       } catch (error) {
         // Leave no half-written record behind: the chain must verify up to the last good event.
         await handle.truncate(size).catch(() => undefined);
-        state.tail = null;
+        this.state.tail = null;
         throw writeFailed(error, this.paths.ledger);
       }
       const last = events.at(-1);
-      const newTail = last ? { size: size + Buffer.byteLength(text), seq: last.seq, hash: last.hash } : tail;
-      state.tail = newTail;
-      const dueHead = forceHead || tail === null || Date.now() - state.lastHeadAt >= this.headIntervalMs;
-      if (newTail && dueHead) await this.writeHeadFor(state, newTail);
+      const after = last ? await handle.stat() : before;
+      const newTail = last ? { seq: last.seq, hash: last.hash } : tail;
+      this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs };
+      const dueHead = forceHead || tail === null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
+      if (newTail && dueHead) await this.writeHeadFor(newTail);
       return events;
     } finally {
       await handle.close().catch(() => undefined);
@@ -173,14 +178,14 @@ class FileLedger implements Ledger {
     });
   }
 
-  private async writeHeadFor(state: WriterState, tail: TailState): Promise<LedgerHead> {
+  private async writeHeadFor(tail: Pick<TailState, 'seq' | 'hash'>): Promise<LedgerHead> {
     const head = signHead(this.key, tail.seq, tail.hash);
     try {
       await writeHead(this.paths.head, head, this.fsync);
     } catch (error) {
       throw writeFailed(error, this.paths.head);
     }
-    state.lastHeadAt = Date.now();
+    this.state.lastHeadAt = Date.now();
     return head;
   }
 }

@@ -9,7 +9,7 @@ import { RustchainError } from '../errors.ts';
 import { checkChain } from './chain.ts';
 import { headSignatureValid, readHead, signHead, writeHead } from './head.ts';
 import { loadOrCreateKey } from './keys.ts';
-import { enqueue, invalidateWriterCache, openLedger } from './ledger.ts';
+import { enqueue, openLedger } from './ledger.ts';
 import { withLedgerLock } from './lock.ts';
 import { auditPaths } from './paths.ts';
 import type { LedgerEvent } from './types.ts';
@@ -36,7 +36,6 @@ export async function repairLedger(stateDir: string): Promise<RepairResult> {
     }
     const removedBytes = chain.tornBytes;
     if (removedBytes > 0) await fs.truncate(paths.ledger, Buffer.byteLength(text) - removedBytes);
-    invalidateWriterCache(paths.ledger);
     const last = chain.events.at(-1);
     const head = await readHead(paths.head);
     let headResigned = false;

@@ -20,7 +20,8 @@ interface Identity {
 
 function isExecutableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // throwIfNoEntry: a PATH search misses in most directories, and exceptions are costly.
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {
@@ -35,14 +36,25 @@ export function findExecutable(name: string, pathVar: string | undefined, cwd: s
     const abs = isAbsolute(name) ? name : resolve(cwd, name);
     return isExecutableFile(abs) ? abs : null;
   }
+  // A PATH search costs a stat per directory; remember hits and re-verify just the hit.
+  // We spawn exactly the path we checked, so a stale entry can never bypass the allowlist.
+  const key = `${pathVar ?? ''}\0${name}`;
+  const cached = lookupCache.get(key);
+  if (cached !== undefined && isExecutableFile(cached)) return cached;
   // Empty PATH entries mean "current directory" to a shell; we never search it implicitly.
   for (const dir of (pathVar ?? '').split(':')) {
     if (dir.length === 0 || !isAbsolute(dir)) continue;
     const candidate = join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
+    if (isExecutableFile(candidate)) {
+      if (lookupCache.size >= 512) lookupCache.clear();
+      lookupCache.set(key, candidate);
+      return candidate;
+    }
   }
   return null;
 }
+
+const lookupCache = new Map<string, string>();
 
 function realOrNull(path: string): string | null {
   try {

@@ -77,7 +77,8 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
       line: pos.line,
       column: pos.column,
       pointer,
-      ...(typeof allowWith === 'string' ? { hint: `allow with ${allowWith}` } : {}),
+      // The message already names the flag for most refusals; a hint only when it does not.
+      ...(typeof allowWith === 'string' && !error.message.includes(allowWith) ? { hint: `allow with ${allowWith}` } : {}),
     });
   };
   mission.steps.forEach((step, i) => {

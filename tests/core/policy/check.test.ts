@@ -57,7 +57,7 @@ test('checkPolicy: rm -rf / and a write to /etc/x are both reported with their l
       ['E_POLICY_PATH_DENIED', 25, 7, '/steps/2/parameters/path'],
     ],
   );
-  assert.ok(diagnostics.every((d) => d.file === 'm.yaml' && d.severity === 'error' && typeof d.hint === 'string'));
+  assert.ok(diagnostics.every((d) => d.file === 'm.yaml' && d.severity === 'error'));
 });
 
 test('checkPolicy: allowed claims produce nothing; templated values wait for run time', async (t) => {

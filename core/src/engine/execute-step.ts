@@ -20,8 +20,14 @@ export async function executeStep(
   options: ExecuteOptions & { upstream?: Record<string, Record<string, unknown>>; vars?: Record<string, string | number | boolean> },
 ): Promise<StepResult> {
   const controller = new AbortController();
+  const active: Array<AbortController | undefined> = [];
   const external = options.signal;
-  const onAbort = (): void => controller.abort(external?.reason);
+  const cancel = (reason: unknown): void => {
+    controller.abort(reason);
+    // An attempt with a timeout runs on its own controller: reach it too.
+    for (const c of active) c?.abort(reason);
+  };
+  const onAbort = (): void => cancel(external?.reason);
   if (external?.aborted) onAbort();
   else external?.addEventListener('abort', onAbort, { once: true });
   const upstream = Object.assign(Object.create(null) as StepOutputs, options.upstream);
@@ -35,7 +41,7 @@ export async function executeStep(
     sleep: options.sleep ?? abortableSleep,
     random: options.random ?? Math.random,
     hasSink: sink !== undefined,
-    active: [],
+    active,
     emit(event: RunEvent): void {
       if (sink === undefined) return;
       try {
@@ -43,7 +49,7 @@ export async function executeStep(
       } catch (error) {
         sink = undefined;
         sinkError = { error };
-        controller.abort(error);
+        cancel(error);
       }
     },
     resolveParams: (s) => resolveTemplates(s.parameters, scope) as Record<string, unknown>,

@@ -237,7 +237,7 @@ describe('executeMission: cancellation and limits', () => {
         return {};
       });
       const steps = Array.from({ length: 12 }, (_, i) => step(`s${i}`));
-      const result = await executeMission(mission(steps, { maxParallelSteps: c.config }), { ...baseOptions(d), maxParallelSteps: c.option });
+      const result = await executeMission(mission(steps, { maxParallelSteps: c.config }), { ...baseOptions(d), ...(c.option === undefined ? {} : { maxParallelSteps: c.option }) });
       assert.equal(result.status, 'succeeded');
       assert.equal(peak, c.expected);
     });

@@ -43,6 +43,8 @@ export { parseExpression, splitTemplate, scanTemplates, containsTemplate, escape
 export type { TemplateRef, Segment, TemplateOccurrence, TemplateSyntaxProblem, TemplateScope } from './template/index.ts';
 
 // --- executor ---
+export { executeMission, executeStep, createInProcessDispatcher, retryDelayMs, abortableSleep, toStepError } from './engine/index.ts';
+export type { ExecuteOptions } from './engine/index.ts';
 
 // --- capabilities (fs, exec, fetch, env guards) ---
 export { createStepContext } from './capabilities/context.ts';

@@ -57,8 +57,11 @@ export function emitModule(mission: Mission, input: EmitInput): EmittedModule {
     if (plugin === undefined) return;
     const binding = names.take(step.id);
     stepBindings.set(binding, index);
+    // A schema that admits extra keys (additionalProperties not false) gets an index signature
+    // for exactly the steps that use some, so TypeScript's excess-property check agrees with it.
+    const open = usesExtraKeys(step.parameters, input.registry.get(step.type)?.definition.params);
     paramConsts.push(
-      `const ${binding} = ${printValue(step.parameters, 0, refs)} satisfies ParamsOf<typeof ${plugin}, Ctx>;\n`,
+      `const ${binding} = ${printValue(step.parameters, 0, refs)} satisfies ParamsOf<typeof ${plugin}, Ctx>${open ? ' & { readonly [extra: string]: unknown }' : ''};\n`,
     );
     stepEntries.push(printStepEntry(step, binding));
   });
@@ -91,6 +94,12 @@ export function emitModule(mission: Mission, input: EmitInput): EmittedModule {
     '});\n',
   ].join('');
   return { code, stepBindings, diagnostics };
+}
+
+function usesExtraKeys(parameters: Record<string, unknown>, schema: unknown): boolean {
+  const { additionalProperties, properties } = (schema ?? {}) as { additionalProperties?: unknown; properties?: Record<string, unknown> };
+  if (additionalProperties === false || properties === undefined) return false;
+  return Object.keys(parameters).some((key) => !Object.hasOwn(properties, key));
 }
 
 function header(mission: Mission, input: EmitInput): string {

@@ -1,4 +1,4 @@
-import { Node } from 'ts-morph';
+import ts from 'typescript';
 import type { Diagnostic, ErrorCode, Mission } from '@rustchain/core';
 import { locate } from './emit.ts';
 import type { GeneratedDiagnostic } from './typecheck.ts';
@@ -18,7 +18,7 @@ function mapOne(mission: Mission, g: GeneratedDiagnostic, stepBindings: Readonly
   const pointer = where ? `/steps/${where.index}/parameters${where.segments.map((s) => `/${escapeToken(s)}`).join('')}` : '';
   const pos = locate(mission, pointer);
   const stepId = where ? mission.steps[where.index]?.id : undefined;
-  const code = where ? codeFor(g, where.inAccessor) : 'E_COMPILE_TYPE';
+  const code = where ? codeFor(g, where.access) : 'E_COMPILE_TYPE';
   const prefix = stepId === undefined ? 'generated module' : `step '${stepId}'`;
   return {
     code,
@@ -31,12 +31,11 @@ function mapOne(mission: Mission, g: GeneratedDiagnostic, stepBindings: Readonly
   };
 }
 
-/** Property-does-not-exist errors inside an accessor are bad references; the rest are bad values. */
-function codeFor(g: GeneratedDiagnostic, inAccessor: { segments: string[]; failing: string } | null): ErrorCode {
-  if (inAccessor && (g.tsCode === 2339 || g.tsCode === 7053)) {
-    const [root, , outputsWord] = inAccessor.segments;
-    const depth = inAccessor.segments.length; // segments before the failing name
-    if (root === 'steps' && depth === 1) return 'E_TEMPLATE_UNKNOWN_STEP';
+/** "Property does not exist" inside an accessor is a bad reference; anything else is a bad value. */
+function codeFor(g: GeneratedDiagnostic, access: string[] | null): ErrorCode {
+  if (access !== null && (g.tsCode === 2339 || g.tsCode === 7053)) {
+    const [root, , outputsWord] = access;
+    if (root === 'steps' && access.length === 1) return 'E_TEMPLATE_UNKNOWN_STEP';
     if (root === 'steps' && outputsWord === 'outputs') return 'E_TEMPLATE_UNKNOWN_OUTPUT';
     return 'E_TEMPLATE_UNKNOWN_VAR';
   }
@@ -46,48 +45,44 @@ function codeFor(g: GeneratedDiagnostic, inAccessor: { segments: string[]; faili
 interface NodePath {
   index: number;
   segments: string[];
-  inAccessor: { segments: string[]; failing: string } | null;
+  /** Inside an accessor: the names read before the failing one (`['steps', 'a', 'outputs']`). */
+  access: string[] | null;
 }
 
-function pathOf(start: Node, stepBindings: ReadonlyMap<string, number>): NodePath | null {
+function pathOf(start: ts.Node, stepBindings: ReadonlyMap<string, number>): NodePath | null {
   const segments: string[] = [];
-  let inAccessor: NodePath['inAccessor'] = null;
-  let child: Node = start;
-  for (let node = start.getParent(); node; child = node, node = node.getParent()) {
-    if ((Node.isPropertyAccessExpression(child) || Node.isElementAccessExpression(child)) && inAccessor === null) {
-      inAccessor = accessChain(child);
-    }
-    if (Node.isPropertyAssignment(node)) segments.unshift(literalName(node.getNameNode()));
-    else if (Node.isArrayLiteralExpression(node)) segments.unshift(String(node.getElements().findIndex((e) => e === child)));
-    else if (Node.isVariableDeclaration(node)) {
-      const index = stepBindings.get(node.getName());
-      return index === undefined ? null : { index, segments, inAccessor: inAccessorOnly(inAccessor, start) };
+  let access: string[] | null = null;
+  let inArrow = false;
+  let child: ts.Node = start;
+  for (let node: ts.Node | undefined = start.parent; node; child = node, node = node.parent) {
+    if (access === null && (ts.isPropertyAccessExpression(child) || ts.isElementAccessExpression(child))) access = accessChain(child);
+    if (ts.isArrowFunction(node)) inArrow = true;
+    if (ts.isPropertyAssignment(node)) segments.unshift(literalName(node.name));
+    else if (ts.isArrayLiteralExpression(node)) segments.unshift(String(node.elements.findIndex((e) => e === child)));
+    else if (ts.isVariableDeclaration(node)) {
+      const index = ts.isIdentifier(node.name) ? stepBindings.get(node.name.text) : undefined;
+      return index === undefined ? null : { index, segments, access: inArrow ? access : null };
     }
   }
   return null;
 }
 
-/** Only keep accessor info when the blamed node sits in an arrow function. */
-function inAccessorOnly(info: NodePath['inAccessor'], start: Node): NodePath['inAccessor'] {
-  return start.getFirstAncestor((n) => Node.isArrowFunction(n)) ? info : null;
-}
-
-/** For `c.steps.a.outputs.nope`: segments `['steps','a','outputs']`, failing `nope`. */
-function accessChain(access: Node): { segments: string[]; failing: string } {
+/** For `c.steps.a.outputs.nope`: `['steps', 'a', 'outputs']` (the failing name dropped). */
+function accessChain(access: ts.Node): string[] {
   const names: string[] = [];
-  let node: Node = access;
-  while (Node.isPropertyAccessExpression(node) || Node.isElementAccessExpression(node)) {
-    if (Node.isPropertyAccessExpression(node)) names.unshift(node.getName());
-    else names.unshift(literalName(node.getArgumentExpression() ?? node));
-    node = node.getExpression();
+  let node: ts.Node = access;
+  while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+    names.unshift(ts.isPropertyAccessExpression(node) ? node.name.text : literalName(node.argumentExpression));
+    node = node.expression;
   }
-  const failing = names.pop() ?? '';
-  return { segments: names, failing };
+  names.pop();
+  return names;
 }
 
 /** The name a property key or element-access argument spells (quotes removed). */
-function literalName(node: Node): string {
-  return Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node) ? node.getLiteralValue() : node.getText();
+function literalName(node: ts.Node): string {
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isIdentifier(node) || ts.isNumericLiteral(node)) return node.text;
+  return node.getText();
 }
 
 function escapeToken(token: string): string {

@@ -1,4 +1,7 @@
 import type { CommandClass } from 'clipanion';
+import { CompileCommand } from './compile.ts';
+import { MissionPlanCommand } from './mission/plan.ts';
+import { RunCommand } from './run.ts';
 import { AuditExportCommand } from './audit/export.ts';
 import { AuditReportCommand } from './audit/report.ts';
 import { AuditVerifyCommand } from './audit/verify.ts';
@@ -21,6 +24,9 @@ export const COMMANDS: readonly CommandClass[] = [
   MissionValidateCommand,
   MissionExecuteCommand,
   MissionMigrateCommand,
+  MissionPlanCommand,
+  CompileCommand,
+  RunCommand,
   PluginsListCommand,
   PolicyCheckCommand,
 ];

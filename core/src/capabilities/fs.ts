@@ -37,8 +37,13 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Test seam: runs between the policy check and the open, to swap a file for a symlink (TOCTOU tests). */
+export interface FsTestHooks {
+  beforeOpen?(resolved: string): void | Promise<void>;
+}
+
 /** Builds the fs capability for one step. */
-export function createFsCapability(policy: Policy, workDir: string): FsCapability {
+export function createFsCapability(policy: Policy, workDir: string, hooks: FsTestHooks = {}): FsCapability {
   const guard = (path: string, access: 'read' | 'write', followFinal = true): string => {
     const decision = checkPath(policy, path, access, workDir, { followFinal });
     if ('error' in decision) throw decision.error;
@@ -57,6 +62,7 @@ export function createFsCapability(policy: Policy, workDir: string): FsCapabilit
 
   const readBytes = async (path: string, real: string, maxBytes: number): Promise<Buffer> =>
     mapped(path, real, async () => {
+      await hooks.beforeOpen?.(real);
       const handle = await open(real, READ_FLAGS);
       try {
         const stat = await handle.stat();
@@ -98,6 +104,7 @@ export function createFsCapability(policy: Policy, workDir: string): FsCapabilit
       if (options.createParents) await makeParents(path, real);
       const data = Buffer.from(content, 'utf8');
       await mapped(path, real, async () => {
+        await hooks.beforeOpen?.(real);
         const handle = await open(real, WRITE_FLAGS | (options.append ? constants.O_APPEND : constants.O_TRUNC), 0o666);
         try {
           const stat = await handle.stat();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createFsCapability } from '../../../core/src/capabilities/fs.ts';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ctxFor, policyFor, rejectsWith, tempDir } from './helpers.ts';
@@ -135,4 +136,20 @@ test('fs: a recursive delete of a tree holding .git is refused', async (t) => {
   const root = await tempDir(t);
   await mkdir(join(root, 'proj/.git'), { recursive: true });
   await rejectsWith(ctxFor(root, policyFor(root)).fs.remove('proj', { recursive: true }), 'E_POLICY_PATH_DENIED');
+});
+
+test('fs: a file swapped for a symlink after the check is refused at open (O_NOFOLLOW)', async (t) => {
+  const root = await tempDir(t);
+  const outside = await tempDir(t);
+  await writeFile(join(outside, 'secret'), 'S');
+  await writeFile(join(root, 'benign'), 'B');
+  const swap = async (resolved: string): Promise<void> => {
+    await rm(resolved);
+    await symlink(join(outside, 'secret'), resolved);
+  };
+  const fs = createFsCapability(policyFor(root), root, { beforeOpen: swap });
+  await rejectsWith(fs.readText('benign'), 'E_FS_SYMLINK_REFUSED');
+  await writeFile(join(root, 'w'), 'W');
+  await rejectsWith(fs.writeText('w', 'overwrite'), 'E_FS_SYMLINK_REFUSED');
+  assert.equal(await readFile(join(outside, 'secret'), 'utf8'), 'S');
 });

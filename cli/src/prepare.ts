@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Diagnostic, Mission, Policy, Project } from '@rustchain/core';
 import type { PermissionFlagValues } from './options/permissions.ts';
+import { recordRefusal } from './record-refusal.ts';
 
 /** A mission ready to run: valid, and allowed by the policy of this invocation. */
 export interface PreparedMission {
@@ -40,12 +41,18 @@ export async function prepareMission(options: {
   const { project, cwd } = options;
   const validation = await core.validateMission(options.file, { registry: project.registry });
   const errors = validation.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || validation.mission === null) throw new core.DiagnosticsError(validation.diagnostics);
+  if (errors.length > 0 || validation.mission === null) {
+    if (options.checkPolicy !== false) await recordRefusal(project, options.file, null, validation.diagnostics);
+    throw new core.DiagnosticsError(validation.diagnostics);
+  }
   // --policy replaces the config's policy; its paths are relative to the policy file.
   let policySource = { config: project.config.policy, configDir: project.dir, hasConfigFile: project.configFile !== null };
   if (options.flags.policyFile !== undefined) {
     const loaded = await core.loadPolicyFile(options.flags.policyFile);
-    if (loaded.policy === null) throw new core.DiagnosticsError(loaded.diagnostics);
+    if (loaded.policy === null) {
+      if (options.checkPolicy !== false) await recordRefusal(project, options.flags.policyFile, null, loaded.diagnostics);
+      throw new core.DiagnosticsError(loaded.diagnostics);
+    }
     policySource = { config: loaded.policy, configDir: dirname(options.flags.policyFile), hasConfigFile: true };
   }
   const policy = core.resolvePolicy({
@@ -56,7 +63,10 @@ export async function prepareMission(options: {
   });
   if (options.checkPolicy !== false) {
     const refusals = core.checkPolicy(validation.mission, project.registry, policy, { workDir: cwd });
-    if (refusals.some((d) => d.severity === 'error')) throw new core.DiagnosticsError([...validation.diagnostics, ...refusals]);
+    if (refusals.some((d) => d.severity === 'error')) {
+      await recordRefusal(project, options.file, validation.mission, refusals);
+      throw new core.DiagnosticsError([...validation.diagnostics, ...refusals]);
+    }
   }
   return { project, mission: validation.mission, policy, warnings: validation.diagnostics.filter((d) => d.severity !== 'error') };
 }

@@ -43,6 +43,10 @@ export async function openRunSinks(options: { project: Project; mission: Mission
       if (sink.error !== null) throw sink.error;
       logger.info({ event }, event.type);
       sink.onEvent(event);
+      // A runtime guard's refusal is a policy decision too, recorded next to the failed step.
+      if (event.type === 'step.failed' && event.error.code.startsWith('E_POLICY_')) {
+        sink.record(core.policyDecisionInput(runId, { stepId: event.stepId, decision: 'denied', code: event.error.code, message: event.error.message }));
+      }
     },
     close: () => sink.close(),
   };

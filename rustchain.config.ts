@@ -14,6 +14,7 @@ export default defineConfig({
     '@rustchain/plugin-move-file',
     '@rustchain/plugin-list-directory',
     '@rustchain/plugin-command',
+    '@rustchain/plugin-http',
   ],
   policy: {
     stepTypes: '*',

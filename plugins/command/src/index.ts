@@ -16,6 +16,7 @@ const Params = Type.Object(
     args: Type.Optional(Type.Union([Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()])), Type.Null()])),
     working_dir: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'default: the working directory' })),
     env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'extra variables for the process' })),
+    sandbox: Type.Optional(Type.Union([Type.Literal('bwrap'), Type.Literal('none')], { description: 'bwrap: run in the bubblewrap sandbox; none: opt out (refused when policy.sandbox is required)' })),
   },
   { additionalProperties: true },
 );
@@ -55,6 +56,7 @@ export default definePlugin({
     const result = await ctx.exec.run(argv, {
       ...(typeof p.working_dir === 'string' ? { cwd: p.working_dir } : {}),
       ...(p.env ? { env: p.env } : {}),
+      ...(p.sandbox ? { sandbox: p.sandbox } : {}),
     });
     const outputs = { stdout: result.stdout, stderr: result.stderr, exit_code: exitCodeOf(result.exitCode, result.signal) };
     if (outputs.exit_code !== 0) {

@@ -17,7 +17,7 @@ import type { RunEvent, StepError, StepResult } from './types.ts';
  */
 export async function executeStep(
   step: MissionStep,
-  options: ExecuteOptions & { upstream?: Record<string, Record<string, unknown>>; vars?: Record<string, string | number | boolean> },
+  options: ExecuteOptions & { upstream?: Record<string, Record<string, unknown>> | undefined; vars?: Record<string, string | number | boolean> | undefined },
 ): Promise<StepResult> {
   const controller = new AbortController();
   const active: Array<AbortController | undefined> = [];

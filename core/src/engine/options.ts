@@ -2,7 +2,7 @@ import type { Policy } from '../policy/types.ts';
 import type { StepTypeLookup } from '../plugin/sdk.ts';
 import type { RunEvent, StepDispatcher } from './types.ts';
 
-/** How executeMission / executeStep run. */
+/** How executeMission / executeStep run. Optional fields also accept `undefined` (= absent). */
 export interface ExecuteOptions {
   /** Installed step types (the plugin registry). */
   registry: StepTypeLookup;
@@ -11,24 +11,24 @@ export interface ExecuteOptions {
   /** Directory relative paths resolve against. */
   workDir: string;
   /** Default: crypto.randomUUID(). */
-  runId?: string;
+  runId?: string | undefined;
   /** SIGINT/SIGTERM from the CLI: aborting it cancels the run (status `cancelled`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Synchronous event sink (ledger, progress display); keep it cheap. If it throws, the run
    * fails closed: the sink is not called again, running steps are cancelled, nothing new
    * starts, and executeMission rejects with the sink's error once running steps have settled
    * (an audit ledger that cannot append must stop the run, not be skipped).
    */
-  onEvent?: (event: RunEvent) => void;
+  onEvent?: ((event: RunEvent) => void) | undefined;
   /** Default: createInProcessDispatcher({ registry, policy, workDir, env }). */
-  dispatcher?: StepDispatcher;
+  dispatcher?: StepDispatcher | undefined;
   /** Source of `ctx.env` and `${{ env.X }}` (filtered by the policy); default process.env. */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Readonly<Record<string, string | undefined>> | undefined;
   /** Overrides mission.config.maxParallelSteps; null/undefined = the mission's; mission null = unbounded. */
-  maxParallelSteps?: number | null;
+  maxParallelSteps?: number | null | undefined;
   /** Waits between retry attempts; injectable for tests. Must reject (or resolve) promptly on abort. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
   /** Source of retry jitter in [0, 1); injectable for tests. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }

@@ -54,6 +54,9 @@ export function checkText(text: string, file: string, maxBytes: number): Checked
   const diagnostics: Diagnostic[] = [];
   const nul = body.indexOf('\u0000');
   if (nul !== -1) diagnostics.push(diagnosticAt(body, nul, file, 'E_INPUT_ENCODING', 'the file contains a NUL byte'));
+  // A lone surrogate cannot be encoded as UTF-8: text that came from somewhere other than a file.
+  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(body);
+  if (lone) diagnostics.push(diagnosticAt(body, lone.index, file, 'E_INPUT_ENCODING', 'the text holds an unpaired UTF-16 surrogate (not encodable as UTF-8)'));
   const bom = body.indexOf('\uFEFF');
   if (bom !== -1) diagnostics.push(diagnosticAt(body, bom, file, 'E_INPUT_ENCODING', 'byte order mark (U+FEFF) in the middle of the file', 'remove it; a BOM may only start the file'));
   const control = RAW_CONTROL.exec(body);

@@ -39,6 +39,7 @@ const cases: Case[] = [
   { name: 'strict JSON: unterminated', file: 'm.json', text: '{\n  "steps": [\n', code: 'E_YAML_PARSE', line: 3, column: 1 },
   // input sanitisation
   { name: 'NUL byte', text: `${S}  - id: a\u0000\n    step_type: noop\n`, code: 'E_INPUT_ENCODING', line: 2, column: 10 },
+  { name: 'unpaired surrogate', text: `${S}  - id: a\uD800\n    step_type: noop\n`, code: 'E_INPUT_ENCODING', line: 2, column: 10 },
   { name: 'BOM in the middle', text: `${S}  - id: a\n    step_type: \uFEFFnoop\n`, code: 'E_INPUT_ENCODING', line: 3, column: 16 },
   { name: 'raw control character', text: `${S}  - id: a\u0007b\n    step_type: noop\n`, code: 'E_INPUT_CONTROL_CHAR', line: 2, column: 10 },
   { name: 'bidi override in a step id', text: `${S}  - id: "ad\u202Emin"\n    step_type: noop\n`, code: 'E_INPUT_CONTROL_CHAR', line: 2, column: 9, pointer: '/steps/0/id' },

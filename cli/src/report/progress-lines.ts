@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { RunEvent } from '@rustchain/core';
-import { SYMBOLS, type ProgressReporter } from './progress.ts';
+import { formatDuration, SYMBOLS, type ProgressReporter } from './progress.ts';
 
 /** `12:00:01.234`: local wall-clock time of an event. */
 function clock(date: Date): string {
@@ -16,19 +16,19 @@ export function eventLine(event: RunEvent): string | null {
     case 'step.started':
       return `${SYMBOLS.running} ${event.stepId}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
     case 'step.retried':
-      return `${SYMBOLS.retried} ${event.stepId} retry in ${event.delayMs} ms: ${event.error.code} ${event.error.message}`;
+      return `${SYMBOLS.retried} ${event.stepId} retry in ${formatDuration(event.delayMs)}: ${event.error.code} ${event.error.message}`;
     case 'step.succeeded':
-      return `${SYMBOLS.succeeded} ${event.stepId} (${event.durationMs} ms)`;
+      return `${SYMBOLS.succeeded} ${event.stepId} (${formatDuration(event.durationMs)})`;
     case 'step.failed':
-      return `${SYMBOLS.failed} ${event.stepId} (${event.durationMs} ms): ${event.error.code} ${event.error.message}`;
+      return `${SYMBOLS.failed} ${event.stepId} (${formatDuration(event.durationMs)}): ${event.error.code} ${event.error.message}`;
     case 'step.skipped':
-      return `${SYMBOLS.skipped} ${event.stepId} skipped: ${event.error.message}`;
+      return `${SYMBOLS.skipped} ${event.stepId}: ${event.error.message}`;
     case 'step.cancelled':
-      return `${SYMBOLS.cancelled} ${event.stepId} cancelled: ${event.error.message}`;
+      return `${SYMBOLS.cancelled} ${event.stepId}: ${event.error.message}`;
     case 'run.cancelled':
       return `${SYMBOLS.cancelled} run cancelled: ${event.reason}`;
     case 'run.finished':
-      return `${SYMBOLS[event.status]} run ${event.status} (${event.durationMs} ms)`;
+      return `${SYMBOLS[event.status]} run ${event.status} (${formatDuration(event.durationMs)})`;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { RunEvent, StepStatus } from '@rustchain/core';
-import { SYMBOLS, type ProgressReporter } from './progress.ts';
+import { formatDuration as seconds, SYMBOLS, type ProgressReporter } from './progress.ts';
 
 /** One row of the live list. */
 interface Row {
@@ -14,10 +14,6 @@ interface Row {
 const ESC = '\u001b[';
 /** Redraw at most this often: enough to see time pass, cheap on slow terminals. */
 const FRAME_MS = 80;
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
 
 /**
  * Progress for a terminal: the mission's steps as a list that updates in place (status and
@@ -35,7 +31,7 @@ export function createLiveReporter(stderr: Writable, stepIds: readonly string[],
     if (!dirty && ![...rows.values()].some((row) => row.state === 'running')) return;
     dirty = false;
     const lines = [...rows.values()].map((row) => {
-      const time = row.state === 'running' ? seconds(now() - row.startedAt) : row.state === 'pending' ? '' : seconds(row.durationMs);
+      const time = row.state === 'running' ? seconds(now() - row.startedAt) : row.state === 'pending' || row.state === 'skipped' ? '' : seconds(row.durationMs);
       const note = row.note === '' ? '' : `  ${row.note}`;
       return `${SYMBOLS[row.state]} ${row.id.padEnd(width)}  ${row.state.padEnd(9)} ${time.padStart(8)}${note}`;
     });

@@ -21,3 +21,8 @@ export const SYMBOLS = {
 
 /** A display that shows nothing (`--json`). */
 export const SILENT_REPORTER: ProgressReporter = { onEvent() {}, finish() {} };
+
+/** A duration for humans: whole milliseconds below a second, else seconds with one decimal. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { MissionResult, StepStatus } from '@rustchain/core';
-import { SYMBOLS } from './progress.ts';
+import { formatDuration, SYMBOLS } from './progress.ts';
 
 /** Longest rendering of one output value in the text summary. */
 const MAX_VALUE_CHARS = 200;
@@ -32,9 +32,9 @@ export function printRunSummary(result: MissionResult, stdout: Writable): void {
   const counts: Record<StepStatus, number> = { succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
   for (const step of result.steps) counts[step.status] += 1;
   const tally = (Object.keys(counts) as StepStatus[]).map((status) => `${counts[status]} ${status}`).join(', ');
-  stdout.write(`${SYMBOLS[result.status]} run ${result.runId} ${result.status} in ${result.durationMs} ms (${tally})\n`);
+  stdout.write(`${SYMBOLS[result.status]} run ${result.runId} ${result.status} in ${formatDuration(result.durationMs)} (${tally})\n`);
   for (const step of result.steps) {
-    const error = step.error === null ? '' : `: ${step.error.code} ${step.error.message}`;
+    const error = step.error === null ? '' : ` (${step.error.code}: ${step.error.message})`;
     stdout.write(`  ${SYMBOLS[step.status]} ${step.id} ${step.status}${error}\n`);
     for (const [key, value] of Object.entries(step.outputs)) stdout.write(`      ${key} = ${preview(value)}\n`);
   }

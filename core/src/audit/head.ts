@@ -1,9 +1,12 @@
 /** The signed head `audit/head.json`: {seq, hash, ts, keyId, signature}. */
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, constants, fsync as fsyncCb, openSync, promises as fs, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { canonicalJson } from './hash.ts';
 import { keyIdOf, type LedgerKey } from './keys.ts';
 import type { LedgerHead } from './types.ts';
+
+const fsyncAsync = promisify(fsyncCb);
 
 /** The bytes a head signature covers. */
 function signedBytes(head: Omit<LedgerHead, 'signature'>): Buffer {
@@ -59,15 +62,23 @@ export async function readHead(path: string): Promise<HeadRead> {
   }
 }
 
-/** Replace head.json atomically (temp file + rename); fsync the temp file when asked. */
+/** head.json is always exactly this long (JSON padded with spaces): see writeHead. */
+export const HEAD_FILE_BYTES = 512;
+
+/**
+ * Replace head.json with one 512-byte pwrite at offset 0. Fixed length means no truncate
+ * and no rename: a killed writer leaves the old head or the new one, never a mix (a rename
+ * over an existing file costs milliseconds on ext4, which flushes data on replace).
+ */
 export async function writeHead(path: string, head: LedgerHead, fsync: boolean): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const handle = await fs.open(tmp, 'w', 0o644);
+  const json = JSON.stringify(head);
+  if (json.length > HEAD_FILE_BYTES - 1) throw new Error('head too large');
+  const bytes = Buffer.from(`${json.padEnd(HEAD_FILE_BYTES - 1, ' ')}\n`, 'utf8');
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
   try {
-    await handle.writeFile(`${JSON.stringify(head)}\n`);
-    if (fsync) await handle.sync();
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    if (fsync) await fsyncAsync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-  await fs.rename(tmp, path);
 }

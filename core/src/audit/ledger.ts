@@ -7,7 +7,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { sign } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { closeSync, fstatSync, fsync, ftruncateSync, openSync, promises as fs, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import { computeEventHash } from './hash.ts';
@@ -41,6 +42,14 @@ export interface Ledger {
   signHead(): Promise<LedgerHead | null>;
   /** Ed25519-sign bytes with the ledger key (used for DSSE attestations). */
   sign(bytes: Uint8Array): Buffer;
+}
+
+const fsyncAsync = promisify(fsync);
+
+/** write(2) until every byte is out (a short write is legal for write(2)). */
+function writeAll(fd: number, bytes: Buffer): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 /** One writer queue per ledger file, shared by every Ledger of this process. */
@@ -99,10 +108,19 @@ class FileLedger implements Ledger {
   private readonly state: WriterState = { tail: null, lastHeadAt: 0 };
 
   /** The checked tail: the cache when the file is as we left it, else re-read and re-checked. */
-  private async tailOf(handle: fs.FileHandle, st: Stat): Promise<TailState | null> {
+  private async tailOf(fd: number, st: Stat): Promise<TailState | null> {
     if (sameFile(this.state.tail, st)) return this.state.tail;
     this.state.tail = null;
-    return loadTail(handle, st.size, this.paths, this.key.publicKey);
+    return loadTail(fd, st.size, this.paths, this.key.publicKey);
+  }
+
+  /** Open the ledger for append + read; metadata and small writes are synchronous on purpose. */
+  private openFd(): number {
+    try {
+      return openSync(this.paths.ledger, 'a+', 0o644);
+    } catch (error) {
+      throw writeFailed(error, this.paths.ledger);
+    }
   }
 
   async append(input: LedgerInput, options: { secrets?: readonly string[] } = {}): Promise<LedgerEvent> {
@@ -117,12 +135,12 @@ class FileLedger implements Ledger {
 
   signHead(): Promise<LedgerHead | null> {
     return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async () => {
-      const handle = await fs.open(this.paths.ledger, 'a+').catch((e: unknown) => { throw writeFailed(e, this.paths.ledger); });
+      const fd = this.openFd();
       try {
-        const tail = await this.tailOf(handle, await handle.stat());
+        const tail = await this.tailOf(fd, fstatSync(fd));
         return tail === null ? null : await this.writeHeadFor(tail);
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     }));
   }
@@ -131,38 +149,36 @@ class FileLedger implements Ledger {
     return sign(null, bytes, this.key.privateKey);
   }
 
+  // Synchronous open/stat/write: each is a few µs, where an async round trip through the
+  // thread pool costs far more on a busy machine. Only fsync and the head rename, which wait
+  // on the disk, are async.
   private async commit(inputs: readonly LedgerInput[], forceHead: boolean): Promise<LedgerEvent[]> {
     if (inputs.length === 0 && !forceHead) return [];
-    let handle: fs.FileHandle;
+    const fd = this.openFd();
     try {
-      handle = await fs.open(this.paths.ledger, 'a+');
-    } catch (error) {
-      throw writeFailed(error, this.paths.ledger);
-    }
-    try {
-      const before = await handle.stat();
+      const before = fstatSync(fd);
       const size = before.size;
-      const tail = await this.tailOf(handle, before);
+      const tail = await this.tailOf(fd, before);
       const events = this.chain(tail, inputs);
       const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
       try {
-        await handle.writeFile(text);
-        if (this.fsync) await handle.sync();
+        writeAll(fd, Buffer.from(text, 'utf8'));
+        if (this.fsync && events.length > 0) await fsyncAsync(fd);
       } catch (error) {
         // Leave no half-written record behind: the chain must verify up to the last good event.
-        await handle.truncate(size).catch(() => undefined);
+        try { ftruncateSync(fd, size); } catch { /* the write error is what matters */ }
         this.state.tail = null;
         throw writeFailed(error, this.paths.ledger);
       }
       const last = events.at(-1);
-      const after = last ? await handle.stat() : before;
+      const after = last ? fstatSync(fd) : before;
       const newTail = last ? { seq: last.seq, hash: last.hash } : tail;
       this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs };
       const dueHead = forceHead || tail === null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
       if (newTail && dueHead) await this.writeHeadFor(newTail);
       return events;
     } finally {
-      await handle.close().catch(() => undefined);
+      try { closeSync(fd); } catch { /* nothing left to do */ }
     }
   }
 

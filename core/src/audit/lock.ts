@@ -1,42 +1,102 @@
 /**
- * Cross-process exclusion for ledger writers: proper-lockfile's mkdir lock beside the ledger,
- * with mtime refresh and stale detection (a crashed holder's lock is taken over after `stale`).
+ * Cross-process exclusion for ledger writers: an O_EXCL lock file beside the ledger holding
+ * `{pid, host, nonce}`. A lock whose holder is a dead pid on this host, or that is older than
+ * STALE_MS, is stale and taken over. (proper-lockfile was measured at ~6 ms per lock/unlock,
+ * which alone would blow the per-event budget; this costs a few syscalls.)
  */
-import lockfile from 'proper-lockfile';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RustchainError } from '../errors.ts';
 import type { AuditPaths } from './paths.ts';
 
-/** How long a lock may go without refresh before another process may take it over. */
+/** A lock older than this is stale even when its holder cannot be checked (other host). */
 const STALE_MS = 10_000;
+/** Give up waiting for the lock after this long. */
+const WAIT_MS = 30_000;
+const HOST = hostname();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when the lock file's holder is gone; `content` is what we read, to remove only that. */
+function staleContent(path: string): string | null {
+  let content: string;
+  let mtimeMs: number;
+  try {
+    content = readFileSync(path, 'utf8');
+    mtimeMs = statSync(path).mtimeMs;
+  } catch {
+    return null; // released meanwhile: just retry
+  }
+  let holder: { pid?: unknown; host?: unknown } = {};
+  try {
+    holder = JSON.parse(content) as typeof holder;
+  } catch {
+    // Torn lock file (holder crashed while writing it): judged by age alone.
+  }
+  const deadHere = holder.host === HOST && typeof holder.pid === 'number' && !alive(holder.pid);
+  return deadHere || Date.now() - mtimeMs > STALE_MS ? content : null;
+}
+
+function tryAcquire(path: string, token: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, token);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+async function acquire(path: string): Promise<string> {
+  const token = JSON.stringify({ pid: process.pid, host: HOST, nonce: randomBytes(8).toString('hex') });
+  const deadline = Date.now() + WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    if (tryAcquire(path, token)) return token;
+    const stale = staleContent(path);
+    // Re-read just before removing so a lock taken over meanwhile by someone else survives.
+    if (stale !== null && readFileSync(path, 'utf8') === stale) unlinkSync(path);
+    else if (Date.now() > deadline) throw Object.assign(new Error(`timed out waiting for ${path}`), { code: 'ELOCKED' });
+    // Yield first (the holder is usually mid-write), then back off a little.
+    if (attempt < 3) await new Promise((resolve) => setImmediate(resolve));
+    else await sleep(Math.min(1 + attempt, 20) * Math.random());
+  }
+}
 
 /** Run `fn` while holding the ledger lock. */
 export async function withLedgerLock<T>(paths: AuditPaths, fn: () => Promise<T>): Promise<T> {
-  let compromised: Error | null = null;
-  let release: () => Promise<void>;
+  let token: string;
   try {
-    release = await lockfile.lock(paths.ledger, {
-      realpath: false,
-      lockfilePath: paths.lock,
-      stale: STALE_MS,
-      retries: { retries: 400, minTimeout: 1, maxTimeout: 40, factor: 1.3, randomize: true },
-      // The default throws from a timer and kills the process; record it and fail the write.
-      onCompromised: (error) => {
-        compromised = error;
-      },
-    });
+    token = await acquire(paths.lock);
   } catch (error) {
     throw new RustchainError('E_AUDIT_WRITE_FAILED', `could not lock the audit ledger: ${(error as Error).message}`, {
       details: { path: paths.lock, errno: (error as NodeJS.ErrnoException).code ?? null },
       cause: error,
+      nonRetryable: true,
     });
   }
   try {
-    const result = await fn();
-    if (compromised !== null) {
-      throw new RustchainError('E_AUDIT_WRITE_FAILED', 'the audit ledger lock was lost during a write', { cause: compromised });
-    }
-    return result;
+    return await fn();
   } finally {
-    await release().catch(() => undefined);
+    // Remove only our own lock (a stale-takeover by another writer must not be undone).
+    try {
+      if (readFileSync(paths.lock, 'utf8') === token) unlinkSync(paths.lock);
+    } catch {
+      // Already gone.
+    }
   }
 }

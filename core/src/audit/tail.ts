@@ -3,7 +3,7 @@
  * a writer never extends a torn, corrupt, truncated or re-written ledger (fail closed).
  */
 import type { KeyObject } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 import { RustchainError } from '../errors.ts';
 import { parseValidEvent } from './event-line.ts';
 import { headSignatureValid, readHead } from './head.ts';
@@ -18,13 +18,13 @@ export interface TailState {
 }
 
 /** The last line of a file of `size` bytes that ends in '\n' (null when the file is empty). */
-export async function readLastLine(handle: FileHandle, size: number): Promise<{ line: string; torn: boolean } | null> {
+export function readLastLine(fd: number, size: number): { line: string; torn: boolean } | null {
   if (size === 0) return null;
   let chunk = 4096;
   for (;;) {
     const length = Math.min(chunk, size);
     const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, size - length);
+    readSync(fd, buffer, 0, length, size - length);
     const text = buffer.toString('utf8');
     const torn = !text.endsWith('\n');
     const body = torn ? text : text.slice(0, -1);
@@ -35,8 +35,8 @@ export async function readLastLine(handle: FileHandle, size: number): Promise<{ 
 }
 
 /** Read and check the tail before appending. Returns null for an empty ledger. */
-export async function loadTail(handle: FileHandle, size: number, paths: AuditPaths, publicKey: KeyObject): Promise<TailState | null> {
-  const last = await readLastLine(handle, size);
+export async function loadTail(fd: number, size: number, paths: AuditPaths, publicKey: KeyObject): Promise<TailState | null> {
+  const last = readLastLine(fd, size);
   const head = await readHead(paths.head);
   if (last === null) {
     if (head.kind === 'ok') throw refuse('E_AUDIT_TRUNCATED', 'the ledger is empty but its head names events');

@@ -4,6 +4,7 @@ import { createStepContext } from '../capabilities/context.ts';
 import type { HostEnv } from '../capabilities/env.ts';
 import { RustchainError } from '../errors.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../plugin/sdk.ts';
+import { stepTypeDenied } from '../policy/denials.ts';
 import type { Policy } from '../policy/types.ts';
 import type { StepDispatcher, StepRequest } from './types.ts';
 
@@ -46,9 +47,7 @@ export function createInProcessDispatcher(options: {
       });
     }
     if (allowedTypes !== null && !allowedTypes.has(request.type)) {
-      throw new RustchainError('E_POLICY_STEP_TYPE_DENIED', `the policy does not allow step type "${request.type}"`, {
-        details: { stepId: request.stepId, type: request.type },
-      });
+      throw stepTypeDenied(request.type);
     }
     const plugin = entry.definition;
     const check = paramsCheck(plugin);

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { json, runCli } from '../cli/harness.ts';
+import { REPO_ROOT } from './helpers.ts';
+
+// End-to-end through the real bin. The work dir lives inside the repository (not os.tmpdir())
+// because a compiled module imports '@rustchain/*' by name: they resolve through the repo's
+// node_modules, as they would in a user's project. It is removed afterwards.
+
+const MISSION = `version: "1.0"
+name: e2e
+steps:
+  - id: write
+    step_type: create_file
+    parameters:
+      path: hello.txt
+      content: "hello"
+  - id: read
+    step_type: read_file
+    depends_on: [write]
+    parameters:
+      path: hello.txt
+  - id: copy
+    step_type: create_file
+    depends_on: [read]
+    parameters:
+      path: copy.txt
+      content: "got \${{ steps.read.outputs.content }}"
+`;
+
+interface Diagnostics { ok: boolean; diagnostics: Array<{ code: string; line: number; column: number }> }
+interface Run { status: string; steps: Array<{ id: string; status: string; outputs: Record<string, unknown> }> }
+
+let dir = '';
+let home = '';
+const cli = (args: string[]) => runCli(args, { cwd: dir, home });
+
+before(async () => {
+  dir = await mkdtemp(join(REPO_ROOT, 'tests', 'compiler', '.tmp-cli-'));
+  home = join(dir, '.state');
+  await writeFile(join(dir, 'mission.yaml'), MISSION);
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const BAD = [
+  {
+    name: 'append: "yes" on edit_file',
+    yaml: 'steps:\n  - id: e\n    step_type: edit_file\n    parameters:\n      path: a.txt\n      append: "yes"\n',
+    code: 'E_PARAMS_INVALID',
+    line: 6,
+  },
+  {
+    name: 'reference to an output the step type does not declare',
+    yaml: 'steps:\n  - id: a\n    step_type: read_file\n    parameters: { path: a.txt }\n  - id: b\n    step_type: create_file\n    depends_on: [a]\n    parameters:\n      path: b.txt\n      content: "${{ steps.a.outputs.nope }}"\n',
+    code: 'E_TEMPLATE_UNKNOWN_OUTPUT',
+    line: 10,
+  },
+];
+
+for (const c of BAD) {
+  test(`compile fails with exit 2 at the YAML line: ${c.name}`, async () => {
+    const file = `bad-${c.code}.yaml`;
+    await writeFile(join(dir, file), c.yaml);
+    const run = await cli(['compile', file, '-o', 'bad.mission.ts', '--json']);
+    assert.equal(run.code, 2, run.stderr);
+    const doc = json<Diagnostics>(run);
+    assert.equal(doc.ok, false);
+    assert.ok(doc.diagnostics.some((d) => d.code === c.code && d.line === c.line), JSON.stringify(doc.diagnostics));
+  });
+}
+
+test('mission plan: waves, critical path and makespan as json; mermaid and dot render', async () => {
+  const plan = await cli(['mission', 'plan', 'mission.yaml', '--format', 'json']);
+  assert.equal(plan.code, 0, plan.stderr);
+  const doc = json<{ waves: string[][]; criticalPath: string[]; estimatedMakespanSeconds: number }>(plan);
+  assert.deepEqual(doc.waves, [['write'], ['read'], ['copy']]);
+  assert.deepEqual(doc.criticalPath, ['write', 'read', 'copy']);
+  assert.equal(doc.estimatedMakespanSeconds, 900);
+  const mermaid = await cli(['mission', 'plan', 'mission.yaml', '--format', 'mermaid']);
+  assert.match(mermaid.stdout, /^flowchart TD\n/);
+  const dot = await cli(['mission', 'plan', 'mission.yaml', '--format', 'dot']);
+  assert.match(dot.stdout, /^digraph mission \{\n/);
+});
+

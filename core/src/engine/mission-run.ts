@@ -104,8 +104,9 @@ export class MissionRun implements AttemptHost {
       steps: this.steps.length,
     });
     const external = this.options.signal;
+    // A sink that already failed on run.started has finished the run: add no listener then.
     if (external?.aborted) this.stop({ kind: 'signal' });
-    else external?.addEventListener('abort', this.onExternalAbort, { once: true });
+    else if (!this.finished) external?.addEventListener('abort', this.onExternalAbort, { once: true });
     if (!this.stopReason) {
       const dependencies = this.graph.depStart;
       for (let p = 0; p < this.orderIndex.length; p++) {

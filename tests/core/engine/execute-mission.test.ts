@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { executeMission } from '../../../core/src/engine/execute.ts';
 import { RustchainError, isRustchainError } from '../../../core/src/errors.ts';
@@ -319,5 +320,25 @@ describe('executeMission: event accounting', () => {
     const counts: Record<string, number> = {};
     for (const e of events) if (terminal.has(e.type) && 'stepId' in e) counts[e.stepId] = (counts[e.stepId] ?? 0) + 1;
     assert.deepEqual(counts, { x: 1, y: 1, z: 1 });
+  });
+});
+
+describe('executeMission: sink failing on run.started', () => {
+  it('rejects, runs nothing, and leaves no listener on the caller signal', async () => {
+    const controller = new AbortController();
+    const d = fakeDispatcher(async () => ({}));
+    const boom = new Error('ledger unavailable');
+    await assert.rejects(
+      executeMission(mission([step('a')]), { ...baseOptions(d), signal: controller.signal, onEvent: () => { throw boom; } }),
+      (e: unknown) => e === boom,
+    );
+    assert.equal(d.requests.length, 0);
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+  });
+
+  it('a finished run leaves no listener on the caller signal', async () => {
+    const controller = new AbortController();
+    await executeMission(mission([step('a'), step('b', ['a'])]), { ...baseOptions(fakeDispatcher(async () => ({}))), signal: controller.signal });
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
   });
 });

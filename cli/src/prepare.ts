@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { Diagnostic, Mission, Policy, Project } from '@rustchain/core';
+import type { Diagnostic, Mission, PermissionFlags, Policy, Project } from '@rustchain/core';
 import type { PermissionFlagValues } from './options/permissions.ts';
 import { recordRefusal } from './record-refusal.ts';
 
@@ -13,7 +13,7 @@ export interface PreparedMission {
 }
 
 /** Flags as core's PermissionFlags (absent flags omitted, as exactOptionalPropertyTypes wants). */
-function toPermissionFlags(flags: PermissionFlagValues): import('@rustchain/core').PermissionFlags {
+export function toPermissionFlags(flags: PermissionFlagValues): PermissionFlags {
   return {
     allowAll: flags.allowAll,
     ...(flags.allowRun === undefined ? {} : { allowRun: flags.allowRun }),
@@ -22,6 +22,19 @@ function toPermissionFlags(flags: PermissionFlagValues): import('@rustchain/core
     ...(flags.allowNet === undefined ? {} : { allowNet: flags.allowNet }),
     ...(flags.allowEnv === undefined ? {} : { allowEnv: flags.allowEnv }),
   };
+}
+
+/** The policy of one invocation: the project's configured policy extended by the flags. */
+export async function policyFor(project: Project, flags: PermissionFlagValues, cwd: string): Promise<Policy> {
+  const { resolvePolicy } = await import('@rustchain/core');
+  return resolvePolicy({
+    cwd,
+    config: project.config.policy,
+    configDir: project.dir,
+    hasConfigFile: project.configFile !== null,
+    flags: toPermissionFlags(flags),
+    stateDir: project.stateDir,
+  });
 }
 
 /**

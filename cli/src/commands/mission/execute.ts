@@ -1,5 +1,5 @@
 import { Command, Option, UsageError } from 'clipanion';
-import type { MissionResult, RunEvent } from '@rustchain/core';
+import type { Mission, MissionResult, Policy, Project, RunEvent } from '@rustchain/core';
 import { EXIT } from '../../exit-codes.ts';
 import { PermissionedCommand } from '../../options/permissions.ts';
 import { prepareMission } from '../../prepare.ts';
@@ -12,6 +12,12 @@ import { cancelOnSignals } from '../../signals.ts';
 
 /** Exit code for a finished run that no signal interrupted. */
 const STATUS_EXIT = { succeeded: EXIT.ok, failed: EXIT.failed, cancelled: EXIT.failed } as const satisfies Record<MissionResult['status'], number>;
+
+/** An audit ledger error (E_AUDIT_*), recognised by its code. */
+function isAuditFailure(error: unknown): error is { code: string; message: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('E_AUDIT_');
+}
 
 /** `rustchain mission execute <file>`: validate, check policy, run the DAG, report. */
 export class MissionExecuteCommand extends PermissionedCommand {
@@ -43,7 +49,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
   file = Option.String({ name: 'file' });
 
   /** Parses --max-parallel: a positive integer. */
-  private maxParallelSteps(): number | undefined {
+  protected maxParallelSteps(): number | undefined {
     if (this.maxParallel === undefined) return undefined;
     const n = Number(this.maxParallel);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-parallel must be a positive integer, got \`${this.maxParallel}\``);
@@ -51,31 +57,39 @@ export class MissionExecuteCommand extends PermissionedCommand {
   }
 
   /** Picks the progress display: none with --json, a live list on a terminal, else lines. */
-  private reporter(stepIds: readonly string[]): ProgressReporter {
+  protected reporter(stepIds: readonly string[]): ProgressReporter {
     if (this.json) return SILENT_REPORTER;
     const stderr = this.context.stderr as NodeJS.WriteStream;
     return stderr.isTTY === true && process.env['CI'] === undefined ? createLiveReporter(stderr, stepIds) : createLineReporter(stderr);
   }
 
   override async run(): Promise<number> {
-    const maxParallelSteps = this.maxParallelSteps();
-    const flags = this.permissionFlags();
+    this.maxParallelSteps(); // a usage error must come before any loading
     const project = await this.project();
-    const cwd = this.cwd();
-    const { mission, policy, warnings } = await prepareMission({ file: this.file, project, flags, cwd });
+    const { mission, policy, warnings } = await prepareMission({ file: this.file, project, flags: this.permissionFlags(), cwd: this.cwd() });
     if (warnings.length > 0) await printDiagnostics(warnings, { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
+    return this.executePrepared(project, mission, policy);
+  }
 
+  /**
+   * The run half, shared with `rustchain run`: executes a mission that already passed
+   * validation and the policy check, with signals, progress, ledger and log wired, then
+   * prints the result and returns the exit code.
+   */
+  protected async executePrepared(project: Project, mission: Mission, policy: Policy): Promise<number> {
+    const maxParallelSteps = this.maxParallelSteps();
     const { executeMission } = await import('@rustchain/core');
     const { openRunSinks } = await import('../../run-sinks.ts');
     const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission });
     const reporter = this.reporter(mission.steps.map((step) => step.id));
     const signals = cancelOnSignals();
-    let result: MissionResult;
+    let result: MissionResult | null = null;
+    let failure: unknown = null;
     try {
       result = await executeMission(mission, {
         registry: project.registry,
         policy,
-        workDir: cwd,
+        workDir: this.cwd(),
         runId: sinks.runId,
         signal: signals.signal,
         ...(maxParallelSteps === undefined ? {} : { maxParallelSteps }),
@@ -84,13 +98,28 @@ export class MissionExecuteCommand extends PermissionedCommand {
           reporter.onEvent(event);
         },
       });
+    } catch (error) {
+      failure = error;
     } finally {
       signals.dispose();
       reporter.finish();
-      await sinks.close();
     }
-    if (this.json) this.context.stdout.write(`${JSON.stringify(runDocument(result), null, 2)}\n`);
-    else printRunSummary(result, this.context.stdout);
+    try {
+      await sinks.close();
+    } catch (error) {
+      failure ??= error;
+    }
+    if (result !== null) {
+      if (this.json) this.context.stdout.write(`${JSON.stringify(runDocument(result), null, 2)}\n`);
+      else printRunSummary(result, this.context.stdout);
+    }
+    if (failure !== null) {
+      // The ledger could not be written: the run stopped (fail closed) and is a failed run, not bad input.
+      if (!isAuditFailure(failure)) throw failure;
+      this.context.stderr.write(`rustchain: ${failure.code}: ${failure.message}\n`);
+      return signals.exitCode() ?? EXIT.failed;
+    }
+    if (result === null) throw new Error('executeMission returned no result');
     return signals.exitCode() ?? STATUS_EXIT[result.status];
   }
 }

@@ -1,35 +1,13 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'clipanion';
-import type { Mission, MissionResult, Policy, Project, RunEvent } from '@rustchain/core';
-import { EXIT } from '../exit-codes.ts';
-import type { PermissionFlagValues } from '../options/permissions.ts';
+import { policyFor } from '../prepare.ts';
 import { printDiagnostics } from '../report/diagnostics.ts';
-import { createLineReporter } from '../report/progress-lines.ts';
-import { createLiveReporter } from '../report/progress-live.ts';
-import { SILENT_REPORTER, type ProgressReporter } from '../report/progress.ts';
-import { printRunSummary, runDocument } from '../report/run-result.ts';
-import { cancelOnSignals } from '../signals.ts';
 import { MissionExecuteCommand } from './mission/execute.ts';
-
-/** Exit code for a finished run that no signal interrupted (as `mission execute`). */
-const STATUS_EXIT = { succeeded: EXIT.ok, failed: EXIT.failed, cancelled: EXIT.failed } as const satisfies Record<MissionResult['status'], number>;
 
 /** A compiled module: `.mission.ts` (or any .ts/.mts/.js/.mjs module). YAML/JSON go to `mission execute`. */
 function isCompiledModule(file: string): boolean {
   return /\.(?:[cm]?ts|[cm]?js)$/.test(file);
-}
-
-/** Flags as core's PermissionFlags (absent flags omitted, as exactOptionalPropertyTypes wants). */
-function toPermissionFlags(flags: PermissionFlagValues): import('@rustchain/core').PermissionFlags {
-  return {
-    allowAll: flags.allowAll,
-    ...(flags.allowRun === undefined ? {} : { allowRun: flags.allowRun }),
-    ...(flags.allowRead === undefined ? {} : { allowRead: flags.allowRead }),
-    ...(flags.allowWrite === undefined ? {} : { allowWrite: flags.allowWrite }),
-    ...(flags.allowNet === undefined ? {} : { allowNet: flags.allowNet }),
-    ...(flags.allowEnv === undefined ? {} : { allowEnv: flags.allowEnv }),
-  };
 }
 
 /**
@@ -77,58 +55,9 @@ export class RunCommand extends MissionExecuteCommand {
     if (drift.length > 0 && !this.allowDrift) throw new core.DiagnosticsError(drift);
     if (drift.length > 0) await printDiagnostics(drift.map((d) => ({ ...d, severity: 'warning' as const })), { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
     const mission = compiled.toMission(resolve(moduleFile, '..', compiled.manifest.source.file));
-    const policy = core.resolvePolicy({
-      cwd,
-      config: project.config.policy,
-      configDir: project.dir,
-      hasConfigFile: project.configFile !== null,
-      flags: toPermissionFlags(flags),
-      stateDir: project.stateDir,
-    });
+    const policy = await policyFor(project, flags, cwd);
     const refusals = core.checkPolicy(mission, project.registry, policy, { workDir: cwd });
     if (refusals.some((d) => d.severity === 'error')) throw new core.DiagnosticsError(refusals.map((d) => ({ ...d, file: this.file })));
-    return this.executeCompiled(project, mission, policy);
-  }
-
-  /** The run half of `mission execute`, on a mission that came from a compiled module. */
-  private async executeCompiled(project: Project, mission: Mission, policy: Policy): Promise<number> {
-    const { executeMission } = await import('@rustchain/core');
-    const { openRunSinks } = await import('../run-sinks.ts');
-    const maxParallel = this.maxParallel === undefined ? undefined : Number(this.maxParallel);
-    if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
-      throw Object.assign(new Error(`--max-parallel must be a positive integer, got \`${this.maxParallel}\``), { clipanion: { type: 'usage' } });
-    }
-    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission });
-    const reporter = this.compiledReporter(mission.steps.map((step) => step.id));
-    const signals = cancelOnSignals();
-    let result: MissionResult;
-    try {
-      result = await executeMission(mission, {
-        registry: project.registry,
-        policy,
-        workDir: this.cwd(),
-        runId: sinks.runId,
-        signal: signals.signal,
-        ...(maxParallel === undefined ? {} : { maxParallelSteps: maxParallel }),
-        onEvent: (event: RunEvent) => {
-          sinks.onEvent(event);
-          reporter.onEvent(event);
-        },
-      });
-    } finally {
-      signals.dispose();
-      reporter.finish();
-      await sinks.close();
-    }
-    if (this.json) this.context.stdout.write(`${JSON.stringify(runDocument(result), null, 2)}\n`);
-    else printRunSummary(result, this.context.stdout);
-    return signals.exitCode() ?? STATUS_EXIT[result.status];
-  }
-
-  /** Same choice as `mission execute`: nothing with --json, live on a terminal, else lines. */
-  private compiledReporter(stepIds: readonly string[]): ProgressReporter {
-    if (this.json) return SILENT_REPORTER;
-    const stderr = this.context.stderr as NodeJS.WriteStream;
-    return stderr.isTTY === true && process.env['CI'] === undefined ? createLiveReporter(stderr, stepIds) : createLineReporter(stderr);
+    return this.executePrepared(project, mission, policy);
   }
 }

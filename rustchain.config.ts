@@ -21,6 +21,7 @@ export default defineConfig({
     // What examples/*.yaml run: nothing else may be spawned without --allow-run.
     commands: { allow: ['wc', 'cat', 'echo'], shell: false },
     fs: { read: ['.'], write: ['.'] },
+    // No example reaches the network; --allow-net=host opens one host for a run.
     net: { allow: [] },
     env: { allow: [] },
   },

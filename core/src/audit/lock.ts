@@ -5,7 +5,7 @@
  * which alone would blow the per-event budget; this costs a few syscalls.)
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RustchainError } from '../errors.ts';
@@ -46,27 +46,32 @@ function staleContent(path: string): string | null {
   return deadHere || Date.now() - mtimeMs > STALE_MS ? content : null;
 }
 
-function tryAcquire(path: string, token: string): boolean {
+/** Create the lock file; returns its inode (our proof of ownership at release) or null if taken. */
+function tryAcquire(path: string, token: string): number | null {
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null;
     throw error;
   }
   try {
     writeSync(fd, token);
+    return fstatSync(fd).ino;
   } finally {
     closeSync(fd);
   }
-  return true;
 }
 
-async function acquire(path: string): Promise<string> {
-  const token = JSON.stringify({ pid: process.pid, host: HOST, nonce: randomBytes(8).toString('hex') });
+const NONCE = randomBytes(8).toString('hex');
+let counter = 0;
+
+async function acquire(path: string): Promise<number> {
+  const token = JSON.stringify({ pid: process.pid, host: HOST, nonce: `${NONCE}-${counter++}` });
   const deadline = Date.now() + WAIT_MS;
   for (let attempt = 0; ; attempt++) {
-    if (tryAcquire(path, token)) return token;
+    const ino = tryAcquire(path, token);
+    if (ino !== null) return ino;
     const stale = staleContent(path);
     // Re-read just before removing so a lock taken over meanwhile by someone else survives.
     if (stale !== null && readFileSync(path, 'utf8') === stale) unlinkSync(path);
@@ -79,9 +84,9 @@ async function acquire(path: string): Promise<string> {
 
 /** Run `fn` while holding the ledger lock. */
 export async function withLedgerLock<T>(paths: AuditPaths, fn: () => Promise<T>): Promise<T> {
-  let token: string;
+  let ino: number;
   try {
-    token = await acquire(paths.lock);
+    ino = await acquire(paths.lock);
   } catch (error) {
     throw new RustchainError('E_AUDIT_WRITE_FAILED', `could not lock the audit ledger: ${(error as Error).message}`, {
       details: { path: paths.lock, errno: (error as NodeJS.ErrnoException).code ?? null },
@@ -94,7 +99,7 @@ export async function withLedgerLock<T>(paths: AuditPaths, fn: () => Promise<T>)
   } finally {
     // Remove only our own lock (a stale-takeover by another writer must not be undone).
     try {
-      if (readFileSync(paths.lock, 'utf8') === token) unlinkSync(paths.lock);
+      if (statSync(paths.lock).ino === ino) unlinkSync(paths.lock);
     } catch {
       // Already gone.
     }

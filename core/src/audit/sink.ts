@@ -38,7 +38,8 @@ type Pending = { run: RunEvent } | { input: LedgerInput };
 
 /** Create a buffered, group-committing sink over an open ledger. */
 export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}): LedgerSink {
-  const redact = secretRedactor(options.secrets ?? []);
+  const secrets = (options.secrets ?? []).filter((x) => x.length > 0);
+  const redact = secretRedactor(secrets);
   const context = currentRunContext();
   let buffer: Pending[] = [];
   let scheduled = false;
@@ -49,7 +50,7 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
 
   const toInput = (item: Pending): LedgerInput => {
     const input = 'run' in item ? runEventToLedgerInput(item.run, context) : item.input;
-    return { runId: input.runId, type: input.type, payload: redactWith(input.payload, redact) };
+    return secrets.length === 0 ? input : { runId: input.runId, type: input.type, payload: redactWith(input.payload, redact) };
   };
 
   const fail = (e: unknown): void => {

@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option, UsageError } from 'clipanion';
 import type { Diagnostic } from '@rustchain/core';
 import { EXIT } from '../exit-codes.ts';
 import { createLogger, LOG_LEVELS, type CliLogger } from '../logger.ts';
@@ -55,7 +55,7 @@ export abstract class RustchainCommand extends Command {
   async execute(): Promise<number> {
     try {
       if (!LOG_LEVELS.includes(this.logLevel)) {
-        throw Object.assign(new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`), { clipanion: { type: 'usage' } });
+        throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
       }
       return await this.run();
     } catch (error) {
@@ -64,7 +64,8 @@ export abstract class RustchainCommand extends Command {
         if (this.json) await this.reportDiagnostics([{ code: 'E_USAGE', severity: 'error', message: (error as Error).message, file: '', line: 0, column: 0 }], false);
         return EXIT.invalid;
       }
-      const diagnostics = diagnosticsOf(error) ?? (inputErrorOf(error) === null ? null : [inputErrorOf(error) as Diagnostic]);
+      const coded = inputErrorOf(error);
+      const diagnostics = diagnosticsOf(error) ?? (coded === null ? null : [coded]);
       if (diagnostics !== null) {
         await this.reportDiagnostics(diagnostics, false);
         return EXIT.invalid;

@@ -17,7 +17,7 @@ export interface RustchainConfig {
   /** Plugin package specifiers, resolved from the config file's directory. */
   plugins: string[];
   policy?: PolicyConfig;
-  /** State directory (ledger, keys, runs); default `.rustchain` next to the config. */
+  /** State directory (ledger, keys, runs), relative to the config file; `$RUSTCHAIN_HOME` wins; default `.rustchain` in the working directory. */
   stateDir?: string;
 }
 

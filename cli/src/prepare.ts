@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Diagnostic, Mission, PermissionFlags, Policy, Project } from '@rustchain/core';
 import type { PermissionFlagValues } from './options/permissions.ts';
@@ -68,12 +69,15 @@ export async function prepareMission(options: {
     }
     policySource = { config: loaded.policy, configDir: dirname(options.flags.policyFile), hasConfigFile: true };
   }
-  const policy = core.resolvePolicy({
+  const resolved = core.resolvePolicy({
     cwd,
     ...policySource,
     flags: toPermissionFlags(options.flags),
     stateDir: project.stateDir,
   });
+  // The files that define the policy are never writable by the steps it governs.
+  const governing = [project.configFile, options.flags.policyFile].filter((f): f is string => typeof f === 'string').map((f) => realpathSync(f));
+  const policy = { ...resolved, fs: { ...resolved.fs, deny: [...(resolved.fs.deny ?? []), ...governing] } };
   if (options.checkPolicy !== false) {
     const refusals = core.checkPolicy(validation.mission, project.registry, policy, { workDir: cwd });
     if (refusals.some((d) => d.severity === 'error')) {

@@ -6,7 +6,7 @@ export const AUDIT_REPORT_FORMATS = ['text', 'markdown', 'json'] as const;
 /** One output format. */
 export type AuditReportFormat = (typeof AUDIT_REPORT_FORMATS)[number];
 
-const ms = (v: number | null): string => (v === null ? '-' : `${v} ms`);
+const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`);
 
 function integrityLine(report: AuditReport): string {
   const i = report.integrity;

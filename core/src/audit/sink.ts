@@ -97,7 +97,7 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
       await pump(true).catch(fail);
       if (error !== null) throw error;
     },
-    close: async function close(this: void) {
+    close: async () => {
       closed = true;
       await pump(true).catch(fail);
       if (error !== null) throw error;

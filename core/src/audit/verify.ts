@@ -36,7 +36,12 @@ export async function verifyLedger(stateDir: string, options: VerifyOptions = {}
     }),
     head: await readHead(paths.head),
   });
-  const { text, head } = dirExists ? await enqueue(paths.ledger, () => withLedgerLock(paths, read)) : await read();
+  const locked = () => enqueue(paths.ledger, () => withLedgerLock(paths, read)).catch((error: { details?: { errno?: unknown } }) => {
+    // A ledger on read-only media (an archive, a mounted copy) is verified without the lock.
+    if (['EACCES', 'EROFS', 'EPERM'].includes(String(error.details?.errno))) return read();
+    throw error;
+  });
+  const { text, head } = dirExists ? await locked() : await read();
   const trusted = options.publicKey === undefined ? await readTrustedPublicKey(stateDir) : toPublicKey(options.publicKey);
 
   const chain = checkChain(text);

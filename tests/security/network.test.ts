@@ -111,7 +111,7 @@ test('#26 redirect to the metadata address: E_POLICY_REDIRECT_DENIED at hop 1 (e
     assert.equal(c.run.code, 1, c.run.stderr);
     assert.equal(errorOf(c, 'get'), 'E_POLICY_REDIRECT_DENIED');
     const details = (c.doc as unknown as RunDoc).steps.find((s) => s.id === 'get')?.error?.details;
-    if (details && 'hop' in details) assert.equal(details['hop'], 1);
+    assert.equal(details?.['hop'], 1);
     assert.equal(existsSync(join(c.dir, 'sentinel.txt')), false);
     await assertLedgerRecords(c, 'E_POLICY_REDIRECT_DENIED');
   });

@@ -1,14 +1,15 @@
 /**
  * `npm run bench [-- --quick] [-- --only 1,2] [-- --runs N]`: runs the workloads, prints a
  * markdown table on stdout (progress on stderr) and writes bench/results.json (a full run)
- * or bench/results.dev.json (--quick / --only, so development runs never replace it).
+ * with bench/results.md (the table), or bench/results.dev.json (--quick / --only / --runs, so
+ * development runs never replace them).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEngine } from './lib/engine.ts';
-import { describeMachine } from './lib/machine.ts';
+import { describeMachine, finishMachine } from './lib/machine.ts';
 import { renderMarkdown } from './lib/report.ts';
 import type { Results, Row } from './lib/report.ts';
 import type { BenchContext, Workload } from './lib/context.ts';
@@ -34,6 +35,7 @@ const only = values.only ? new Set(values.only.split(',').map((x) => Number(x.tr
 const runs = values.runs ? Number(values.runs) : quick ? 3 : 5;
 
 const started = performance.now();
+const machine = describeMachine();
 const workDir = await mkdtemp(join(tmpdir(), 'rustchain-bench-'));
 const engine = await loadEngine();
 const notes: string[] = [];
@@ -60,14 +62,17 @@ try {
 }
 
 const results: Results = {
-  machine: describeMachine(),
+  machine: finishMachine(machine),
   mode: quick ? 'quick' : 'full',
   runs,
   totalSeconds: (performance.now() - started) / 1000,
   rows,
   notes,
 };
-const out = new URL(quick || only || values.runs ? './results.dev.json' : './results.json', import.meta.url);
+const dev = quick || only !== null || values.runs !== undefined;
+const out = new URL(dev ? './results.dev.json' : './results.json', import.meta.url);
+const markdown = renderMarkdown(results);
 await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
-process.stdout.write(`${renderMarkdown(results)}\n`);
+if (!dev) await writeFile(new URL('./results.md', import.meta.url), `${markdown}\n`);
+process.stdout.write(`${markdown}\n`);
 process.stderr.write(`[bench] wrote ${out.pathname}\n`);

@@ -25,10 +25,10 @@ async function tryImport(specifier: string, errors: string[]): Promise<Record<st
 }
 
 /** Imports core, the compiler and the plugins the workloads use. */
-export async function loadEngine(): Promise<Engine> {
+export async function loadEngine(options: { compiler?: boolean } = {}): Promise<Engine> {
   const loadErrors: string[] = [];
   const core = await tryImport('@rustchain/core', loadErrors);
-  const compiler = await tryImport('@rustchain/compiler', loadErrors);
+  const compiler = options.compiler === false ? {} : await tryImport('@rustchain/compiler', loadErrors);
   const plugins: Record<string, DefinedPlugin> = {};
   for (const name of ['noop', 'command']) {
     const mod = await tryImport(`@rustchain/plugin-${name}`, loadErrors);

@@ -8,6 +8,10 @@ export interface Machine {
   platform: string;
   node: string;
   date: string;
+  /** 1-minute load average at start and end: other jobs on the machine skew the figures. */
+  loadAverage: { start: number; end: number | null };
+  /** The bench process's nice value (a negative one was asked for on a shared machine). */
+  nice: number;
 }
 
 /** Describes this machine and runtime. */
@@ -20,5 +24,16 @@ export function describeMachine(): Machine {
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
     date: new Date().toISOString(),
+    loadAverage: { start: round1(os.loadavg()[0] ?? 0), end: null },
+    nice: os.getPriority(),
   };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+/** Records the load average at the end of the run. */
+export function finishMachine(m: Machine): Machine {
+  return { ...m, loadAverage: { ...m.loadAverage, end: round1(os.loadavg()[0] ?? 0) } };
 }

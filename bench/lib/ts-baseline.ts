@@ -24,17 +24,35 @@ export function equivalentModule(n: number): string {
   return out.join('\n');
 }
 
-/** Type-checks and emits `source` (strict, ES2022); throws if it has any diagnostic. */
+/** Same lib and strictness as the mission compiler's checker, so only the module differs. */
+const OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  target: ts.ScriptTarget.ES2022,
+  lib: ['lib.es2023.d.ts'],
+  module: ts.ModuleKind.ESNext,
+  skipLibCheck: true,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  types: [],
+};
+
+/** Parsed lib files, kept across calls as the mission compiler keeps its own. */
+const libCache = new Map<string, ts.SourceFile | undefined>();
+
+/** Type-checks and emits `source`; throws if it has any diagnostic. */
 export function checkAndEmit(source: string): void {
-  const options: ts.CompilerOptions = { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, skipLibCheck: true, declaration: true };
-  const host = ts.createCompilerHost(options);
+  const host = ts.createCompilerHost(OPTIONS, true);
   const file = '/virtual/mission.ts';
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, lang) => (name === file ? ts.createSourceFile(name, source, lang) : getSourceFile(name, lang));
+  host.getSourceFile = (name, lang) => {
+    if (name === file) return ts.createSourceFile(name, source, lang);
+    if (!libCache.has(name)) libCache.set(name, getSourceFile(name, lang));
+    return libCache.get(name);
+  };
   host.writeFile = () => undefined;
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => name === file || fileExists(name);
-  const program = ts.createProgram([file], options, host);
+  const program = ts.createProgram([file], OPTIONS, host);
   const diagnostics = ts.getPreEmitDiagnostics(program);
   if (diagnostics.length > 0) throw new Error(ts.flattenDiagnosticMessageText(diagnostics[0]!.messageText, '\n'));
   program.emit();

@@ -15,6 +15,7 @@ interface Diag {
   file: string;
   pointer?: string;
   hint?: string;
+  message: string;
 }
 
 /** Runs the real CLI in `cwd`; returns exit status and the parsed --json document. */
@@ -57,7 +58,11 @@ test('must-show: rm -rf / and a write to /etc/x are both listed with their lines
       ['E_POLICY_COMMAND_DENIED', 6, 16, '/steps/0/parameters/command'],
       ['E_POLICY_PATH_DENIED', 11, 13, '/steps/1/parameters/path'],
     ]);
-    assert.ok(r.doc.diagnostics.every((d) => d.file === 'm.yaml' && typeof d.hint === 'string'));
+    assert.ok(r.doc.diagnostics.every((d) => d.file === 'm.yaml'));
+    // Every refusal names what would allow it.
+    const messages = (r.doc.diagnostics as unknown as Array<{ message: string }>).map((d) => d.message);
+    assert.match(messages[0] ?? '', /--allow-run=rm/);
+    assert.match(messages[1] ?? '', /--allow-write=\/etc\/x/);
   });
 });
 

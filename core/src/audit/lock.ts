@@ -5,7 +5,7 @@
  * which alone would blow the per-event budget; this costs a few syscalls.)
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RustchainError } from '../errors.ts';
@@ -66,19 +66,64 @@ function tryAcquire(path: string, token: string): number | null {
 const NONCE = randomBytes(8).toString('hex');
 let counter = 0;
 
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already removed (e.g. judged stale by another writer).
+  }
+}
+
+/** Remove `path` if it is stale (re-read just before, so a fresh owner's file survives). */
+function removeIfStale(path: string): void {
+  const stale = staleContent(path);
+  try {
+    if (stale !== null && readFileSync(path, 'utf8') === stale) unlinkSync(path);
+  } catch {
+    // Gone meanwhile.
+  }
+}
+
+/** True when another live writer has claimed the next turn (`<lock>.next`). */
+function turnClaimedByOther(next: string, token: string): boolean {
+  let content: string;
+  try {
+    content = readFileSync(next, 'utf8');
+  } catch {
+    return false;
+  }
+  if (content === token) return false;
+  removeIfStale(next);
+  return existsSync(next);
+}
+
+/**
+ * Take the lock. Fairness: a writer that fails to get the lock claims the next turn with an
+ * O_EXCL `<lock>.next` file, and every other writer defers to that claim, so two busy
+ * processes alternate instead of one starving the other until it times out.
+ */
 async function acquire(path: string): Promise<number> {
   const token = JSON.stringify({ pid: process.pid, host: HOST, nonce: `${NONCE}-${counter++}` });
+  const next = `${path}.next`;
   const deadline = Date.now() + WAIT_MS;
+  let claimed = false;
   for (let attempt = 0; ; attempt++) {
-    const ino = tryAcquire(path, token);
-    if (ino !== null) return ino;
-    const stale = staleContent(path);
-    // Re-read just before removing so a lock taken over meanwhile by someone else survives.
-    if (stale !== null && readFileSync(path, 'utf8') === stale) unlinkSync(path);
-    else if (Date.now() > deadline) throw Object.assign(new Error(`timed out waiting for ${path}`), { code: 'ELOCKED' });
-    // Yield first (the holder is usually mid-write), then back off a little.
+    if (claimed || !turnClaimedByOther(next, token)) {
+      const ino = tryAcquire(path, token);
+      if (ino !== null) {
+        if (claimed) unlinkQuietly(next);
+        return ino;
+      }
+      if (!claimed) claimed = tryAcquire(next, token) !== null;
+      removeIfStale(path);
+    }
+    if (Date.now() > deadline) {
+      if (claimed) unlinkQuietly(next);
+      throw Object.assign(new Error(`timed out waiting for ${path}`), { code: 'ELOCKED' });
+    }
+    // Yield first (the holder is usually mid-write), then poll every millisecond or two.
     if (attempt < 3) await new Promise((resolve) => setImmediate(resolve));
-    else await sleep(Math.min(1 + attempt, 20) * Math.random());
+    else await sleep(1 + Math.random());
   }
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { createLedgerSink, openLedger, verifyLedger } from '@rustchain/core';
@@ -7,9 +9,9 @@ import { readEvents, tempStateDir } from './helpers.ts';
 
 const WORKER = fileURLToPath(new URL('./fixtures/append-worker.ts', import.meta.url));
 
-function runWorker(stateDir: string, name: string, count: number, startAt: number): Promise<number> {
+function runWorker(stateDir: string, name: string, count: number, barrierDir?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, stateDir, name, String(count), String(startAt)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, stateDir, name, String(count), ...(barrierDir === undefined ? [] : [barrierDir])], { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code ?? -1));
   });
@@ -34,7 +36,9 @@ test('two processes appending hundreds of events concurrently leave one intact c
     const ledger = await openLedger(dir); // the key exists before the race (its creation race is tested below)
     await ledger.append({ runId: null, type: 'test.begin', payload: {} });
     const count = 300;
-    const codes = await Promise.all([runWorker(dir, 'p1', count, Date.now() + 3000), runWorker(dir, 'p2', count, Date.now() + 3000)]);
+    const barrier = join(dir, 'barrier');
+    await mkdir(barrier);
+    const codes = await Promise.all([runWorker(dir, 'p1', count, barrier), runWorker(dir, 'p2', count, barrier)]);
     assert.deepEqual(codes, [0, 0]);
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.problem, report.events], [true, null, 1 + 2 * count]);
@@ -51,7 +55,7 @@ test('two processes appending hundreds of events concurrently leave one intact c
 test('two processes creating the key and the ledger at the same time agree on one key', async () => {
   const { dir, cleanup } = await tempStateDir();
   try {
-    const codes = await Promise.all([runWorker(dir, 'a', 20, 0), runWorker(dir, 'b', 20, 0)]);
+    const codes = await Promise.all([runWorker(dir, 'a', 20), runWorker(dir, 'b', 20)]);
     assert.deepEqual(codes, [0, 0]);
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.problem, report.events], [true, null, 40]);

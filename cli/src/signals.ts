@@ -14,24 +14,31 @@ export interface SignalScope {
   received(): CancelSignal | null;
   /** The exit code for the received signal, or null. */
   exitCode(): number | null;
-  /** Removes the handlers. */
+  /** Removes the handlers (kept after a cancellation, until the process exits). */
   dispose(): void;
 }
 
 /**
  * Turns the first SIGINT/SIGTERM into an abort, so the executor cancels running steps (their
- * process groups are killed) and the result is still reported. A second signal while the run
- * is winding down exits at once with the first signal's code.
+ * process groups get SIGTERM, then SIGKILL after a short grace) and the result is still
+ * reported and the ledger flushed. A second signal only says so: exiting then would orphan
+ * those process groups and leave the ledger unflushed, and the grace period bounds the wait.
+ * A third one exits at once, for a run that cannot stop.
  */
-export function cancelOnSignals(onFirst?: (signal: CancelSignal) => void): SignalScope {
+export function cancelOnSignals(stderr: NodeJS.WritableStream = process.stderr): SignalScope {
   const controller = new AbortController();
   let received: CancelSignal | null = null;
+  let count = 0;
   const handlers = new Map<CancelSignal, () => void>();
   for (const name of Object.keys(CANCELLING) as CancelSignal[]) {
     const handler = (): void => {
-      if (received !== null) process.exit(CANCELLING[received]);
+      count += 1;
+      if (received !== null) {
+        if (count >= 3) process.exit(CANCELLING[received]);
+        stderr.write(`rustchain: ${name}: already cancelling, waiting for running steps to stop (send it again to exit at once)\n`);
+        return;
+      }
       received = name;
-      onFirst?.(name);
       controller.abort(new Error(`received ${name}`));
     };
     handlers.set(name, handler);
@@ -42,6 +49,9 @@ export function cancelOnSignals(onFirst?: (signal: CancelSignal) => void): Signa
     received: () => received,
     exitCode: () => (received === null ? null : CANCELLING[received]),
     dispose() {
+      // After a cancellation the CLI is about to report and exit: keep absorbing repeated
+      // signals until then, or a second Ctrl-C would kill it before the ledger is flushed.
+      if (received !== null) return;
       for (const [name, handler] of handlers) process.off(name, handler);
     },
   };

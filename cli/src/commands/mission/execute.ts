@@ -82,7 +82,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
     const { openRunSinks } = await import('../../run-sinks.ts');
     const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission });
     const reporter = this.reporter(mission.steps.map((step) => step.id));
-    const signals = cancelOnSignals();
+    const signals = cancelOnSignals(this.context.stderr);
     let result: MissionResult | null = null;
     let failure: unknown = null;
     try {

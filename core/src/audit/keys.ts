@@ -2,7 +2,7 @@
  * The ledger's Ed25519 signing key, generated on first use in `<stateDir>/keys/`:
  * `ledger.key` (PKCS#8 PEM, mode 0600) and `ledger.pub` (SPKI PEM) beside it.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from './hash.ts';
@@ -54,7 +54,7 @@ export async function loadOrCreateKey(stateDir: string): Promise<LedgerKey> {
 async function createKeyFile(privatePath: string): Promise<string> {
   const { privateKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const tmp = `${privatePath}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${privatePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await fs.writeFile(tmp, pem, { mode: 0o600, flag: 'wx' });
   try {
     await fs.link(tmp, privatePath);

@@ -1,4 +1,5 @@
-import { destination as pinoDestination, pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 
 /** Accepted `--log-level` values (pino's, plus silent). */
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -7,6 +8,8 @@ export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 
 export type CliLogger = Logger;
 
 const loggers = new Map<string, CliLogger>();
+// pino is CommonJS: required on first use, so commands that never log do not pay to load it.
+const require = createRequire(import.meta.url);
 
 /**
  * A pino logger writing JSON lines to stderr (fd 2) or, when `file` is given, to that file —
@@ -17,8 +20,8 @@ export function createLogger(level: string, file?: string): CliLogger {
   const key = `${level}\u0000${file ?? ''}`;
   let logger = loggers.get(key);
   if (logger === undefined) {
-    const destination = pinoDestination({ dest: file ?? 2, sync: true, mkdir: true });
-    logger = pino({ level, base: { name: 'rustchain' } }, destination);
+    const { pino, destination } = require('pino') as typeof import('pino');
+    logger = pino({ level, base: { name: 'rustchain' } }, destination({ dest: file ?? 2, sync: true, mkdir: true }));
     loggers.set(key, logger);
   }
   return logger;

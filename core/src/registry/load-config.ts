@@ -64,13 +64,13 @@ export async function loadConfig(options: { cwd: string; configFile?: string }):
   });
   let found: { config: unknown; filepath: string } | null = null;
   let tried = options.configFile === undefined ? '' : resolve(options.cwd, options.configFile);
+  if (options.configFile !== undefined && !existsSync(tried)) {
+    throw new DiagnosticsError([
+      { code: 'E_FILE_NOT_FOUND', severity: 'error', message: `config file not found: ${tried}`, file: tried, line: 1, column: 1 },
+    ]);
+  }
   try {
     if (options.configFile !== undefined) {
-      if (!existsSync(tried)) {
-        throw new DiagnosticsError([
-          { code: 'E_FILE_NOT_FOUND', severity: 'error', message: `config file not found: ${tried}`, file: tried, line: 1, column: 1 },
-        ]);
-      }
       found = await explorer.load(tried);
     } else {
       for (const dir of searchDirs(options.cwd)) {
@@ -81,7 +81,6 @@ export async function loadConfig(options: { cwd: string; configFile?: string }):
       }
     }
   } catch (error) {
-    if (error instanceof DiagnosticsError) throw error;
     const file = (error as { filepath?: string }).filepath ?? tried;
     throw configError(file, 'cannot load the config file', error);
   }

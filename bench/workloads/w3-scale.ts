@@ -1,4 +1,3 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Mission } from '@rustchain/core';
 import { lookupOf, pick, randomDagSpecs } from '../lib/engine.ts';
 import { missionYaml } from '../lib/yaml-gen.ts';
@@ -11,8 +10,8 @@ import type { BenchContext, Workload } from '../lib/context.ts';
  * Workload 3: a random 100,000-step DAG as YAML text: load + validate (validateMissionText)
  * + schedule (computeSchedule), time and memory, against js-yaml's load of the same text (the
  * fastest YAML parser installed: the floor any YAML loader pays). Ours also keeps source
- * positions and checks schema, graph and step types. One extra timing of `yaml`'s
- * parseAllDocuments with a LineCounter (what the loader parses with) shows where time goes.
+ * positions and checks schema, graph and step types (bench/PROFILES.md, finding 5, shows
+ * where the time goes).
  */
 
 type Validate = (text: string, file: string, options: { registry: unknown; maxBytes: number }) => unknown;
@@ -86,10 +85,6 @@ async function run(ctx: BenchContext): Promise<Row[]> {
     phases.retained.push(retained);
   }
   const baseline = { label: floor.label, figure: summarize(base) };
-  collectGarbage();
-  const ty = performance.now();
-  parseAllDocuments(text, { lineCounter: new LineCounter(), uniqueKeys: true, version: '1.2' });
-  const yamlMs = performance.now() - ty;
   if (missing) {
     const row = missingRow('3', workload, 'ms', missing, target);
     row.baseline = baseline;
@@ -113,7 +108,6 @@ async function run(ctx: BenchContext): Promise<Row[]> {
         'rss growth': mib(phases.rss),
         'retained heap after GC (mission + schedule alive)': mib(phases.retained),
         'YAML size': `${fmt(text.length / 2 ** 20)} MiB`,
-        "`yaml` parseAllDocuments + LineCounter alone (1 run)": `${fmt(yamlMs)} ms`,
       },
       status: `measured (${runs} runs)`,
     },

@@ -1,62 +1,26 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { json, runCli } from '../cli/harness.ts';
-import { REPO_ROOT } from './helpers.ts';
+import { json } from '../cli/harness.ts';
+import { cliWorkdir, type CliRunResult } from './helpers.ts';
 
-// End-to-end through the real bin. The work dir lives inside the repository (not os.tmpdir())
-// because a compiled module imports '@rustchain/*' by name: they resolve through the repo's
-// node_modules, as they would in a user's project. It is removed afterwards.
+// End-to-end through the real bin, in a work dir inside the repository (see cliWorkdir).
 
-const MISSION = `version: "1.0"
-name: e2e
-steps:
-  - id: write
-    step_type: create_file
-    parameters:
-      path: hello.txt
-      content: "hello"
-  - id: read
-    step_type: read_file
-    depends_on: [write]
-    parameters:
-      path: hello.txt
-  - id: copy
-    step_type: create_file
-    depends_on: [read]
-    parameters:
-      path: copy.txt
-      content: "got \${{ steps.read.outputs.content }}"
-`;
-
-interface Diagnostics { ok: boolean; diagnostics: Array<{ code: string; line: number; column: number }> }
-interface Run { status: string; steps: Array<{ id: string; status: string; outputs: Record<string, unknown> }> }
-
-let dir = '';
-let home = '';
-const cli = (args: string[]) => runCli(args, { cwd: dir, home });
-
-before(async () => {
-  dir = await mkdtemp(join(REPO_ROOT, 'tests', 'compiler', '.tmp-cli-'));
-  home = join(dir, '.state');
-  await writeFile(join(dir, 'mission.yaml'), MISSION);
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const work = cliWorkdir();
+const cli = work.cli;
 
 test('a bundle runs with plain node from a directory outside the repository', async () => {
   const built = await cli(['compile', 'mission.yaml', '-o', 'bundle.mjs', '--bundle']);
   assert.equal(built.code, 0, built.stderr);
   const outside = await mkdtemp(join(tmpdir(), 'rustchain-bundle-'));
   try {
-    await copyFile(join(dir, 'bundle.mjs'), join(outside, 'bundle.mjs'));
+    await copyFile(join(work.dir, 'bundle.mjs'), join(outside, 'bundle.mjs'));
     const { stdout } = await promisify(execFile)(process.execPath, ['bundle.mjs', '--json'], { cwd: outside });
-    const result = JSON.parse(stdout) as Run;
+    const result = JSON.parse(stdout) as CliRunResult;
     assert.equal(result.status, 'succeeded');
     assert.equal(await readFile(join(outside, 'copy.txt'), 'utf8'), 'got hello');
   } finally {

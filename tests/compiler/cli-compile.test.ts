@@ -1,53 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { json, runCli } from '../cli/harness.ts';
-import { REPO_ROOT } from './helpers.ts';
+import { test } from 'node:test';
+import { json } from '../cli/harness.ts';
+import { cliWorkdir, type CliDiagnostics } from './helpers.ts';
 
-// End-to-end through the real bin. The work dir lives inside the repository (not os.tmpdir())
-// because a compiled module imports '@rustchain/*' by name: they resolve through the repo's
-// node_modules, as they would in a user's project. It is removed afterwards.
+// End-to-end through the real bin, in a work dir inside the repository (see cliWorkdir).
 
-const MISSION = `version: "1.0"
-name: e2e
-steps:
-  - id: write
-    step_type: create_file
-    parameters:
-      path: hello.txt
-      content: "hello"
-  - id: read
-    step_type: read_file
-    depends_on: [write]
-    parameters:
-      path: hello.txt
-  - id: copy
-    step_type: create_file
-    depends_on: [read]
-    parameters:
-      path: copy.txt
-      content: "got \${{ steps.read.outputs.content }}"
-`;
-
-interface Diagnostics { ok: boolean; diagnostics: Array<{ code: string; line: number; column: number }> }
-interface Run { status: string; steps: Array<{ id: string; status: string; outputs: Record<string, unknown> }> }
-
-let dir = '';
-let home = '';
-const cli = (args: string[]) => runCli(args, { cwd: dir, home });
-
-before(async () => {
-  dir = await mkdtemp(join(REPO_ROOT, 'tests', 'compiler', '.tmp-cli-'));
-  home = join(dir, '.state');
-  await writeFile(join(dir, 'mission.yaml'), MISSION);
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const work = cliWorkdir();
+const cli = work.cli;
 
 const BAD = [
   {
@@ -67,10 +28,10 @@ const BAD = [
 for (const c of BAD) {
   test(`compile fails with exit 2 at the YAML line: ${c.name}`, async () => {
     const file = `bad-${c.code}.yaml`;
-    await writeFile(join(dir, file), c.yaml);
+    await writeFile(join(work.dir, file), c.yaml);
     const run = await cli(['compile', file, '-o', 'bad.mission.ts', '--json']);
     assert.equal(run.code, 2, run.stderr);
-    const doc = json<Diagnostics>(run);
+    const doc = json<CliDiagnostics>(run);
     assert.equal(doc.ok, false);
     assert.ok(doc.diagnostics.some((d) => d.code === c.code && d.line === c.line), JSON.stringify(doc.diagnostics));
   });

@@ -17,45 +17,47 @@ type Outcome =
   | { kind: 'loads' | 'lenient'; steps: number }
   | { kind: 'rejected'; steps: number; first: Partial<Record<ErrorCode, number>> };
 
+const loads = (steps: number): Outcome => ({ kind: 'loads', steps });
+const lenient = (steps: number): Outcome => ({ kind: 'lenient', steps });
 const legacyJson = (steps: number): Outcome => ({ kind: 'rejected', steps, first: { E_SCHEMA_LEGACY_FIELD: 11 } });
 
 const EXPECTED: Record<string, Outcome> = {
-  'agent_demo.yaml': { kind: 'loads', steps: 3 },
-  'agent_mission.yaml': { kind: 'lenient', steps: 2 },
-  'agent_reasoning.yaml': { kind: 'loads', steps: 3 },
-  'api_integration.yaml': { kind: 'loads', steps: 6 },
-  'automation_workflow.yaml': { kind: 'loads', steps: 9 },
-  'basic_mission.yaml': { kind: 'lenient', steps: 2 },
-  'benchmark_suite.yaml': { kind: 'loads', steps: 8 },
-  'build_ai_tool.yaml': { kind: 'lenient', steps: 4 },
-  'chain_demo.yaml': { kind: 'loads', steps: 3 },
-  'comprehensive_spec_audit_concurrent.yaml': { kind: 'lenient', steps: 12 },
+  'agent_demo.yaml': loads(3),
+  'agent_mission.yaml': lenient(2),
+  'agent_reasoning.yaml': loads(3),
+  'api_integration.yaml': loads(6),
+  'automation_workflow.yaml': loads(9),
+  'basic_mission.yaml': lenient(2),
+  'benchmark_suite.yaml': loads(8),
+  'build_ai_tool.yaml': lenient(4),
+  'chain_demo.yaml': loads(3),
+  'comprehensive_spec_audit_concurrent.yaml': lenient(12),
   'data_processing.json': legacyJson(7),
-  'data_processing.yaml': { kind: 'loads', steps: 4 },
-  'enterprise_ml_pipeline_rustchain.yaml': { kind: 'loads', steps: 1 },
-  'generate_specifications_automated.yaml': { kind: 'lenient', steps: 10 },
-  'gif_mission.yaml': { kind: 'lenient', steps: 2 },
+  'data_processing.yaml': loads(4),
+  'enterprise_ml_pipeline_rustchain.yaml': loads(1),
+  'generate_specifications_automated.yaml': lenient(10),
+  'gif_mission.yaml': lenient(2),
   'hello_world.json': legacyJson(3),
-  'hello_world.yaml': { kind: 'loads', steps: 2 },
-  'hello_world_fixed.yaml': { kind: 'loads', steps: 3 },
-  'llm_demo.yaml': { kind: 'loads', steps: 2 },
-  'llm_mission.yaml': { kind: 'lenient', steps: 2 },
+  'hello_world.yaml': loads(2),
+  'hello_world_fixed.yaml': loads(3),
+  'llm_demo.yaml': loads(2),
+  'llm_mission.yaml': lenient(2),
   // `CreateFile` ×4 (lines 8, 38, 62, 101); the `Tool` step is accepted (legacy alias).
   'performance_test.yaml': { kind: 'rejected', steps: 5, first: { E_STEP_TYPE_UNKNOWN: 8 } },
   'safety_demo.json': legacyJson(5),
-  'security_validation.yaml': { kind: 'loads', steps: 8 },
+  'security_validation.yaml': loads(8),
   // `CreateFile` ×2 and `Policy`, `Safety`, `Audit`, which never were step types.
   'security_workflow.yaml': { kind: 'rejected', steps: 5, first: { E_STEP_TYPE_UNKNOWN: 8 } },
-  'shimmy_integration_demo.yaml': { kind: 'lenient', steps: 3 },
-  'showcase_workflow.yaml': { kind: 'loads', steps: 8 },
-  'simple_demo.yaml': { kind: 'loads', steps: 1 },
-  'successor-examples_agent_reasoning.yaml': { kind: 'loads', steps: 3 },
-  'successor-examples_api_integration.yaml': { kind: 'loads', steps: 5 },
-  'successor-examples_data_processing.yaml': { kind: 'loads', steps: 3 },
-  'tool_demo.yaml': { kind: 'loads', steps: 3 },
+  'shimmy_integration_demo.yaml': lenient(3),
+  'showcase_workflow.yaml': loads(8),
+  'simple_demo.yaml': loads(1),
+  'successor-examples_agent_reasoning.yaml': loads(3),
+  'successor-examples_api_integration.yaml': loads(5),
+  'successor-examples_data_processing.yaml': loads(3),
+  'tool_demo.yaml': loads(3),
   // config `max_parallel` (line 7), then `Command`/`CreateFile` from line 13 on.
   'website_update.yaml': { kind: 'rejected', steps: 10, first: { E_SCHEMA_LEGACY_FIELD: 7, E_STEP_TYPE_UNKNOWN: 13 } },
-  'working_demo.yaml': { kind: 'loads', steps: 4 },
+  'working_demo.yaml': loads(4),
 };
 
 const present = existsSync(CORPUS_DIR);

@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   E_AUDIT_HEAD_MISMATCH: 'the signed head names a different hash for its seq',
   E_AUDIT_HEAD_SIGNATURE: 'the head signature does not verify',
   E_AUDIT_TORN_TAIL: 'the last line is incomplete (crash during append)',
+  E_AUDIT_HEAD_NOT_MONOTONIC: 'a logged signed head has a lower seq or an earlier time than the one before it',
+  E_AUDIT_FORK: 'two validly signed heads name different hashes for the same seq',
   E_AUDIT_WRITE_FAILED: 'an audit append failed; execution stops (fail closed)',
   E_AUDIT_RUN_NOT_FOUND: 'the audit ledger has no events for that run id',
   E_AUDIT_ATTESTATION_INVALID: 'an attestation envelope is malformed or its signature does not verify',

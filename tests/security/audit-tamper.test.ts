@@ -4,7 +4,8 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, computeEventHash, openLedger, verifyLedger, type LedgerEvent } from '@rustchain/core';
+import { canonicalJson, computeEventHash, digestJson, openLedger, verifyLedger, type LedgerEvent, type LedgerHead } from '@rustchain/core';
+import { readLoggedHeads, signAsOwner } from '../core/audit/helpers.ts';
 
 /** Catalogue F (32-34): the verifier against a tampered ledger of a completed run. */
 
@@ -128,6 +129,46 @@ test('#34 a head moved back to an earlier seq without re-signing: E_AUDIT_HEAD_S
     const earlier = JSON.parse(lines[1] as string) as LedgerEvent;
     await writeFile(headFile, JSON.stringify({ ...head, seq: 1, hash: earlier.hash }));
     assert.equal((await verifyLedger(dir)).code, 'E_AUDIT_HEAD_SIGNATURE');
+  });
+});
+
+test('#33 roll back ledger AND head.json while heads.jsonl stays: the head log catches it (E_AUDIT_TRUNCATED)', async () => {
+  await copy(async (dir) => {
+    await cp(join(older, 'audit', 'ledger.jsonl'), join(dir, 'audit', 'ledger.jsonl'));
+    await cp(join(older, 'audit', 'head.json'), join(dir, 'audit', 'head.json'));
+    const report = await verifyLedger(dir);
+    assert.deepEqual([report.code, report.firstBadSeq], ['E_AUDIT_TRUNCATED', 3]);
+  });
+});
+
+/** Append a head signed with the state dir's own key (an insider's forgery) to heads.jsonl. */
+async function logForgedHead(dir: string, fields: { seq: number; hash: string; ts?: string }): Promise<void> {
+  const last = (await readLoggedHeads(dir)).at(-1) as LedgerHead;
+  const forged = await signAsOwner(dir, { seq: fields.seq, hash: fields.hash, ts: fields.ts ?? last.ts, prevHead: digestJson(last) });
+  const path = join(dir, 'audit', 'heads.jsonl');
+  await writeFile(path, `${await readFile(path, 'utf8')}${JSON.stringify(forged)}\n`);
+}
+
+test('#34 a validly signed head with a decreasing seq: E_AUDIT_HEAD_NOT_MONOTONIC', async () => {
+  await copy(async (dir, lines) => {
+    await logForgedHead(dir, { seq: 1, hash: (JSON.parse(lines[1] as string) as LedgerEvent).hash });
+    const report = await verifyLedger(dir);
+    assert.deepEqual([report.code, report.firstBadSeq], ['E_AUDIT_HEAD_NOT_MONOTONIC', 1]);
+  });
+});
+
+test('#34 a validly signed head with a decreasing timestamp: E_AUDIT_HEAD_NOT_MONOTONIC', async () => {
+  await copy(async (dir, lines) => {
+    await logForgedHead(dir, { seq: 5, hash: (JSON.parse(lines[5] as string) as LedgerEvent).hash, ts: '1999-12-31T23:59:59.000Z' });
+    assert.equal((await verifyLedger(dir)).code, 'E_AUDIT_HEAD_NOT_MONOTONIC');
+  });
+});
+
+test('#34 two validly signed heads for the same seq with different hashes: E_AUDIT_FORK', async () => {
+  await copy(async (dir) => {
+    await logForgedHead(dir, { seq: 5, hash: 'e'.repeat(64) });
+    const report = await verifyLedger(dir);
+    assert.deepEqual([report.code, report.firstBadSeq], ['E_AUDIT_FORK', 5]);
   });
 });
 

@@ -1,22 +1,34 @@
-/** The signed head `audit/head.json`: {seq, hash, ts, keyId, signature}. */
+/** The signed head `audit/head.json`: {seq, hash, ts, keyId, prevHead, signature}. */
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { closeSync, constants, fsync as fsyncCb, openSync, promises as fs, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { canonicalJson } from './hash.ts';
+import { canonicalJson, digestJson } from './hash.ts';
 import { keyIdOf, type LedgerKey } from './keys.ts';
-import type { LedgerHead } from './types.ts';
+import { GENESIS_HASH, type LedgerHead } from './types.ts';
 
 const fsyncAsync = promisify(fsyncCb);
 
 /** The bytes a head signature covers. */
 function signedBytes(head: Omit<LedgerHead, 'signature'>): Buffer {
-  const { seq, hash, ts, keyId } = head;
-  return Buffer.from(canonicalJson({ seq, hash, ts, keyId }), 'utf8');
+  const { seq, hash, ts, keyId, prevHead } = head;
+  return Buffer.from(canonicalJson(prevHead === undefined ? { seq, hash, ts, keyId } : { seq, hash, ts, keyId, prevHead }), 'utf8');
 }
 
-/** Sign a head for the event (seq, hash). */
-export function signHead(key: LedgerKey, seq: number, hash: string): LedgerHead {
-  const unsigned = { seq, hash, ts: new Date().toISOString(), keyId: key.keyId };
+/** The digest a successor head stores as `prevHead`: sha256 of the head's canonical JSON. */
+export function headDigest(head: LedgerHead): string {
+  return digestJson(head);
+}
+
+/**
+ * Sign a head for the event (seq, hash), linked to `previous`, the head it replaces (null for
+ * the first head: prevHead = GENESIS_HASH). Its ts never goes below the previous ts: a clock
+ * stepped backwards must not make the head log look rolled back.
+ */
+export function signHead(key: LedgerKey, seq: number, hash: string, previous: LedgerHead | null): LedgerHead {
+  const now = new Date().toISOString();
+  const ts = previous !== null && previous.ts > now ? previous.ts : now;
+  const prevHead = previous === null ? GENESIS_HASH : headDigest(previous);
+  const unsigned = { seq, hash, ts, keyId: key.keyId, prevHead };
   const signature = sign(null, signedBytes(unsigned), key.privateKey).toString('base64');
   return { ...unsigned, signature };
 }
@@ -38,7 +50,8 @@ export function isLedgerHead(value: unknown): value is LedgerHead {
     typeof h === 'object' && h !== null &&
     Number.isSafeInteger(h.seq) && (h.seq ?? -1) >= 0 &&
     typeof h.hash === 'string' && typeof h.ts === 'string' &&
-    typeof h.keyId === 'string' && typeof h.signature === 'string'
+    typeof h.keyId === 'string' && typeof h.signature === 'string' &&
+    (h.prevHead === undefined || typeof h.prevHead === 'string')
   );
 }
 

@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import { computeEventHash } from './hash.ts';
-import { signHead, writeHead } from './head.ts';
+import { readHead, signHead, writeHead } from './head.ts';
+import { appendHeadLog } from './head-log.ts';
 import { loadOrCreateKey, type LedgerKey } from './keys.ts';
 import { withLedgerLock } from './lock.ts';
 import { auditPaths, type AuditPaths } from './paths.ts';
@@ -194,9 +195,11 @@ class FileLedger implements Ledger {
     });
   }
 
+  // Log first, then replace head.json: head.json is always a head the log holds.
   private async writeHeadFor(tail: Pick<TailState, 'seq' | 'hash'>): Promise<LedgerHead> {
-    const head = signHead(this.key, tail.seq, tail.hash);
+    const head = await signNextHead(this.paths, this.key, tail);
     try {
+      await appendHeadLog(this.paths.heads, head, this.fsync);
       await writeHead(this.paths.head, head, this.fsync);
     } catch (error) {
       throw writeFailed(error, this.paths.head);
@@ -204,6 +207,12 @@ class FileLedger implements Ledger {
     this.state.lastHeadAt = Date.now();
     return head;
   }
+}
+
+/** Sign the head for `tail`, linked to the head.json it replaces (caller holds the lock). */
+export async function signNextHead(paths: AuditPaths, key: LedgerKey, tail: Pick<TailState, 'seq' | 'hash'>): Promise<LedgerHead> {
+  const current = await readHead(paths.head).catch(() => ({ kind: 'invalid' as const }));
+  return signHead(key, tail.seq, tail.hash, current.kind === 'ok' ? current.head : null);
 }
 
 /** Wrap an I/O failure as E_AUDIT_WRITE_FAILED (coded errors pass through). */

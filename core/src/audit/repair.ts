@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { RustchainError } from '../errors.ts';
 import { checkChain } from './chain.ts';
 import { headSignatureValid, readHead, signHead, writeHead } from './head.ts';
+import { appendHeadLog } from './head-log.ts';
 import { loadOrCreateKey } from './keys.ts';
 import { enqueue, openLedger } from './ledger.ts';
 import { withLedgerLock } from './lock.ts';
@@ -44,7 +45,9 @@ export async function repairLedger(stateDir: string): Promise<RepairResult> {
       if (head.head.seq >= chain.events.length) throw new RustchainError('E_AUDIT_TRUNCATED', 'cannot repair: the ledger is shorter than its signed head');
       if (chain.events[head.head.seq]?.hash !== head.head.hash) throw new RustchainError('E_AUDIT_HEAD_MISMATCH', 'cannot repair: the head names another hash');
     } else if (last) {
-      await writeHead(paths.head, signHead(key, last.seq, last.hash), true);
+      const resigned = signHead(key, last.seq, last.hash, null);
+      await appendHeadLog(paths.heads, resigned, true);
+      await writeHead(paths.head, resigned, true);
       headResigned = true;
     }
     return { removedBytes, headResigned, previousHeadSeq: head.kind === 'ok' ? head.head.seq : null };

@@ -45,14 +45,19 @@ export interface LedgerHead {
   ts: string;
   /** Id of the Ed25519 key that signed (sha256 of its SPKI DER, first 16 hex). */
   keyId: string;
-  /** Base64 Ed25519 signature over canonical JSON of {seq, hash, ts, keyId}. */
+  /**
+   * sha256 of the canonical JSON of the head this one replaced (GENESIS_HASH for the first);
+   * absent in heads written before the head log existed. Signed when present.
+   */
+  prevHead?: string;
+  /** Base64 Ed25519 signature over canonical JSON of {seq, hash, ts, keyId[, prevHead]}. */
   signature: string;
 }
 
 /** What verification found; `problem` null means intact. */
 export type VerifyProblem =
   | 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated'
-  | 'bad-signature' | 'torn-tail' | 'head-behind';
+  | 'bad-signature' | 'torn-tail' | 'head-behind' | 'not-monotonic' | 'fork';
 
 /** Result of `verifyLedger`. `ok` is true for an intact ledger and for a head-behind one. */
 export interface VerifyReport {

@@ -7,11 +7,15 @@
  * head.seq < L - 1 → head-behind at head.seq + 1: events written after the last signing (a
  * crash between append and head write). It is reported but `ok` stays true, and the next
  * append re-signs.
+ * Then the head log (head-log.ts): every head ever signed must agree with the ledger and with
+ * each other (not-monotonic, fork, modified/truncated at the lowest contradicted seq), and a
+ * head.json that links to a predecessor (`prevHead`) must itself be in the log.
  */
 import type { KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { checkChain } from './chain.ts';
 import { headSignatureValid, readHead } from './head.ts';
+import { checkHeadLog, headIsLogged, readHeadLog } from './head-log.ts';
 import { readTrustedPublicKey, toPublicKey } from './keys.ts';
 import { enqueue } from './ledger.ts';
 import { withLedgerLock } from './lock.ts';
@@ -35,13 +39,14 @@ export async function verifyLedger(stateDir: string, options: VerifyOptions = {}
       throw e;
     }),
     head: await readHead(paths.head),
+    logged: await readHeadLog(paths.heads),
   });
   const locked = () => enqueue(paths.ledger, () => withLedgerLock(paths, read)).catch((error: { details?: { errno?: unknown } }) => {
     // A ledger on read-only media (an archive, a mounted copy) is verified without the lock.
     if (['EACCES', 'EROFS', 'EPERM'].includes(String(error.details?.errno))) return read();
     throw error;
   });
-  const { text, head } = dirExists ? await locked() : await read();
+  const { text, head, logged } = dirExists ? await locked() : await read();
   const trusted = options.publicKey === undefined ? await readTrustedPublicKey(stateDir) : toPublicKey(options.publicKey);
 
   const chain = checkChain(text);
@@ -71,6 +76,14 @@ export async function verifyLedger(stateDir: string, options: VerifyOptions = {}
   if (chain.events[h.seq]?.hash !== h.hash) {
     return report({ ok: false, firstBadSeq: h.seq, problem: 'modified', code: 'E_AUDIT_HEAD_MISMATCH',
       message: `seq ${h.seq} has a different hash than the signed head (the ledger was rewritten)` });
+  }
+  const fromLog = checkHeadLog(logged, chain.events, trusted);
+  if (fromLog !== null) {
+    return report({ ok: false, firstBadSeq: fromLog.seq, problem: fromLog.problem, code: fromLog.code, message: fromLog.message });
+  }
+  if (h.prevHead !== undefined && !headIsLogged(logged, h)) {
+    return report({ ok: false, firstBadSeq: h.seq, problem: 'modified', code: 'E_AUDIT_HEAD_MISMATCH',
+      message: `the signed head (seq ${h.seq}) is missing from heads.jsonl (the head log was removed or rewritten)` });
   }
   if (h.seq < events - 1) {
     return report({ ok: true, firstBadSeq: h.seq + 1, problem: 'head-behind', code: null,

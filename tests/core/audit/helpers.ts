@@ -1,9 +1,10 @@
 /** Shared helpers of the audit tests: temp state dirs and raw ledger line access. */
+import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditPaths } from '@rustchain/core';
-import type { LedgerEvent } from '@rustchain/core';
+import { auditPaths, canonicalJson } from '@rustchain/core';
+import type { LedgerEvent, LedgerHead } from '@rustchain/core';
 
 /** A fresh state dir under the OS temp dir, with its cleanup. */
 export async function tempStateDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -25,4 +26,21 @@ export async function writeLines(stateDir: string, lines: readonly string[]): Pr
 /** Parse every line as an event (no checks). */
 export async function readEvents(stateDir: string): Promise<LedgerEvent[]> {
   return (await readLines(stateDir)).map((l) => JSON.parse(l) as LedgerEvent);
+}
+
+/**
+ * Sign a head with the state dir's own key, as an insider holding the key would (a forged
+ * head that a signature check alone accepts). keyId is taken from the current head.json.
+ */
+export async function signAsOwner(stateDir: string, fields: { seq: number; hash: string; ts: string; prevHead?: string }): Promise<LedgerHead> {
+  const key = createPrivateKey(await readFile(join(stateDir, 'keys', 'ledger.key'), 'utf8'));
+  const { keyId } = JSON.parse(await readFile(auditPaths(stateDir).head, 'utf8')) as LedgerHead;
+  const unsigned = { ...fields, keyId };
+  return { ...unsigned, signature: sign(null, Buffer.from(canonicalJson(unsigned)), key).toString('base64') };
+}
+
+/** The parsed lines of heads.jsonl. */
+export async function readLoggedHeads(stateDir: string): Promise<LedgerHead[]> {
+  const text = await readFile(auditPaths(stateDir).heads, 'utf8');
+  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as LedgerHead);
 }

@@ -8,7 +8,7 @@ import {
   pluginVersionsInput, preAuthEncoding, RUN_PREDICATE_TYPE, verifyAttestation,
 } from '@rustchain/core';
 import type { DsseEnvelope, RunEvent } from '@rustchain/core';
-import { readLines, tempStateDir, writeLines } from './helpers.ts';
+import { readLines, withStateDir, writeLines } from './helpers.ts';
 
 const COMPILED = 'c'.repeat(64);
 const MISSION = 'a'.repeat(64);
@@ -38,8 +38,7 @@ const subjects = [
 ];
 for (const { name, compiled, subject } of subjects) {
   test(`export: an in-toto Statement v1 whose subject is the ${name} digest verifies offline with the ledger public key`, async () => {
-    const { dir, cleanup } = await tempStateDir();
-    try {
+    await withStateDir(async (dir) => {
       await recordRun(dir, 'run-1', compiled);
       await recordRun(dir, 'run-2', compiled);
       const envelope = await exportAttestation(dir, 'run-1');
@@ -52,9 +51,7 @@ for (const { name, compiled, subject } of subjects) {
       assert.deepEqual(check.statement?.subject, [subject]);
       assert.equal(check.statement?.predicate.runId, 'run-1');
       assert.equal(check.statement?.predicate.status, 'succeeded');
-    } finally {
-      await cleanup();
-    }
+    });
   });
 }
 
@@ -67,33 +64,26 @@ const tamperings: Array<{ name: string; tamper: (e: DsseEnvelope) => unknown }> 
 ];
 for (const { name, tamper } of tamperings) {
   test(`a tampered attestation (${name}) fails with E_AUDIT_ATTESTATION_INVALID`, async () => {
-    const { dir, cleanup } = await tempStateDir();
-    try {
+    await withStateDir(async (dir) => {
       await recordRun(dir, 'run-1', true);
       const envelope = await exportAttestation(dir, 'run-1');
       const check = verifyAttestation(tamper(envelope), await readFile(join(dir, 'keys', 'ledger.pub'), 'utf8'));
       assert.deepEqual([check.ok, check.code], [false, 'E_AUDIT_ATTESTATION_INVALID']);
-    } finally {
-      await cleanup();
-    }
+    });
   });
 }
 
 test('an attestation does not verify with another key', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     await recordRun(dir, 'run-1', true);
     const envelope = await exportAttestation(dir, 'run-1');
     const other = generateKeyPairSync('ed25519').publicKey;
     assert.deepEqual([verifyAttestation(envelope, other).ok], [false]);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('export refuses an unknown run (E_AUDIT_RUN_NOT_FOUND) and a tampered ledger (E_AUDIT_CHAIN_BROKEN)', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     await recordRun(dir, 'run-1', true);
     await assert.rejects(exportAttestation(dir, 'nope'), (e: { code?: string }) => e.code === 'E_AUDIT_RUN_NOT_FOUND');
     const lines = await readLines(dir);
@@ -101,7 +91,5 @@ test('export refuses an unknown run (E_AUDIT_RUN_NOT_FOUND) and a tampered ledge
     assert.ok(at > 0);
     await writeLines(dir, lines.map((l, i) => (i === at ? l.replace('"attempt":1', '"attempt":7') : l)));
     await assert.rejects(exportAttestation(dir, 'run-1'), (e: { code?: string }) => e.code === 'E_AUDIT_CHAIN_BROKEN');
-  } finally {
-    await cleanup();
-  }
+  });
 });

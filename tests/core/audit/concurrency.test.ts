@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { createLedgerSink, openLedger, verifyLedger } from '@rustchain/core';
-import { readEvents, tempStateDir } from './helpers.ts';
+import { readEvents, withStateDir } from './helpers.ts';
 
 const WORKER = fileURLToPath(new URL('./fixtures/append-worker.ts', import.meta.url));
 
@@ -31,8 +31,7 @@ async function assertEachWriterComplete(stateDir: string, writers: readonly stri
 }
 
 test('two processes appending hundreds of events concurrently leave one intact chain', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir); // the key exists before the race (its creation race is tested below)
     await ledger.append({ runId: null, type: 'test.begin', payload: {} });
     const count = 300;
@@ -47,26 +46,20 @@ test('two processes appending hundreds of events concurrently leave one intact c
     // Interleaved at batch granularity: both processes really raced.
     const switches = events.slice(1).filter((e, i) => i > 0 && e.payload.worker !== events[i]?.payload.worker).length;
     assert.ok(switches > 1, `expected interleaving, saw ${switches} switches`);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('two processes creating the key and the ledger at the same time agree on one key', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const codes = await Promise.all([runWorker(dir, 'a', 20), runWorker(dir, 'b', 20)]);
     assert.deepEqual(codes, [0, 0]);
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.problem, report.events], [true, null, 40]);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('two runs in one process (two ledgers, two sinks) never interleave inside a batch or break the chain', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const [a, b] = await Promise.all([openLedger(dir), openLedger(dir)]);
     const sinks = [createLedgerSink(a), createLedgerSink(b)];
     const count = 400;
@@ -81,7 +74,5 @@ test('two runs in one process (two ledgers, two sinks) never interleave inside a
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.problem, report.events], [true, null, 2 * count]);
     await assertEachWriterComplete(dir, writers, count);
-  } finally {
-    await cleanup();
-  }
+  });
 });

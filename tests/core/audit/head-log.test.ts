@@ -7,20 +7,17 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { auditPaths, computeEventHash, digestJson, GENESIS_HASH, openLedger, repairLedger, verifyLedger } from '@rustchain/core';
 import type { LedgerEvent, LedgerHead, LedgerInput } from '@rustchain/core';
-import { readEvents, readLoggedHeads, readLines, signAsOwner, tempStateDir, writeLines } from './helpers.ts';
+import { readEvents, readLoggedHeads, readLines, signAsOwner, withStateDir, writeLines } from './helpers.ts';
 
 const input = (i: number): LedgerInput => ({ runId: 'run-h', type: 'step.succeeded', payload: { i } });
 
 /** A ledger of 9 events whose head was signed at seq 2, 5 and 8 (three flushes). */
 async function withHeads(body: (dir: string, events: LedgerEvent[], heads: LedgerHead[]) => Promise<void>): Promise<void> {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     for (let b = 0; b < 3; b++) await ledger.appendBatch([0, 1, 2].map((k) => input(b * 3 + k)), { signHead: true });
     await body(dir, await readEvents(dir), await readLoggedHeads(dir));
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 const appendLogged = async (dir: string, head: LedgerHead): Promise<void> => {

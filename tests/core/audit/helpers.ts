@@ -6,10 +6,14 @@ import { join } from 'node:path';
 import { auditPaths, canonicalJson } from '@rustchain/core';
 import type { LedgerEvent, LedgerHead } from '@rustchain/core';
 
-/** A fresh state dir under the OS temp dir, with its cleanup. */
-export async function tempStateDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+/** Runs `body` with a fresh state dir under the OS temp dir, removed afterwards whatever happens. */
+export async function withStateDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'rustchain-audit-'));
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  try {
+    await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** The complete lines of the ledger (without the trailing newline). */

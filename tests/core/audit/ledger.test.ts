@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { auditPaths, computeEventHash, GENESIS_HASH, logAuditEvent, openLedger, verifyLedger } from '@rustchain/core';
 import type { LedgerHead } from '@rustchain/core';
-import { readEvents, readLines, tempStateDir, writeLines } from './helpers.ts';
+import { readEvents, readLines, withStateDir, writeLines } from './helpers.ts';
 
 const input = (i: number) => ({ runId: 'r', type: 'step.started', payload: { i } });
 
 test('events are 0-based, chained from the genesis hash, and the head is signed with a 0600 key', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.append(input(0));
     await ledger.appendBatch([input(1), input(2)], { signHead: true });
@@ -26,14 +25,11 @@ test('events are 0-based, chained from the genesis hash, and the head is signed 
     assert.equal((await stat(join(dir, 'keys', 'ledger.key'))).mode & 0o777, 0o600);
     assert.ok((await stat(join(dir, 'keys', 'ledger.pub'))).isFile());
     assert.equal((await verifyLedger(dir)).ok, true);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('the key is reused across opens and logAuditEvent appends to the same chain', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const a = await openLedger(dir);
     await logAuditEvent(dir, input(0));
     const b = await openLedger(dir);
@@ -41,14 +37,11 @@ test('the key is reused across opens and logAuditEvent appends to the same chain
     assert.equal(a.keyId, b.keyId);
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.events, report.problem], [true, 2, null]);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('a non-canonical re-serialisation (key order, whitespace) is hash-identical and still verifies', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.appendBatch([input(0), { runId: null, type: 'x', payload: { b: [1, { z: 1, a: 'é' }], a: 1.5 } }], { signHead: true });
     const events = await readEvents(dir);
@@ -60,28 +53,22 @@ test('a non-canonical re-serialisation (key order, whitespace) is hash-identical
     await writeLines(dir, reordered);
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.problem], [true, null]);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('an extra field added to an event is refused (the hash does not cover it)', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.appendBatch([input(0), input(1)], { signHead: true });
     const events = await readEvents(dir);
     await writeLines(dir, events.map((e, i) => JSON.stringify(i === 1 ? { ...e, approvedBy: 'mallory' } : e)));
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.problem, report.firstBadSeq], [false, 'modified', 1]);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('events past the signed head (crash before the head write) are head-behind, ok, and re-signed by the next append', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.appendBatch([input(0), input(1)], { signHead: true });
     const headBefore = await readFile(auditPaths(dir).head, 'utf8');
@@ -93,9 +80,7 @@ test('events past the signed head (crash before the head write) are head-behind,
     await fresh.appendBatch([input(4)]);
     const after = await verifyLedger(dir);
     assert.deepEqual([after.ok, after.problem, after.head?.seq], [true, null, 4]);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 const refusals = [
@@ -106,37 +91,28 @@ const refusals = [
 ];
 for (const { name, code, tamper } of refusals) {
   test(`an append refuses to extend a ledger with a ${name} (${code})`, async () => {
-    const { dir, cleanup } = await tempStateDir();
-    try {
+    await withStateDir(async (dir) => {
       const ledger = await openLedger(dir);
       await ledger.appendBatch([input(0), input(1)], { signHead: true });
       await tamper(dir, await readLines(dir));
       const fresh = await openLedger(dir);
       await assert.rejects(fresh.append(input(2)), (error: { code?: string }) => error.code === code);
-    } finally {
-      await cleanup();
-    }
+    });
   });
 }
 
 test('a write that cannot happen surfaces as E_AUDIT_WRITE_FAILED', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await mkdir(auditPaths(dir).ledger); // EISDIR on open: an I/O fault the writer must not swallow
     await assert.rejects(ledger.append(input(0)), (error: { code?: string; details?: { errno?: string } }) =>
       error.code === 'E_AUDIT_WRITE_FAILED' && error.details?.errno === 'EISDIR');
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('an empty or absent ledger verifies as empty', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.events, report.problem], [true, 0, null]);
-  } finally {
-    await cleanup();
-  }
+  });
 });

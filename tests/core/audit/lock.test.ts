@@ -5,7 +5,7 @@ import { utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { test } from 'node:test';
 import { auditPaths, openLedger, verifyLedger } from '@rustchain/core';
-import { tempStateDir } from './helpers.ts';
+import { withStateDir } from './helpers.ts';
 
 /** A pid that surely belonged to a process that has exited. */
 function deadPid(): number {
@@ -20,8 +20,7 @@ const staleLocks = [
 ];
 for (const { name, content, ageMs } of staleLocks) {
   test(`a stale lock (${name}) is taken over and released`, async () => {
-    const { dir, cleanup } = await tempStateDir();
-    try {
+    await withStateDir(async (dir) => {
       const ledger = await openLedger(dir);
       const { lock } = auditPaths(dir);
       await writeFile(lock, content());
@@ -30,8 +29,6 @@ for (const { name, content, ageMs } of staleLocks) {
       assert.equal(event.seq, 0);
       assert.equal(existsSync(lock), false);
       assert.equal((await verifyLedger(dir)).ok, true);
-    } finally {
-      await cleanup();
-    }
+    });
   });
 }

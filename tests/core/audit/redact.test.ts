@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { auditPaths, createLedgerSink, logAuditEvent, openLedger, redactSecrets, verifyLedger } from '@rustchain/core';
-import { tempStateDir } from './helpers.ts';
+import { withStateDir } from './helpers.ts';
 
 const SECRET = 's3cr3t/Tok+en=42?&x y';
 const forms = {
@@ -34,8 +34,7 @@ test('property: no form of a secret survives redaction, wherever it sits in a st
 });
 
 test('a secret handed to the sink or to logAuditEvent never reaches the ledger file, and the ledger verifies', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     const sink = createLedgerSink(ledger, { secrets: [SECRET] });
     sink.onEvent({ type: 'step.failed', runId: 'r', stepId: 's', attempt: 1, durationMs: 1, error: { code: 'E_STEP_FAILED', message: `token ${forms.base64} leaked`, details: { url: `https://h/?t=${forms.urlEncoded}`, raw: SECRET } } });
@@ -46,7 +45,5 @@ test('a secret handed to the sink or to logAuditEvent never reaches the ledger f
     for (const [name, form] of Object.entries(forms)) assert.equal(text.includes(form), false, `${name} form in the ledger`);
     assert.ok(text.includes('***'));
     assert.equal((await verifyLedger(dir)).ok, true);
-  } finally {
-    await cleanup();
-  }
+  });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFile, readFile, rm } from 'node:fs/promises';
 import { test } from 'node:test';
 import { auditPaths, openLedger, repairLedger, verifyLedger } from '@rustchain/core';
-import { readEvents, readLines, tempStateDir, writeLines } from './helpers.ts';
+import { readEvents, readLines, withStateDir, writeLines } from './helpers.ts';
 
 const input = (i: number) => ({ runId: 'r', type: 'step.started', payload: { i } });
 
@@ -14,8 +14,7 @@ const tornTails = [
 
 for (const { name, tail } of tornTails) {
   test(`a torn last line (${name}) is E_AUDIT_TORN_TAIL, not tampering, and --repair fixes it`, async () => {
-    const { dir, cleanup } = await tempStateDir();
-    try {
+    await withStateDir(async (dir) => {
       const ledger = await openLedger(dir);
       await ledger.appendBatch([input(0), input(1), input(2)], { signHead: true });
       const before = await readFile(auditPaths(dir).ledger, 'utf8');
@@ -44,15 +43,12 @@ for (const { name, tail } of tornTails) {
       assert.equal((await readFile(auditPaths(dir).ledger, 'utf8')).startsWith(before), true);
       const events = await readEvents(dir);
       assert.deepEqual(events.at(-1)?.payload, { reason: 'torn-tail', removedBytes: Buffer.byteLength(torn), headResigned: false, previousHeadSeq: 2 });
-    } finally {
-      await cleanup();
-    }
+    });
   });
 }
 
 test('repair re-signs a missing head (crash before the first head write) and records it', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.appendBatch([input(0), input(1)], { signHead: true });
     await rm(auditPaths(dir).head);
@@ -60,14 +56,11 @@ test('repair re-signs a missing head (crash before the first head write) and rec
     const result = await repairLedger(dir);
     assert.deepEqual([result.removedBytes, result.headResigned, result.event?.seq], [0, true, 2]);
     assert.deepEqual([(await verifyLedger(dir)).ok, (await verifyLedger(dir)).problem], [true, null]);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('repair refuses a tampered ledger and leaves it untouched', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.appendBatch([input(0), input(1), input(2)], { signHead: true });
     const lines = await readLines(dir);
@@ -75,18 +68,13 @@ test('repair refuses a tampered ledger and leaves it untouched', async () => {
     const before = await readFile(auditPaths(dir).ledger, 'utf8');
     await assert.rejects(repairLedger(dir), (e: { code?: string }) => e.code === 'E_AUDIT_CHAIN_BROKEN');
     assert.equal(await readFile(auditPaths(dir).ledger, 'utf8'), before);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('a healthy ledger needs no repair', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.append(input(0));
     assert.deepEqual(await repairLedger(dir), { removedBytes: 0, headResigned: false, event: null });
-  } finally {
-    await cleanup();
-  }
+  });
 });

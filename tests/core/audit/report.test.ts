@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AUDIT_REPORT_FORMATS, buildAuditReport, createLedgerSink, openLedger, policyDecisionInput, renderAuditReport } from '@rustchain/core';
 import type { RunEvent } from '@rustchain/core';
-import { tempStateDir } from './helpers.ts';
+import { withStateDir } from './helpers.ts';
 
 test('the report folds a run: step status, attempts, durations, output digests, policy, plugins, digests', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const sink = createLedgerSink(await openLedger(dir));
     const runId = 'r1';
     const error = { code: 'E_STEP_FAILED' as const, message: 'x' };
@@ -49,7 +48,5 @@ test('the report folds a run: step status, attempts, durations, output digests, 
       }
     }
     assert.deepEqual(JSON.parse(renderAuditReport({ integrity, runs: [run] }, 'json')).runs[0].runId, 'r1');
-  } finally {
-    await cleanup();
-  }
+  });
 });

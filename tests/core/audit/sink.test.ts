@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { test } from 'node:test';
 import { auditPaths, createLedgerSink, digestJson, openLedger, runEventToLedgerInput, verifyLedger } from '@rustchain/core';
 import type { RunEvent } from '@rustchain/core';
-import { readEvents, tempStateDir } from './helpers.ts';
+import { readEvents, withStateDir } from './helpers.ts';
 
 const error = { code: 'E_STEP_FAILED' as const, message: 'boom' };
 const EVENTS: RunEvent[] = [
@@ -37,8 +37,7 @@ test('step outputs are recorded as a digest and key list; run.started carries wh
 });
 
 test('1,000 events emitted in one tick are written as one group commit, in order, and verify', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     const sink = createLedgerSink(ledger);
     for (let i = 0; i < 1000; i++) sink.onEvent({ type: 'step.succeeded', runId: 'r', stepId: `s${i}`, attempt: 1, durationMs: 1, outputs: {} });
@@ -49,14 +48,11 @@ test('1,000 events emitted in one tick are written as one group commit, in order
     assert.equal(new Set(events.map((e) => e.ts)).size, 1);
     const report = await verifyLedger(dir);
     assert.deepEqual([report.ok, report.problem, report.head?.seq], [true, null, 999]);
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('onEvent is synchronous and writes nothing until the next tick', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     const sink = createLedgerSink(ledger);
     sink.onEvent(EVENTS[0] as RunEvent);
@@ -64,14 +60,11 @@ test('onEvent is synchronous and writes nothing until the next tick', async () =
     await sink.flush();
     assert.equal((await verifyLedger(dir)).events, 1);
     await sink.close();
-  } finally {
-    await cleanup();
-  }
+  });
 });
 
 test('a failed write is reported once through onError and rejects flush with E_AUDIT_WRITE_FAILED (fail closed)', async () => {
-  const { dir, cleanup } = await tempStateDir();
-  try {
+  await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     const seen: string[] = [];
     const sink = createLedgerSink(ledger, { onError: (e) => seen.push(e.code) });
@@ -84,7 +77,5 @@ test('a failed write is reported once through onError and rejects flush with E_A
     sink.onEvent(EVENTS[2] as RunEvent);
     await assert.rejects(sink.close(), (e: { code?: string }) => e.code === 'E_AUDIT_WRITE_FAILED');
     assert.deepEqual(seen, ['E_AUDIT_WRITE_FAILED']);
-  } finally {
-    await cleanup();
-  }
+  });
 });

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { auditPaths, canonicalJson, computeEventHash, GENESIS_HASH, openLedger, verifyLedger } from '@rustchain/core';
 import type { LedgerEvent, LedgerHead, LedgerInput, VerifyReport } from '@rustchain/core';
-import { readEvents, tempStateDir, writeLines } from './helpers.ts';
+import { readEvents, withStateDir, writeLines } from './helpers.ts';
 
 const json = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null));
 const inputArb: fc.Arbitrary<LedgerInput> = fc.record({
@@ -130,8 +130,7 @@ async function mutate(dir: string, m: Mutation, events: LedgerEvent[]): Promise<
 test('any single mutation of a random ledger fails verify with the right seq and problem', async () => {
   await fc.assert(
     fc.asyncProperty(ledgerArb, mutationArb, async ({ inputs, cuts }, mutation) => {
-      const { dir, cleanup } = await tempStateDir();
-      try {
+      await withStateDir(async (dir) => {
         const ledger = await openLedger(dir);
         const bounds = [...new Set([0, ...cuts, inputs.length])].sort((a, b) => a - b);
         for (let i = 0; i + 1 < bounds.length; i++) {
@@ -146,9 +145,7 @@ test('any single mutation of a random ledger fails verify with the right seq and
           expected,
           `${JSON.stringify(mutation)} on ${events.length} events: ${report.message}`,
         );
-      } finally {
-        await cleanup();
-      }
+      });
     }),
     { numRuns: 150 },
   );

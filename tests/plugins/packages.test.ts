@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Value } from '@sinclair/typebox/value';
-import { PLUGIN_MARKER } from '../../core/src/plugin/sdk.ts';
+import { KindGuard } from '@sinclair/typebox';
+import { PLUGIN_MARKER } from '@rustchain/core';
 
 /** The registry matches the files on disk: every plugins/* package is one valid step type. */
 
@@ -29,11 +29,13 @@ for (const dir of dirs) {
     assert.equal(pkg.name, `@rustchain/plugin-${kebab(plugin.type)}`);
     assert.equal(dir, kebab(plugin.type));
     assert.equal(typeof plugin.description, 'string');
+    assert.notEqual(plugin.description.trim(), '');
     assert.equal(typeof plugin.run, 'function');
     assert.ok(['pure', 'read', 'idempotent', 'side-effect'].includes(plugin.effect));
-    // Schemas are typebox schemas the engine can check values against.
-    assert.equal(typeof Value.Check(plugin.params, {}), 'boolean');
-    assert.equal(typeof Value.Check(plugin.outputs, {}), 'boolean');
+    // Params and outputs are typebox object schemas: the engine checks values against them and
+    // the compiler derives typed parameters and output accessors from their properties.
+    assert.ok(KindGuard.IsObject(plugin.params), 'params is a typebox object schema');
+    assert.ok(KindGuard.IsObject(plugin.outputs), 'outputs is a typebox object schema');
     const changelog = readFileSync(join(PLUGINS_DIR, dir, 'CHANGELOG.md'), 'utf8');
     assert.ok(changelog.includes(pkg.version), `CHANGELOG.md mentions ${pkg.version}`);
   });

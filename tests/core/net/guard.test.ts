@@ -61,14 +61,16 @@ for (const [url, rules, expected] of cases) {
 }
 
 test('a refusal names the --allow-net value that would allow it', () => {
-  try {
-    checkUrl({ allow: [] }, 'http://127.1:8080/');
-    assert.fail('expected a refusal');
-  } catch (err) {
-    const details = (err as { details: Record<string, unknown> }).details;
-    assert.equal(details['address'], '127.0.0.1');
-    assert.match(String(details['allowWith']), /--allow-net=127\.0\.0\.1:8080/);
-  }
+  // assert.throws, not try/catch: a missing refusal must fail here, not be caught as one.
+  assert.throws(
+    () => checkUrl({ allow: [] }, 'http://127.1:8080/'),
+    (err: { code?: string; details?: Record<string, unknown> }) => {
+      assert.equal(err.code, 'E_POLICY_HOST_DENIED');
+      assert.equal(err.details?.['address'], '127.0.0.1');
+      assert.match(String(err.details?.['allowWith']), /--allow-net=127\.0\.0\.1:8080/);
+      return true;
+    },
+  );
 });
 
 const resolvedCases: Array<[string, string, NetRules, boolean]> = [

@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { definePlugin, RustchainError, type FetchResponse } from '@rustchain/core';
+import { definePlugin, RustchainError, Type, type FetchResponse } from '@rustchain/core';
 
 /**
  * `http`: one HTTP request through `ctx.fetch`, so the network policy (scheme and host

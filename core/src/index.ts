@@ -13,6 +13,7 @@ export type { Mission, MissionStep, RetryPolicy, MissionFile, MissionStepFile, M
 
 // --- plugin SDK and config ---
 export { definePlugin, PLUGIN_MARKER } from './plugin/sdk.ts';
+export { shellExitStatus } from './plugin/exit-status.ts';
 /** typebox, re-exported so a plugin's params/outputs schemas need no import besides @rustchain/core. */
 export { Type } from '@sinclair/typebox';
 export type { Static, TSchema } from '@sinclair/typebox';

@@ -1,5 +1,4 @@
-import { constants } from 'node:os';
-import { definePlugin, RustchainError, Type, type ResourceClaim, type Static } from '@rustchain/core';
+import { definePlugin, RustchainError, shellExitStatus, Type, type ResourceClaim, type Static } from '@rustchain/core';
 
 /**
  * `command`: runs one program with an argv, never through a shell, so templated values
@@ -32,13 +31,6 @@ function argvOf(p: Static<typeof Params>): string[] {
   return [...head, ...(p.args ?? []).map(String)];
 }
 
-/** Shell convention for a process killed by a signal. */
-function exitCodeOf(exitCode: number | null, signal: string | null): number {
-  if (exitCode !== null) return exitCode;
-  const number = signal ? (constants.signals as Record<string, number | undefined>)[signal] : undefined;
-  return 128 + (number ?? 0);
-}
-
 export default definePlugin({
   type: 'command',
   description: 'Runs a program with arguments (no shell); outputs stdout, stderr and exit_code.',
@@ -58,7 +50,7 @@ export default definePlugin({
       ...(p.env ? { env: p.env } : {}),
       ...(p.sandbox ? { sandbox: p.sandbox } : {}),
     });
-    const outputs = { stdout: result.stdout, stderr: result.stderr, exit_code: exitCodeOf(result.exitCode, result.signal) };
+    const outputs = { stdout: result.stdout, stderr: result.stderr, exit_code: shellExitStatus(result.exitCode, result.signal) };
     if (outputs.exit_code !== 0) {
       throw new RustchainError('E_COMMAND_EXIT_NONZERO', `\`${argv[0]}\` exited with status ${outputs.exit_code}`, {
         details: { outputs, exit_code: outputs.exit_code, signal: result.signal, command: argv[0] },

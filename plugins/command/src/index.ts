@@ -31,6 +31,7 @@ function argvOf(p: Static<typeof Params>): string[] {
   return [...head, ...(p.args ?? []).map(String)];
 }
 
+/** The `command` step type: argv without a shell; a non-zero exit fails the step. */
 export default definePlugin({
   type: 'command',
   description: 'Runs a program with arguments (no shell); outputs stdout, stderr and exit_code.',

@@ -48,6 +48,7 @@ function toOutputs(res: FetchResponse) {
   return { status: res.status, headers: res.headers, body: res.body, json, url: res.url };
 }
 
+/** The `http` step type: one request through ctx.fetch, under the network policy. */
 export default definePlugin({
   type: 'http',
   description: 'Send one HTTP request (method, headers, body, JSON) under the network policy',

@@ -34,7 +34,7 @@ describe('rustchain mission validate', () => {
     assert.equal(doc.ok, true);
     assert.ok(doc.diagnostics.length > 0);
     assert.ok(doc.diagnostics.every((d) => d.severity === 'warning'));
-    assert.equal(doc.diagnostics[0]?.line, 6);
+    assert.deepEqual([doc.diagnostics[0]?.code, doc.diagnostics[0]?.line, doc.diagnostics[0]?.column], ['E_SCHEMA_UNKNOWN_FIELD', 6, 5]);
   });
 
   it('an error exits 2; --json has exactly the contract fields, stdout holds only the document', async () => {
@@ -46,15 +46,14 @@ describe('rustchain mission validate', () => {
     assert.ok(d, JSON.stringify(doc));
     for (const key of ['code', 'severity', 'message', 'file', 'line', 'column'] as const) assert.ok(key in d, key);
     assert.equal(d.severity, 'error');
-    assert.equal(d.line, 6);
-    assert.equal(typeof d.column, 'number');
+    assert.deepEqual([d.line, d.column], [6, 18]); // at `ghost`
   });
 
   it('text mode prints file:line:col: error CODE on stderr and nothing on stdout', async () => {
     const run = await runCli(['mission', 'validate', 'bad.yaml'], { cwd: project.dir, home: project.home });
     assert.equal(run.code, 2);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, /^bad\.yaml:6:\d+: error E_DAG_UNKNOWN_DEP: /m);
+    assert.match(run.stderr, /^bad\.yaml:6:18: error E_DAG_UNKNOWN_DEP: /m);
   });
 
   it('a missing file exits 2 with E_FILE_NOT_FOUND', async () => {

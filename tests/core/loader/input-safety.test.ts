@@ -56,7 +56,9 @@ describe('loader: hostile inputs', () => {
     assert.ok(text.length < 1024);
     const t0 = performance.now();
     const result = validateMissionText(text, 'bomb.yaml');
-    assert.ok(performance.now() - t0 < 100);
+    // The bound is SECURITY-CATALOGUE #1's ("the parse finishes in under 100 ms").
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed < 100, `took ${elapsed} ms`);
     assert.equal(result.diagnostics[0]?.code, 'E_YAML_ALIAS_LIMIT');
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createFsCapability } from '../../../core/src/capabilities/fs.ts';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ctxFor, policyFor, rejectsWith, tempDir } from './helpers.ts';
 
@@ -22,7 +22,8 @@ for (const path of ESCAPES) {
     const root = await tempDir(t);
     const ctx = ctxFor(root, policyFor(root));
     const error = await rejectsWith(ctx.fs.readText(path), 'E_POLICY_PATH_DENIED');
-    assert.equal(typeof error.details['allowWith'], 'string');
+    // The refusal names the flag that would allow exactly the resolved path.
+    assert.ok(String(error.details['allowWith']).startsWith(`--allow-read=${resolve(root, path)} `), String(error.details['allowWith']));
     await rejectsWith(ctx.fs.writeText(path, 'x'), 'E_POLICY_PATH_DENIED');
   });
 }

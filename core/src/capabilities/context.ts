@@ -24,16 +24,49 @@ const SILENT: StepLogger = { info() {}, warn() {} };
 
 /** The `ctx` a plugin's run receives: capability objects bound to the policy and this step's signal. */
 export function createStepContext(init: StepContextInit): StepContext {
-  return Object.freeze({
-    runId: init.runId,
-    stepId: init.stepId,
-    attempt: init.attempt,
-    signal: init.signal,
-    workDir: init.workDir,
-    fs: createFsCapability(init.policy, init.workDir),
-    exec: createExecCapability(init),
-    fetch: createFetchCapability(init.policy, init.signal),
-    env: createEnvCapability(init.policy, init.env),
-    log: init.log ?? SILENT,
-  });
+  return Object.freeze(new LazyStepContext(init));
+}
+
+/**
+ * Capabilities are built on first use: most steps touch one or none, and building all four
+ * (a dozen closures each) was most of the per-step cost of the executor. Prototype getters,
+ * so creating a context allocates no closures.
+ */
+class LazyStepContext implements StepContext {
+  readonly runId: string;
+  readonly stepId: string;
+  readonly attempt: number;
+  readonly workDir: string;
+  readonly log: StepLogger;
+  #init: StepContextInit;
+  #fs: StepContext['fs'] | undefined;
+  #exec: StepContext['exec'] | undefined;
+  #fetch: StepContext['fetch'] | undefined;
+  #env: StepContext['env'] | undefined;
+
+  constructor(init: StepContextInit) {
+    this.runId = init.runId;
+    this.stepId = init.stepId;
+    this.attempt = init.attempt;
+    this.workDir = init.workDir;
+    this.log = init.log ?? SILENT;
+    this.#init = init;
+  }
+
+  /** Read through `init` on every access: the engine's init builds the AbortSignal on first read. */
+  get signal(): AbortSignal {
+    return this.#init.signal;
+  }
+  get fs(): StepContext['fs'] {
+    return (this.#fs ??= createFsCapability(this.#init.policy, this.#init.workDir));
+  }
+  get exec(): StepContext['exec'] {
+    return (this.#exec ??= createExecCapability(this.#init));
+  }
+  get fetch(): StepContext['fetch'] {
+    return (this.#fetch ??= createFetchCapability(this.#init.policy, this.#init.signal));
+  }
+  get env(): StepContext['env'] {
+    return (this.#env ??= createEnvCapability(this.#init.policy, this.#init.env));
+  }
 }

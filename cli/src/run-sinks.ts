@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Mission, Project, RunEvent } from '@rustchain/core';
+import type { Mission, Project, RunEvent, SecretRedactor } from '@rustchain/core';
 import { createLogger, type CliLogger } from './logger.ts';
 
 /** Levels verbose enough to swamp a progress display: those go to the run's log file. */
@@ -21,16 +21,18 @@ export interface RunSinks {
  * Opens the audit ledger in the project's state dir and the run's logger. Every run is
  * appended to `<stateDir>/audit/ledger.jsonl`: first the plugin versions and the mission
  * digest, then every run event. Verbose logs (`--log-level info|debug|trace`) go to
- * `<stateDir>/runs/<runId>/run.log`; quieter levels to stderr.
+ * `<stateDir>/runs/<runId>/run.log`; quieter levels to stderr. Both see events only through
+ * the run's redactor.
  */
-export async function openRunSinks(options: { project: Project; mission: Mission; logLevel: string }): Promise<RunSinks> {
+export async function openRunSinks(options: { project: Project; mission: Mission; logLevel: string; redactor: SecretRedactor }): Promise<RunSinks> {
   const core = await import('@rustchain/core');
-  const { project, mission } = options;
+  const { project, mission, redactor } = options;
   const runId = randomUUID();
   const logFile = FILE_LEVELS.has(options.logLevel) ? join(project.stateDir, 'runs', runId, 'run.log') : undefined;
   const logger = createLogger(options.logLevel, logFile);
   const ledger = await core.openLedger(project.stateDir);
   const sink = core.createLedgerSink(ledger, {
+    redactor,
     onError: (error) => logger.error({ code: error.code }, error.message),
   });
   const plugins = Object.fromEntries(project.registry.list().map((p) => [p.packageName, p.version]));
@@ -41,11 +43,11 @@ export async function openRunSinks(options: { project: Project; mission: Mission
     logger,
     onEvent(event) {
       if (sink.error !== null) throw sink.error;
-      logger.info({ event }, event.type);
+      if (logger.isLevelEnabled('info')) logger.info({ event: redactor.value(event) }, event.type);
       sink.onEvent(event);
       // A runtime guard's refusal is a policy decision too, recorded next to the failed step.
       if (event.type === 'step.failed' && event.error.code.startsWith('E_POLICY_')) {
-        sink.record(core.policyDecisionInput(runId, { stepId: event.stepId, decision: 'denied', code: event.error.code, message: event.error.message }));
+        sink.record(core.policyDecisionInput(runId, { stepId: event.stepId, decision: 'denied', code: event.error.code, message: redactor.text(event.error.message) }));
       }
     },
     close: () => sink.close(),

@@ -33,6 +33,28 @@ test('#29 secret echo: raw, base64, URL-encoded and a multi-line PEM are *** in 
   }
 });
 
+test('#29 secret echo through a real run: printed raw, base64, URL-encoded, as a PEM and in a failing step — *** only in --json, stderr and ledger; verify ok', async () => {
+  const b64 = (v: string): string => Buffer.from(v).toString('base64');
+  const steps = [
+    '  - id: raw\n    step_type: command\n    parameters: { command: printenv, args: [MY_TOKEN] }\n',
+    `  - id: encoded\n    step_type: command\n    parameters: { command: echo, args: [${JSON.stringify(b64(TOKEN))}, ${JSON.stringify(encodeURIComponent(TOKEN))}] }\n`,
+    '  - id: pem\n    step_type: command\n    parameters: { command: printenv, args: [SIGNING_PRIVATE_KEY] }\n',
+    '  - id: failing\n    step_type: command\n    parameters: { command: printenv, args: [MY_TOKEN, NOT_SET_ANYWHERE] }\n',
+  ].join('');
+  const args = ['mission', 'execute', 'm.yaml', '--allow-run=printenv,echo', '--allow-env=MY_TOKEN,SIGNING_PRIVATE_KEY'];
+  await inProject({ 'm.yaml': `config:\n  fail_fast: false\nsteps:\n${steps}` }, args, async (c: CaseRun) => {
+    assert.equal(c.run.code, 1, c.run.stderr);
+    assert.deepEqual((c.doc as unknown as RunDoc).steps.map((s) => s.status), ['succeeded', 'succeeded', 'succeeded', 'failed']);
+    const ledger = await readFile(join(c.home, 'audit', 'ledger.jsonl'), 'utf8');
+    const forms = [TOKEN, b64(TOKEN), encodeURIComponent(TOKEN), PEM, b64(PEM), ...PEM.split('\n').filter((l) => !l.startsWith('-----'))];
+    for (const [where, text] of [['stdout', c.run.stdout], ['stderr', c.run.stderr], ['ledger', ledger]] as const) {
+      for (const form of forms) assert.equal(text.includes(form), false, `${where} contains ${JSON.stringify(form.slice(0, 12))}...`);
+    }
+    assert.ok(c.run.stdout.includes(REDACTED) && ledger.includes(REDACTED));
+    assert.equal((await verifyLedger(c.home)).ok, true);
+  }, { MY_TOKEN: TOKEN, SIGNING_PRIVATE_KEY: PEM });
+});
+
 test('#29 a secret printed split across lines', { skip: 'known limit (as GitHub Actions add-mask): only whole values and their encodings are matched; a secret split by the step itself is not recognised' }, () => {});
 
 interface RunDoc {

@@ -3,8 +3,11 @@
 /** What a secret is replaced with. */
 export const REDACTED = '***';
 
-/** The forms of one secret we look for: raw, base64 (padded, unpadded, url-safe), URL-encoded. */
-function secretForms(secret: string): string[] {
+/**
+ * The forms of one secret we look for: raw, base64 (padded, unpadded, url-safe), URL-encoded,
+ * and JSON-escaped (a secret with quotes or newlines inside a JSON text a step printed).
+ */
+export function secretForms(secret: string): string[] {
   const b64 = Buffer.from(secret, 'utf8').toString('base64');
   const forms = [
     secret,
@@ -13,6 +16,7 @@ function secretForms(secret: string): string[] {
     Buffer.from(secret, 'utf8').toString('base64url'),
     encodeURIComponent(secret),
     encodeURIComponent(secret).replace(/%20/g, '+'),
+    JSON.stringify(secret).slice(1, -1),
   ];
   return forms.filter((f) => f.length > 0);
 }

@@ -8,7 +8,7 @@
 import type { RunEvent } from '../engine/types.ts';
 import type { RustchainError } from '../errors.ts';
 import { writeFailed, type Ledger } from './ledger.ts';
-import { redactWith, secretRedactor } from './redact.ts';
+import { createSecretRedactor, type SecretRedactor } from '../secrets/redactor.ts';
 import { currentRunContext, runEventToLedgerInput } from './run-events.ts';
 import type { LedgerInput } from './types.ts';
 
@@ -16,6 +16,11 @@ import type { LedgerInput } from './types.ts';
 export interface LedgerSinkOptions {
   /** Secret values to redact (with their base64 / URL-encoded forms) before hashing. */
   secrets?: readonly string[];
+  /**
+   * The run's redactor (core/src/secrets/redactor.ts), applied at commit time so values it
+   * learns during the run (secret parameters) are covered; `secrets` are added to it.
+   */
+  redactor?: SecretRedactor;
   /** Called once with E_AUDIT_WRITE_FAILED (or another E_AUDIT_*) when a write fails. */
   onError?: (error: RustchainError) => void;
 }
@@ -38,8 +43,8 @@ type Pending = { run: RunEvent } | { input: LedgerInput };
 
 /** Create a buffered, group-committing sink over an open ledger. */
 export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}): LedgerSink {
-  const secrets = (options.secrets ?? []).filter((x) => x.length > 0);
-  const redact = secretRedactor(secrets);
+  const redactor = options.redactor ?? createSecretRedactor();
+  redactor.add(options.secrets ?? []);
   const context = currentRunContext();
   let buffer: Pending[] = [];
   let scheduled = false;
@@ -49,8 +54,9 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
   let chain: Promise<void> = Promise.resolve();
 
   const toInput = (item: Pending): LedgerInput => {
-    const input = 'run' in item ? runEventToLedgerInput(item.run, context) : item.input;
-    return secrets.length === 0 ? input : { runId: input.runId, type: input.type, payload: redactWith(input.payload, redact) };
+    // Redact the event itself, so the outputs digest is over redacted outputs too.
+    if ('run' in item) return runEventToLedgerInput(redactor.value(item.run), context);
+    return { runId: item.input.runId, type: item.input.type, payload: redactor.value(item.input.payload) };
   };
 
   const fail = (e: unknown): void => {

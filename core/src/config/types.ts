@@ -7,7 +7,8 @@ export interface PolicyConfig {
   commands?: { allow?: string[] | '*'; shell?: boolean; rules?: Array<{ command: string; args: string[] }> };
   fs?: { read?: string[]; write?: string[] };
   net?: { allow?: string[] | '*' };
-  env?: { allow?: string[] | '*' };
+  /** `secrets`: names whose values are redacted from ledger, output and logs (see Policy.env.secrets). */
+  env?: { allow?: string[] | '*'; secrets?: string[] };
   limits?: { maxSteps?: number; maxTimeoutSeconds?: number; maxOutputBytes?: number };
   sandbox?: 'required' | 'preferred' | 'off';
 }

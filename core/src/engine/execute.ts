@@ -21,6 +21,6 @@ export function executeMission(mission: Mission, options: ExecuteOptions): Promi
 /** The dispatcher a run uses: the injected one, or the in-process default. */
 export function dispatcherFor(options: ExecuteOptions): StepDispatcher {
   if (options.dispatcher) return options.dispatcher;
-  const { registry, policy, workDir, env } = options;
-  return createInProcessDispatcher(env === undefined ? { registry, policy, workDir } : { registry, policy, workDir, env });
+  const { registry, policy, workDir, env, secrets } = options;
+  return createInProcessDispatcher({ registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }) });
 }

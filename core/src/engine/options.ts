@@ -25,6 +25,12 @@ export interface ExecuteOptions {
   dispatcher?: StepDispatcher | undefined;
   /** Source of `ctx.env` and `${{ env.X }}` (filtered by the policy); default process.env. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /**
+   * Told the values of plugin parameters marked `secret: true` as each step is dispatched
+   * (after templates resolve), so the run's redactor covers them before any output or error
+   * of that step is reported. Only the in-process dispatcher reports them.
+   */
+  secrets?: { add(values: Iterable<string>): unknown } | undefined;
   /** Overrides mission.config.maxParallelSteps; null/undefined = the mission's; mission null = unbounded. */
   maxParallelSteps?: number | null | undefined;
   /** Waits between retry attempts; injectable for tests. Must reject (or resolve) promptly on abort. */

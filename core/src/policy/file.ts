@@ -38,7 +38,9 @@ export const PolicyFileSchema = Type.Object(
       Type.Object({ read: Type.Optional(Type.Array(Type.String())), write: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false }),
     ),
     net: Type.Optional(Type.Object({ allow: Type.Optional(List) }, { additionalProperties: false })),
-    env: Type.Optional(Type.Object({ allow: Type.Optional(List) }, { additionalProperties: false })),
+    env: Type.Optional(
+      Type.Object({ allow: Type.Optional(List), secrets: Type.Optional(Type.Array(Type.String({ minLength: 1 }))) }, { additionalProperties: false }),
+    ),
     limits: Type.Optional(
       Type.Object(
         {

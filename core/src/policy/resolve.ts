@@ -75,7 +75,7 @@ function fromConfig(input: ResolvePolicyInput, base: string): Policy {
       write: p.fs ? (p.fs.write ?? []).map((r) => root(base, r)) : fsDefault,
     },
     net: { allow: p.net?.allow ?? [] },
-    env: { allow: p.env?.allow ?? [] },
+    env: { allow: p.env?.allow ?? [], ...(p.env?.secrets ? { secrets: [...p.env.secrets] } : {}) },
   };
 }
 
@@ -85,8 +85,11 @@ export function resolvePolicy(input: ResolvePolicyInput): Policy {
   const stateDir = root(input.cwd, input.stateDir ?? join(input.hasConfigFile ? base : input.cwd, '.rustchain'));
   const reserved = { deny: [stateDir], denyRead: [stateDir] };
   const flags = input.flags ?? {};
+  // Declared secrets survive --allow-all: allowing everything must not un-mark a secret.
+  const declared = input.hasConfigFile ? input.config?.env?.secrets : undefined;
+  const secrets = declared ? { secrets: [...declared] } : {};
   if (flags.allowAll) {
-    return { stepTypes: '*', commands: { allow: '*', shell: true }, fs: { read: ['/'], write: ['/'], ...reserved }, net: { allow: '*' }, env: { allow: '*' } };
+    return { stepTypes: '*', commands: { allow: '*', shell: true }, fs: { read: ['/'], write: ['/'], ...reserved }, net: { allow: '*' }, env: { allow: '*', ...secrets } };
   }
   const policy = fromConfig(input, base);
   const fsRoots = (list: readonly string[], flag: readonly string[] | true | undefined): string[] =>
@@ -102,6 +105,6 @@ export function resolvePolicy(input: ResolvePolicyInput): Policy {
     ...(policy.sandbox ? { sandbox: policy.sandbox } : {}),
     fs: { read: fsRoots(policy.fs.read, flags.allowRead), write: fsRoots(policy.fs.write, flags.allowWrite), ...reserved },
     net: { allow: extend(policy.net.allow, flags.allowNet) },
-    env: { allow: extend(policy.env.allow, flags.allowEnv) },
+    env: { allow: extend(policy.env.allow, flags.allowEnv), ...secrets },
   };
 }

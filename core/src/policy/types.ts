@@ -38,6 +38,12 @@ export interface Policy {
   env: {
     /** Variable names passed to steps (`ctx.env`, child processes); `'*'` = all. */
     allow: readonly string[] | '*';
+    /**
+     * Variable names whose values are secret: redacted (with their base64 / URL-encoded forms)
+     * from the ledger, the run result, progress and logs. Names matching
+     * DEFAULT_SECRET_ENV_PATTERN (core/src/secrets/env.ts) are secret without being listed.
+     */
+    secrets?: readonly string[];
   };
   /** Size and time limits; absent = unlimited. */
   limits?: PolicyLimits;

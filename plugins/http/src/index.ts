@@ -13,6 +13,9 @@ const Params = Type.Object(
     url: Type.String({ minLength: 1, description: 'absolute http: or https: URL' }),
     method: Type.Optional(Type.Union(METHODS.map((m) => Type.Literal(m)), { description: 'default GET' })),
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+    bearer_token: Type.Optional(
+      Type.String({ minLength: 1, secret: true, description: 'sent as `Authorization: Bearer <token>`; secret: redacted from the ledger, results and logs' }),
+    ),
     body: Type.Optional(Type.Unknown({ description: 'a string is sent as is; any other JSON value is sent as JSON' })),
     timeout_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'request deadline, redirects included (default 30)' })),
     fail_on_status: Type.Optional(Type.Boolean({ description: 'fail the step when status >= 400 (default true)' })),
@@ -59,6 +62,7 @@ export default definePlugin({
   claims: (params) => [{ kind: 'net', url: params.url, pointer: '/url' }],
   async run(params, ctx) {
     const headers: Record<string, string> = { ...(params.headers ?? {}) };
+    if (params.bearer_token !== undefined) headers['authorization'] = `Bearer ${params.bearer_token}`;
     let body: string | undefined;
     if (params.body !== undefined && params.body !== null) {
       if (typeof params.body === 'string') {

@@ -19,6 +19,12 @@ function isAuditFailure(error: unknown): error is { code: string; message: strin
   return typeof code === 'string' && code.startsWith('E_AUDIT_');
 }
 
+/** The error with its message redacted (in place: its code and class are what callers classify by). */
+function redactError(error: unknown, redactor: { text(s: string): string }): unknown {
+  if (error instanceof Error) error.message = redactor.text(error.message);
+  return error;
+}
+
 /** `rustchain mission execute <file>`: validate, check policy, run the DAG, report. */
 export class MissionExecuteCommand extends PermissionedCommand {
   static override paths = [['mission', 'execute']];
@@ -80,7 +86,10 @@ export class MissionExecuteCommand extends PermissionedCommand {
     const maxParallelSteps = this.maxParallelSteps();
     const { executeMission } = await import('@rustchain/core');
     const { openRunSinks } = await import('../../run-sinks.ts');
-    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission });
+    const { runRedactor } = await import('../../run-secrets.ts');
+    // One redactor for the run: ledger, log, progress, result and error messages all pass through it.
+    const redactor = await runRedactor(policy, process.env, this.context.stderr);
+    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission, redactor });
     const reporter = this.reporter(mission.steps.map((step) => step.id));
     const signals = cancelOnSignals(this.context.stderr);
     let result: MissionResult | null = null;
@@ -93,9 +102,10 @@ export class MissionExecuteCommand extends PermissionedCommand {
         runId: sinks.runId,
         signal: signals.signal,
         ...(maxParallelSteps === undefined ? {} : { maxParallelSteps }),
+        secrets: redactor,
         onEvent: (event: RunEvent) => {
           sinks.onEvent(event);
-          reporter.onEvent(event);
+          reporter.onEvent(redactor.value(event));
         },
       });
     } catch (error) {
@@ -110,13 +120,14 @@ export class MissionExecuteCommand extends PermissionedCommand {
       failure ??= error;
     }
     if (result !== null) {
-      if (this.json) this.context.stdout.write(`${JSON.stringify(runDocument(result), null, 2)}\n`);
-      else printRunSummary(result, this.context.stdout);
+      const shown = redactor.value(result);
+      if (this.json) this.context.stdout.write(`${JSON.stringify(runDocument(shown), null, 2)}\n`);
+      else printRunSummary(shown, this.context.stdout);
     }
     if (failure !== null) {
       // The ledger could not be written: the run stopped (fail closed) and is a failed run, not bad input.
-      if (!isAuditFailure(failure)) throw failure;
-      this.context.stderr.write(`rustchain: ${failure.code}: ${failure.message}\n`);
+      if (!isAuditFailure(failure)) throw redactError(failure, redactor);
+      this.context.stderr.write(`rustchain: ${failure.code}: ${redactor.text(failure.message)}\n`);
       return signals.exitCode() ?? EXIT.failed;
     }
     if (result === null) throw new Error('executeMission returned no result');

@@ -1,4 +1,4 @@
-import { RustchainError } from '../errors.ts';
+import { AttemptAbort, timeoutReason, type Deadlines } from './attempt-control.ts';
 import type { MissionStep } from '../model/mission.ts';
 import { retryDelayMs } from './retry.ts';
 import { isNonRetryable, toStepError } from './step-error.ts';
@@ -18,8 +18,10 @@ export interface AttemptHost {
   /** False when nobody listens: then no event object is even built. */
   readonly hasSink: boolean;
   emit(event: RunEvent): void;
-  /** Per-step controllers of attempts in flight (only steps with a timeout get one), so a run abort reaches them. */
-  readonly active: Array<AbortController | undefined>;
+  /** The cancellation of each attempt in flight by step index, so a run stop reaches them. */
+  readonly active: Array<AttemptAbort | undefined>;
+  /** The shared timer of every attempt's timeout. */
+  readonly deadlines: Deadlines;
   /** Parameters with templates resolved (called once per step, only when step.hasTemplates). */
   resolveParams(step: MissionStep): Record<string, unknown>;
   /** The error a step gets when the run is stopped under it. */
@@ -35,7 +37,7 @@ export interface AttemptOutcome {
 }
 
 /**
- * Runs a step's attempts: per-attempt timeout through an AbortSignal (E_STEP_TIMEOUT,
+ * Runs a step's attempts: per-attempt timeout through the host's deadlines (E_STEP_TIMEOUT,
  * retryable), retries with backoff unless the error is nonRetryable, cancellation when the
  * run stops. Never rejects. An attempt that resolves after the run was stopped still counts as
  * succeeded: it did finish.
@@ -45,38 +47,32 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
   const timeoutMs = step.timeoutSeconds * 1000;
   const runSignal = host.runSignal;
   let params = step.parameters;
+  const timed = timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS;
+  const dispatcher = host.dispatcher;
   for (let attempt = 1; ; attempt++) {
     if (host.hasSink) host.emit({ type: 'step.started', runId: host.runId, stepId: step.id, attempt });
     if (runSignal.aborted) return cancelled(host, attempt);
     let failure: unknown;
-    let timedOut = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Registered in `active` whether or not it has a timeout, so a run stop reaches it.
+    const control = new AttemptAbort(step);
+    host.active[index] = control;
     try {
       if (attempt === 1 && step.hasTemplates) params = host.resolveParams(step);
-      let signal = runSignal;
-      if (timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS) {
-        const controller = new AbortController();
-        host.active[index] = controller;
-        signal = controller.signal;
-        timer = setTimeout(() => {
-          timedOut = true;
-          controller.abort(timeoutReason(step));
-        }, timeoutMs);
-      }
-      const outputs = await host.dispatcher.dispatch(
-        { runId: host.runId, stepId: step.id, type: step.type, params, attempt },
-        signal,
-      );
+      if (timed) host.deadlines.add(control, timeoutMs);
+      const request = { runId: host.runId, stepId: step.id, type: step.type, params, attempt };
+      const outputs = await (dispatcher.dispatchAttempt !== undefined
+        ? dispatcher.dispatchAttempt(request, control)
+        : dispatcher.dispatch(request, timed ? control.signal : runSignal));
       return { status: 'succeeded', attempts: attempt, outputs: outputs ?? {}, error: null };
     } catch (error) {
       failure = error;
     } finally {
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        host.active[index] = undefined;
-      }
+      control.settled = true;
+      host.active[index] = undefined;
+      if (timed) host.deadlines.settled(timeoutMs);
     }
     if (runSignal.aborted) return cancelled(host, attempt);
+    const timedOut = control.timedOut;
     const error = toStepError(timedOut ? timeoutReason(step) : failure);
     if (attempt >= maxAttempts || (!timedOut && isNonRetryable(failure))) {
       return { status: 'failed', attempts: attempt, outputs: {}, error };
@@ -94,11 +90,4 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
 
 function cancelled(host: AttemptHost, attempts: number): AttemptOutcome {
   return { status: 'cancelled', attempts, outputs: {}, error: host.cancelError() };
-}
-
-/** Also the abort reason the step sees, so a plugin that rethrows it reports the timeout. */
-function timeoutReason(step: MissionStep): RustchainError {
-  return new RustchainError('E_STEP_TIMEOUT', `step "${step.id}" exceeded its timeout of ${step.timeoutSeconds} s`, {
-    details: { stepId: step.id, timeoutSeconds: step.timeoutSeconds },
-  });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { MissionStep } from '../model/mission.ts';
 import { resolveTemplates } from '../template/resolve.ts';
+import { Deadlines, type AttemptAbort } from './attempt-control.ts';
 import { runAttempts, type AttemptHost } from './attempts.ts';
 import { dispatcherFor } from './execute.ts';
 import type { ExecuteOptions } from './options.ts';
@@ -20,12 +21,13 @@ export async function executeStep(
   options: ExecuteOptions & { upstream?: Record<string, Record<string, unknown>> | undefined; vars?: Record<string, string | number | boolean> | undefined },
 ): Promise<StepResult> {
   const controller = new AbortController();
-  const active: Array<AbortController | undefined> = [];
+  const active: Array<AttemptAbort | undefined> = [];
+  const deadlines = new Deadlines();
   const external = options.signal;
   const cancel = (reason: unknown): void => {
     controller.abort(reason);
-    // An attempt with a timeout runs on its own controller: reach it too.
-    for (const c of active) c?.abort(reason);
+    // The attempt in flight has its own cancellation: reach it too.
+    for (const a of active) a?.abort(reason);
   };
   const onAbort = (): void => cancel(external?.reason);
   if (external?.aborted) onAbort();
@@ -42,6 +44,7 @@ export async function executeStep(
     random: options.random ?? Math.random,
     hasSink: sink !== undefined,
     active,
+    deadlines,
     emit(event: RunEvent): void {
       if (sink === undefined) return;
       try {
@@ -67,6 +70,7 @@ export async function executeStep(
     if (sinkError) throw (sinkError as { error: unknown }).error;
     return { id: step.id, status: outcome.status, attempts: outcome.attempts, durationMs, outputs: outcome.outputs, error: outcome.error };
   } finally {
+    deadlines.dispose();
     external?.removeEventListener('abort', onAbort);
   }
 }

@@ -7,7 +7,8 @@ import type { DefinedPlugin, StepTypeLookup } from '../plugin/sdk.ts';
 import { stepTypeDenied } from '../policy/denials.ts';
 import { hasSecretParams, secretParamValues } from '../secrets/params.ts';
 import type { Policy } from '../policy/types.ts';
-import type { StepDispatcher, StepRequest } from './types.ts';
+import { AttemptContextInit } from './attempt-control.ts';
+import type { AttemptControl, StepDispatcher, StepRequest } from './types.ts';
 
 /** How many schema errors an E_PARAMS_INVALID carries in its details. */
 const MAX_REPORTED_ERRORS = 10;
@@ -51,7 +52,8 @@ export function createInProcessDispatcher(options: {
     return check;
   }
 
-  async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+  /** The plugin that runs `request`, after the policy and parameter checks (throws coded errors). */
+  function pluginFor(request: StepRequest): DefinedPlugin {
     const entry = registry.get(request.type);
     if (entry === undefined) {
       throw new RustchainError('E_STEP_TYPE_UNKNOWN', `no plugin provides step type "${request.type}"`, {
@@ -76,13 +78,27 @@ export function createInProcessDispatcher(options: {
         nonRetryable: true,
       });
     }
+    return plugin;
+  }
+
+  async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
     const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
 
-  return { dispatch };
+  /** `dispatch` without an AbortSignal unless the plugin reads `ctx.signal`. */
+  async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
+    const plugin = pluginFor(request);
+    if (control.aborted) throw control.reason;
+    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env));
+    const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
+    return outputs as Record<string, unknown>;
+  }
+
+  return { dispatch, dispatchAttempt };
 }
 
 const ONCE = { once: true } as const;
@@ -109,5 +125,15 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
         reject(error);
       },
     );
+  });
+}
+
+/** `work`, or a rejection with the abort reason as soon as `control` aborts, whichever is first. */
+function untilControlAborts<T>(work: Promise<T>, control: AttemptControl): Promise<T> {
+  // No listener to remove: once `work` settled, a late reject is a no-op (and the engine
+  // marks the attempt settled, so it is not aborted any more).
+  return new Promise<T>((resolve, reject) => {
+    control.onAbort(reject);
+    work.then(resolve, reject);
   });
 }

@@ -4,6 +4,7 @@ import { computeIndexedSchedule } from '../dag/schedule.ts';
 import { IntMinHeap } from '../dag/heap.ts';
 import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
+import { Deadlines, type AttemptAbort } from './attempt-control.ts';
 import { runAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
 import { abortableSleep } from './retry.ts';
 import { templateScope, type StepOutputs } from './scope.ts';
@@ -32,7 +33,8 @@ export class MissionRun implements AttemptHost {
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random: () => number;
   readonly hasSink: boolean;
-  readonly active: Array<AbortController | undefined>;
+  readonly active: Array<AttemptAbort | undefined>;
+  readonly deadlines = new Deadlines();
 
   private readonly steps: readonly MissionStep[];
   private readonly graph: IndexedGraph;
@@ -74,7 +76,7 @@ export class MissionRun implements AttemptHost {
     for (let i = 0; i < n; i++) this.remaining[i] = this.graph.depStart[i + 1]! - this.graph.depStart[i]!;
     this.startedAt = new Float64Array(n);
     this.results = new Array<StepResult | undefined>(n);
-    this.active = new Array<AbortController | undefined>(n);
+    this.active = new Array<AttemptAbort | undefined>(n);
     this.ready = new IntMinHeap(Math.min(n, 1024));
     this.runId = options.runId ?? randomUUID();
     this.dispatcher = dispatcher;
@@ -230,7 +232,7 @@ export class MissionRun implements AttemptHost {
     }
     const abortReason = new RustchainError('E_STEP_CANCELLED', this.cancelError().message, { details: { reason: reason.kind } });
     this.controller.abort(abortReason);
-    for (const controller of this.active) controller?.abort(abortReason);
+    for (const attempt of this.active) attempt?.abort(abortReason);
     this.ready.clear();
     const error = this.cancelError();
     for (let p = 0; p < this.orderIndex.length; p++) {
@@ -251,6 +253,7 @@ export class MissionRun implements AttemptHost {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    this.deadlines.dispose();
     this.options.signal?.removeEventListener('abort', this.onExternalAbort);
     if (this.done !== this.steps.length) {
       this.settle.reject(new RustchainError('E_INTERNAL', `executor finished with ${this.steps.length - this.done} steps unaccounted for`));

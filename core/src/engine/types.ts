@@ -68,4 +68,22 @@ export interface StepRequest {
  */
 export interface StepDispatcher {
   dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /**
+   * Optional, preferred by the executor when present: `dispatch` with the attempt's
+   * cancellation as a handle whose AbortSignal is only built when read (most steps never
+   * read it, and a signal per step was a large share of the engine's per-step cost).
+   * Same contract: reject with `control.reason` as soon as it aborts.
+   */
+  dispatchAttempt?(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>>;
+}
+
+/** One attempt's cancellation (run stop or timeout), handed to `StepDispatcher.dispatchAttempt`. */
+export interface AttemptControl {
+  readonly aborted: boolean;
+  /** The abort reason once aborted (E_STEP_TIMEOUT or E_STEP_CANCELLED error). */
+  readonly reason: unknown;
+  /** An AbortSignal for the attempt, built on first read (already aborted if the attempt is). */
+  readonly signal: AbortSignal;
+  /** Sets the one callback told of the abort (called at once if already aborted). */
+  onAbort(listener: (reason: unknown) => void): void;
 }

@@ -64,7 +64,7 @@ export function compileMission(mission: Mission, registry: CompilerPluginLookup,
   const diagnostics = [...emitted.diagnostics];
   if (options.typecheck !== false && diagnostics.length === 0) {
     const generated = typecheckGenerated(emitted.code, { outFile, resolveFrom: options.resolveFrom ?? cwd });
-    diagnostics.push(...mapDiagnostics(mission, generated, emitted.stepBindings));
+    diagnostics.push(...mapDiagnostics(mission, generated, emitted.stepKeys));
   }
   return { code: emitted.code, diagnostics: sortDiagnostics(diagnostics) };
 }

@@ -5,16 +5,17 @@ import type { GeneratedDiagnostic } from './typecheck.ts';
 
 /**
  * Maps TypeScript diagnostics in a generated module back to the mission source. The walk
- * goes from the node TypeScript blamed up to the step's parameters const, collecting the
- * property names and array indices on the way: that path is the JSON pointer under
- * `/steps/<i>/parameters`, which the loader's source map turns into a YAML line and column.
+ * goes from the node TypeScript blamed up to the step's entry in the module's `parameters`
+ * object, collecting the property names and array indices on the way: that path is the JSON
+ * pointer under `/steps/<i>/parameters`, which the loader's source map turns into a YAML line
+ * and column. `stepKeys` maps an entry's key (the step id) to the step's index.
  */
-export function mapDiagnostics(mission: Mission, generated: readonly GeneratedDiagnostic[], stepBindings: ReadonlyMap<string, number>): Diagnostic[] {
-  return generated.map((g) => mapOne(mission, g, stepBindings));
+export function mapDiagnostics(mission: Mission, generated: readonly GeneratedDiagnostic[], stepKeys: ReadonlyMap<string, number>): Diagnostic[] {
+  return generated.map((g) => mapOne(mission, g, stepKeys));
 }
 
-function mapOne(mission: Mission, g: GeneratedDiagnostic, stepBindings: ReadonlyMap<string, number>): Diagnostic {
-  const where = g.node ? pathOf(g.node, stepBindings) : null;
+function mapOne(mission: Mission, g: GeneratedDiagnostic, stepKeys: ReadonlyMap<string, number>): Diagnostic {
+  const where = g.node ? pathOf(g.node, stepKeys) : null;
   const pointer = where ? `/steps/${where.index}/parameters${where.segments.map((s) => `/${escapeToken(s)}`).join('')}` : '';
   const pos = locate(mission, pointer);
   const stepId = where ? mission.steps[where.index]?.id : undefined;
@@ -49,7 +50,7 @@ interface NodePath {
   access: string[] | null;
 }
 
-function pathOf(start: ts.Node, stepBindings: ReadonlyMap<string, number>): NodePath | null {
+function pathOf(start: ts.Node, stepKeys: ReadonlyMap<string, number>): NodePath | null {
   const segments: string[] = [];
   let access: string[] | null = null;
   let inArrow = false;
@@ -57,14 +58,22 @@ function pathOf(start: ts.Node, stepBindings: ReadonlyMap<string, number>): Node
   for (let node: ts.Node | undefined = start.parent; node; child = node, node = node.parent) {
     if (access === null && (ts.isPropertyAccessExpression(child) || ts.isElementAccessExpression(child))) access = accessChain(child);
     if (ts.isArrowFunction(node)) inArrow = true;
-    if (ts.isPropertyAssignment(node)) segments.unshift(literalName(node.name));
-    else if (ts.isArrayLiteralExpression(node)) segments.unshift(String(node.elements.findIndex((e) => e === child)));
-    else if (ts.isVariableDeclaration(node)) {
-      const index = ts.isIdentifier(node.name) ? stepBindings.get(node.name.text) : undefined;
+    if (ts.isPropertyAssignment(node) && isParametersObject(node.parent)) {
+      const index = stepKeys.get(literalName(node.name));
       return index === undefined ? null : { index, segments, access: inArrow ? access : null };
     }
+    if (ts.isPropertyAssignment(node)) segments.unshift(literalName(node.name));
+    else if (ts.isArrayLiteralExpression(node)) segments.unshift(String(node.elements.findIndex((e) => e === child)));
+    else if (ts.isVariableDeclaration(node)) return null;
   }
   return null;
+}
+
+/** True for the object literal of the module's top-level `const parameters = { ... }`. */
+function isParametersObject(node: ts.Node): boolean {
+  const declaration = node.parent;
+  return ts.isObjectLiteralExpression(node) && declaration !== undefined && ts.isVariableDeclaration(declaration) &&
+    ts.isIdentifier(declaration.name) && declaration.name.text === 'parameters' && ts.isSourceFile(declaration.parent.parent.parent);
 }
 
 /** For `c.steps.a.outputs.nope`: `['steps', 'a', 'outputs']` (the failing name dropped). */
@@ -81,6 +90,7 @@ function accessChain(access: ts.Node): string[] {
 
 /** The name a property key or element-access argument spells (quotes removed). */
 function literalName(node: ts.Node): string {
+  if (ts.isComputedPropertyName(node)) return literalName(node.expression);
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isIdentifier(node) || ts.isNumericLiteral(node)) return node.text;
   return node.getText();
 }

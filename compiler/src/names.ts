@@ -9,7 +9,7 @@ const RESERVED = new Set([
   'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
   'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await', 'arguments',
   'eval', 'undefined', 'NaN', 'Infinity', 'as', 'async', 'of', 'satisfies', 'type',
-  'manifest', 'schedule', 'vars', 'Ctx', 'defineCompiledMission', 'ParamsOf', 'OutputsOf',
+  'manifest', 'schedule', 'vars', 'parameters', 'Ctx', 'defineCompiledMission', 'ParamsOf', 'OutputsOf',
   'CompiledManifest', 'CompiledSchedule',
 ]);
 

@@ -25,17 +25,31 @@ export function toPermissionFlags(flags: PermissionFlagValues): PermissionFlags 
   };
 }
 
-/** The policy of one invocation: the project's configured policy extended by the flags. */
-export async function policyFor(project: Project, flags: PermissionFlagValues, cwd: string): Promise<Policy> {
-  const { resolvePolicy } = await import('@rustchain/core');
-  return resolvePolicy({
-    cwd,
-    config: project.config.policy,
-    configDir: project.dir,
-    hasConfigFile: project.configFile !== null,
-    flags: toPermissionFlags(flags),
-    stateDir: project.stateDir,
-  });
+/**
+ * The policy of one invocation: the `--policy` file (which replaces the config's policy; its
+ * paths are relative to the file) or the project's configured policy, extended by the flags.
+ * The files that define it are never writable by the steps it governs. An invalid policy file
+ * throws a DiagnosticsError, recorded in the ledger when `record` is set.
+ */
+export async function policyFor(
+  project: Project,
+  flags: PermissionFlagValues,
+  cwd: string,
+  options: { record?: boolean } = {},
+): Promise<Policy> {
+  const core = await import('@rustchain/core');
+  let policySource = { config: project.config.policy, configDir: project.dir, hasConfigFile: project.configFile !== null };
+  if (flags.policyFile !== undefined) {
+    const loaded = await core.loadPolicyFile(flags.policyFile);
+    if (loaded.policy === null) {
+      if (options.record === true) await recordRefusal(project, flags.policyFile, null, loaded.diagnostics);
+      throw new core.DiagnosticsError(loaded.diagnostics);
+    }
+    policySource = { config: loaded.policy, configDir: dirname(flags.policyFile), hasConfigFile: true };
+  }
+  const resolved = core.resolvePolicy({ cwd, ...policySource, flags: toPermissionFlags(flags), stateDir: project.stateDir });
+  const governing = [project.configFile, flags.policyFile].filter((f): f is string => typeof f === 'string').map((f) => realpathSync(f));
+  return { ...resolved, fs: { ...resolved.fs, deny: [...(resolved.fs.deny ?? []), ...governing] } };
 }
 
 /**
@@ -59,25 +73,7 @@ export async function prepareMission(options: {
     if (options.checkPolicy !== false) await recordRefusal(project, options.file, null, validation.diagnostics);
     throw new core.DiagnosticsError(validation.diagnostics);
   }
-  // --policy replaces the config's policy; its paths are relative to the policy file.
-  let policySource = { config: project.config.policy, configDir: project.dir, hasConfigFile: project.configFile !== null };
-  if (options.flags.policyFile !== undefined) {
-    const loaded = await core.loadPolicyFile(options.flags.policyFile);
-    if (loaded.policy === null) {
-      if (options.checkPolicy !== false) await recordRefusal(project, options.flags.policyFile, null, loaded.diagnostics);
-      throw new core.DiagnosticsError(loaded.diagnostics);
-    }
-    policySource = { config: loaded.policy, configDir: dirname(options.flags.policyFile), hasConfigFile: true };
-  }
-  const resolved = core.resolvePolicy({
-    cwd,
-    ...policySource,
-    flags: toPermissionFlags(options.flags),
-    stateDir: project.stateDir,
-  });
-  // The files that define the policy are never writable by the steps it governs.
-  const governing = [project.configFile, options.flags.policyFile].filter((f): f is string => typeof f === 'string').map((f) => realpathSync(f));
-  const policy = { ...resolved, fs: { ...resolved.fs, deny: [...(resolved.fs.deny ?? []), ...governing] } };
+  const policy = await policyFor(project, options.flags, cwd, { record: options.checkPolicy !== false });
   if (options.checkPolicy !== false) {
     const refusals = core.checkPolicy(validation.mission, project.registry, policy, { workDir: cwd });
     if (refusals.some((d) => d.severity === 'error')) {

@@ -33,3 +33,15 @@ test('tsc --noEmit outside the compiler passes on the emitted module', async () 
   await promisify(execFile)(process.execPath, [tsc, '--noEmit', '-p', join(work.dir, 'tsconfig.json')], { cwd: work.dir });
 });
 
+
+test('run of a compiled module honours --policy: a write outside its roots is refused, exit 2, nothing written', async () => {
+  const compiled = await cli(['compile', 'mission.yaml', '-o', 'policy.mission.ts']);
+  assert.equal(compiled.code, 0, compiled.stderr);
+  await writeFile(join(work.dir, 'read-only.policy.yaml'), 'fs:\n  read: ["."]\n  write: ["./elsewhere"]\n');
+  await writeFile(join(work.dir, 'copy.txt'), 'untouched');
+  const refused = await cli(['run', 'policy.mission.ts', '--policy', 'read-only.policy.yaml', '--json']);
+  assert.equal(refused.code, 2, refused.stderr);
+  const codes = json<{ diagnostics: Array<{ code: string }> }>(refused).diagnostics.map((d) => d.code);
+  assert.ok(codes.includes('E_POLICY_PATH_DENIED'), codes.join(','));
+  assert.equal(await readFile(join(work.dir, 'copy.txt'), 'utf8'), 'untouched');
+});

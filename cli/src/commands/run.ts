@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'clipanion';
 import { policyFor } from '../prepare.ts';
+import { recordRefusal } from '../record-refusal.ts';
 import { printDiagnostics } from '../report/diagnostics.ts';
 import { MissionExecuteCommand } from './mission/execute.ts';
 
@@ -55,9 +56,12 @@ export class RunCommand extends MissionExecuteCommand {
     if (drift.length > 0 && !this.allowDrift) throw new core.DiagnosticsError(drift);
     if (drift.length > 0) await printDiagnostics(drift.map((d) => ({ ...d, severity: 'warning' as const })), { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
     const mission = compiled.toMission(resolve(moduleFile, '..', compiled.manifest.source.file));
-    const policy = await policyFor(project, flags, cwd);
+    const policy = await policyFor(project, flags, cwd, { record: true });
     const refusals = core.checkPolicy(mission, project.registry, policy, { workDir: cwd });
-    if (refusals.some((d) => d.severity === 'error')) throw new core.DiagnosticsError(refusals.map((d) => ({ ...d, file: this.file })));
+    if (refusals.some((d) => d.severity === 'error')) {
+      await recordRefusal(project, this.file, mission, refusals);
+      throw new core.DiagnosticsError(refusals.map((d) => ({ ...d, file: this.file })));
+    }
     return this.executePrepared(project, mission, policy);
   }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { cosmiconfig, type Loader } from 'cosmiconfig';
+import type { Loader } from 'cosmiconfig';
 import { DiagnosticsError, type Diagnostic } from '../errors.ts';
 import type { RustchainConfig } from '../config/types.ts';
 import { asConfig, checkConfig } from './config-schema.ts';
@@ -56,6 +56,10 @@ function configError(file: string, message: string, cause?: unknown): Diagnostic
  * (E_CONFIG_INVALID / E_FILE_NOT_FOUND) located at the config file.
  */
 export async function loadConfig(options: { cwd: string; configFile?: string }): Promise<LoadedConfig> {
+  // Loaded on first use: cosmiconfig pulls in TypeScript (~10 MB), which a bundled mission
+  // (`compile --bundle`, never reads a config) would otherwise inline, and the CLI would parse
+  // at start-up even for commands that never load a config.
+  const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig('rustchain', {
     searchPlaces: [...CONFIG_FILE_NAMES],
     searchStrategy: 'none',

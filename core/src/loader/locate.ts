@@ -18,8 +18,7 @@ export function createReporter(file: string, index: SourceIndex): Reporter {
   const valueAt = (pointer: string): Position => {
     let p = pointer;
     for (;;) {
-      const found = index.values.get(p);
-      if (found) return found;
+      if (Object.prototype.hasOwnProperty.call(index.values, p)) return index.values[p]!;
       if (p === '') return { line: 1, column: 1 };
       p = p.slice(0, p.lastIndexOf('/'));
     }

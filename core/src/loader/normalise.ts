@@ -21,8 +21,8 @@ export function rawStepType(stepType: MissionStepFile['step_type']): string {
 export function normaliseMission(file: MissionFile, source: Mission['source'], index: SourceIndex): Mission {
   const config = file.config ?? {};
   const missionTimeout = config.timeout_seconds ?? DEFAULTS.timeoutSeconds;
-  const sourceMap: Mission['sourceMap'] = {};
-  for (const [pointer, position] of index.values) sourceMap[pointer] = { line: position.line, column: position.column };
+  // The index's positions are {line, column} objects in document order: exactly the map.
+  const sourceMap: Mission['sourceMap'] = index.values;
   return {
     source,
     version: versionOf(file.version, index.raw.get('/version')),

@@ -11,13 +11,22 @@ export interface Position {
 
 /** Where every node of the document came from, by RFC 6901 pointer. */
 export interface SourceIndex {
-  /** Position of each value (maps, sequences, scalars, sequence items). */
-  values: Map<string, Position>;
+  /**
+   * Position of each value (maps, sequences, scalars, sequence items), in document order. A
+   * plain object, not a Map: it becomes the Mission's `sourceMap` as is (hundreds of thousands
+   * of entries on a big mission are not copied). Every pointer is '' or starts with '/', so no
+   * key can collide with an Object.prototype member; read it with `Object.hasOwn` all the same.
+   */
+  values: Record<string, Position>;
   /** Position of each mapping key, under the pointer of its value. */
   keys: Map<string, Position>;
-  /** For single-line scalars whose source maps 1:1 onto the value: column of value[0]. */
+  /**
+   * Column of value[0], for single-line scalars whose source maps 1:1 onto the value, where
+   * a template diagnostic can land: strings holding `${{`, and values of keys holding it.
+   * (Recording every scalar cost a third of the walk on a 100,000-step mission.)
+   */
   valueColumns: Map<string, number>;
-  /** Source text of each scalar (e.g. to keep an unquoted `version: 1.10` as written). */
+  /** Source text of each top-level scalar (e.g. to keep an unquoted `version: 1.10` as written). */
   raw: Map<string, string>;
 }
 
@@ -43,25 +52,26 @@ export interface Tree {
  */
 export function buildTree(parsed: ParsedText, file: string): Tree {
   const { doc, lineCounter, text } = parsed;
-  const index: SourceIndex = { values: new Map(), keys: new Map(), valueColumns: new Map(), raw: new Map() };
+  const values: Record<string, Position> = {};
+  const index: SourceIndex = { values, keys: new Map(), valueColumns: new Map(), raw: new Map() };
   const diagnostics: Diagnostic[] = [];
   const anchors = new Map<string, Node>();
   let dereferences = 0;
   let aborted = false;
 
-  const pos = (offset: number): Position => toPosition(lineCounter, offset);
+  const pos = positionFinder(lineCounter);
   const report = (code: ErrorCode, at: Position, message: string, pointer: string, hint?: string) => {
     diagnostics.push({ code, severity: 'error', message, file, line: at.line, column: at.column, pointer, ...(hint ? { hint } : {}) });
   };
 
   // `via` is the position of the alias we are expanding under, if any: expanded nodes
   // have no source of their own at this pointer, so they point at the alias.
-  const walk = (node: unknown, pointer: string, depth: number, via: Position | null): unknown => {
+  const walk = (node: unknown, pointer: string, depth: number, via: Position | null, templatedKey = false): unknown => {
     if (aborted) return null;
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
       const at = via ?? pos(node.range?.[0] ?? 0);
-      index.values.set(pointer, at);
+      values[pointer] = at;
       if (++dereferences > MAX_ALIAS_DEREFERENCES) {
         report('E_YAML_ALIAS_LIMIT', at, `more than ${MAX_ALIAS_DEREFERENCES} alias expansions (possible alias bomb)`, pointer, 'write the values out instead of aliasing them');
         aborted = true;
@@ -76,10 +86,10 @@ export function buildTree(parsed: ParsedText, file: string): Tree {
     }
     const n = node as Node;
     const start = via ?? pos(n.range?.[0] ?? 0);
-    index.values.set(pointer, start);
+    values[pointer] = start;
     if (n.anchor) anchors.set(n.anchor, n);
     if (isScalar(n)) {
-      if (!via) recordScalar(n, pointer, start);
+      if (!via) recordScalar(n, pointer, start, depth, templatedKey);
       return n.value;
     }
     if (depth >= MAX_DEPTH) {
@@ -105,21 +115,26 @@ export function buildTree(parsed: ParsedText, file: string): Tree {
           report('E_SCHEMA_FORBIDDEN_KEY', keyAt, `the key \`${key}\` is not allowed`, child, 'rename the key; it could alter object prototypes in JavaScript consumers');
           continue;
         }
-        const value = walk(pair.value, child, depth + 1, via);
-        // A value-less pair (`key:` at the end of a map) has no node: point at the key.
-        if (!index.values.has(child)) index.values.set(child, keyAt);
-        // defineProperty, not assignment: never invoke a setter, even for keys we allow.
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        // walk records the child's position unless it returns at once: no node (a value-less
+        // `key:` at the end of a map), or the walk was already aborted. Then point at the key.
+        const unrecorded = aborted || pair.value === null || pair.value === undefined;
+        const value = walk(pair.value, child, depth + 1, via, key.includes('${{'));
+        if (unrecorded) values[child] = keyAt;
+        // Never invoke a setter, even for keys we allow: plain assignment only where no
+        // accessor can be inherited (the common case, and much faster than defineProperty).
+        if (key in Object.prototype) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        else out[key] = value;
       }
       return out;
     }
     return null;
   };
 
-  const recordScalar = (n: Scalar, pointer: string, at: Position) => {
+  const recordScalar = (n: Scalar, pointer: string, at: Position, depth: number, templatedKey: boolean) => {
+    if (depth > 1 && !(templatedKey || (typeof n.value === 'string' && n.value.includes('${{')))) return;
     const [from, to] = n.range ?? [0, 0];
     const raw = text.slice(from, to);
-    index.raw.set(pointer, raw);
+    if (depth <= 1) index.raw.set(pointer, raw);
     if (typeof n.value !== 'string' || raw.includes('\n')) return;
     if (n.type === Scalar.PLAIN && raw === n.value) index.valueColumns.set(pointer, at.column);
     else if ((n.type === Scalar.QUOTE_DOUBLE || n.type === Scalar.QUOTE_SINGLE) && raw.slice(1, -1) === n.value) {
@@ -135,4 +150,34 @@ export function buildTree(parsed: ParsedText, file: string): Tree {
 export function toPosition(lineCounter: LineCounter, offset: number): Position {
   const p = lineCounter.linePos(offset);
   return { line: p.line, column: p.col };
+}
+
+/**
+ * toPosition for offsets that mostly come in document order (a tree walk): the line of the
+ * previous offset is tried first, then the next one, before a binary search. Same results
+ * as LineCounter.linePos, without its intermediate object.
+ */
+function positionFinder(lineCounter: LineCounter): (offset: number) => Position {
+  const starts = lineCounter.lineStarts;
+  let hint = 0;
+  const covers = (i: number, offset: number): boolean =>
+    i < starts.length && starts[i]! <= offset && (i + 1 === starts.length || starts[i + 1]! > offset);
+  return (offset) => {
+    if (!covers(hint, offset)) {
+      if (covers(hint + 1, offset)) hint++;
+      else {
+        let low = 0;
+        let high = starts.length;
+        while (low < high) {
+          const mid = (low + high) >> 1;
+          if (starts[mid]! <= offset) low = mid + 1;
+          else high = mid;
+        }
+        // `low` is the first line starting after `offset`: none before it means no line at all.
+        if (low === 0) return toPosition(lineCounter, offset);
+        hint = low - 1;
+      }
+    }
+    return { line: hint + 1, column: offset - starts[hint]! + 1 };
+  };
 }

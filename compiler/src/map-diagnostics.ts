@@ -1,4 +1,5 @@
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { ts } from './typescript.ts';
 import type { Diagnostic, ErrorCode, Mission } from '@rustchain/core';
 import { locate } from './emit.ts';
 import type { GeneratedDiagnostic } from './typecheck.ts';
@@ -50,12 +51,12 @@ interface NodePath {
   access: string[] | null;
 }
 
-function pathOf(start: ts.Node, stepKeys: ReadonlyMap<string, number>): NodePath | null {
+function pathOf(start: TS.Node, stepKeys: ReadonlyMap<string, number>): NodePath | null {
   const segments: string[] = [];
   let access: string[] | null = null;
   let inArrow = false;
-  let child: ts.Node = start;
-  for (let node: ts.Node | undefined = start.parent; node; child = node, node = node.parent) {
+  let child: TS.Node = start;
+  for (let node: TS.Node | undefined = start.parent; node; child = node, node = node.parent) {
     if (access === null && (ts.isPropertyAccessExpression(child) || ts.isElementAccessExpression(child))) access = accessChain(child);
     if (ts.isArrowFunction(node)) inArrow = true;
     if (ts.isPropertyAssignment(node) && isParametersObject(node.parent)) {
@@ -70,16 +71,16 @@ function pathOf(start: ts.Node, stepKeys: ReadonlyMap<string, number>): NodePath
 }
 
 /** True for the object literal of the module's top-level `const parameters = { ... }`. */
-function isParametersObject(node: ts.Node): boolean {
+function isParametersObject(node: TS.Node): boolean {
   const declaration = node.parent;
   return ts.isObjectLiteralExpression(node) && declaration !== undefined && ts.isVariableDeclaration(declaration) &&
     ts.isIdentifier(declaration.name) && declaration.name.text === 'parameters' && ts.isSourceFile(declaration.parent.parent.parent);
 }
 
 /** For `c.steps.a.outputs.nope`: `['steps', 'a', 'outputs']` (the failing name dropped). */
-function accessChain(access: ts.Node): string[] {
+function accessChain(access: TS.Node): string[] {
   const names: string[] = [];
-  let node: ts.Node = access;
+  let node: TS.Node = access;
   while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
     names.unshift(ts.isPropertyAccessExpression(node) ? node.name.text : literalName(node.argumentExpression));
     node = node.expression;
@@ -89,7 +90,7 @@ function accessChain(access: ts.Node): string[] {
 }
 
 /** The name a property key or element-access argument spells (quotes removed). */
-function literalName(node: ts.Node): string {
+function literalName(node: TS.Node): string {
   if (ts.isComputedPropertyName(node)) return literalName(node.expression);
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isIdentifier(node) || ts.isNumericLiteral(node)) return node.text;
   return node.getText();

@@ -1,5 +1,6 @@
 import { basename, join } from 'node:path';
-import ts from 'typescript';
+import type * as TS from 'typescript';
+import { ts } from './typescript.ts';
 
 /**
  * In-process type-check of a generated module, on the TypeScript compiler API (the
@@ -11,7 +12,7 @@ import ts from 'typescript';
  */
 
 /** The repository's strict settings; a generated module must pass under the strictest. */
-const COMPILER_OPTIONS: ts.CompilerOptions = {
+const COMPILER_OPTIONS: TS.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   lib: ['lib.es2023.d.ts'],
   module: ts.ModuleKind.ESNext,
@@ -34,10 +35,10 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
 };
 
 interface Checker {
-  host: ts.CompilerHost;
-  cache: Map<string, ts.SourceFile | undefined>;
+  host: TS.CompilerHost;
+  cache: Map<string, TS.SourceFile | undefined>;
   virtual: { path: string; code: string };
-  previous: ts.Program | undefined;
+  previous: TS.Program | undefined;
 }
 
 const checkers = new Map<string, Checker>();
@@ -49,7 +50,7 @@ function checkerFor(root: string): Checker {
   // No JSDoc parsing: comments carry no types in .ts/.d.ts files, and skipping them cuts the
   // parse of the ~450 dependency files (lib.*.d.ts above all) that dominates a cold check.
   host.jsDocParsingMode = ts.JSDocParsingMode.ParseNone;
-  const cache = new Map<string, ts.SourceFile | undefined>();
+  const cache = new Map<string, TS.SourceFile | undefined>();
   const virtual = { path: '', code: '' };
   const readSource = host.getSourceFile.bind(host);
   const fileExists = host.fileExists.bind(host);
@@ -72,7 +73,7 @@ export interface GeneratedDiagnostic {
   tsCode: number;
   message: string;
   /** The innermost node at the diagnostic's start (parents set); undefined for file-level problems. */
-  node: ts.Node | undefined;
+  node: TS.Node | undefined;
   /** 1-based position in the generated code. */
   line: number;
   column: number;
@@ -111,10 +112,10 @@ export function typecheckGenerated(code: string, options: { outFile: string; res
 }
 
 /** The deepest node whose span (without leading trivia) contains `pos`. */
-function innermostAt(file: ts.SourceFile, pos: number): ts.Node {
-  let node: ts.Node = file;
+function innermostAt(file: TS.SourceFile, pos: number): TS.Node {
+  let node: TS.Node = file;
   for (;;) {
-    const next: ts.Node | undefined = ts.forEachChild(node, (child) => (child.getStart(file) <= pos && pos < child.getEnd() ? child : undefined));
+    const next: TS.Node | undefined = ts.forEachChild(node, (child) => (child.getStart(file) <= pos && pos < child.getEnd() ? child : undefined));
     if (!next) return node;
     node = next;
   }

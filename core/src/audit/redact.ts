@@ -26,11 +26,14 @@ export function secretRedactor(secrets: readonly string[]): (text: string) => st
   const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(secretForms))]
     .sort((a, b) => b.length - a.length);
   if (forms.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
-    return out;
-  };
+  return (text) => replaceForms(text, forms);
+}
+
+/** Replace every occurrence of each form (longest first) in `text` with `***`. */
+export function replaceForms(text: string, forms: readonly string[]): string {
+  let out = text;
+  for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  return out;
 }
 
 /**

@@ -4,7 +4,7 @@
  * `--json` result, progress display, logs). Matching is by value: a template that copies a
  * secret env var into a parameter or an output is the same value and is redacted too.
  */
-import { REDACTED, secretForms } from '../audit/redact.ts';
+import { redactWith, replaceForms, secretForms } from '../audit/redact.ts';
 
 /** Secrets shorter than this are not redacted (a 1-char secret would blank out everything). */
 export const MIN_SECRET_LENGTH = 4;
@@ -35,24 +35,7 @@ function formsOf(secret: string): string[] {
 export function createSecretRedactor(initial: Iterable<string> = []): SecretRedactor {
   const secrets = new Set<string>();
   let forms: string[] = [];
-  const redactText = (text: string): string => {
-    let out = text;
-    for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
-    return out;
-  };
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redactText(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      // defineProperty, not assignment: a `__proto__` key must stay data, never a prototype.
-      for (const [k, inner] of Object.entries(v as Record<string, unknown>)) {
-        Object.defineProperty(out, redactText(k), { value: walk(inner), enumerable: true, writable: true, configurable: true });
-      }
-      return out;
-    }
-    return v;
-  };
+  const redactText = (text: string): string => replaceForms(text, forms);
   const redactor: SecretRedactor = {
     add(values) {
       const refused: string[] = [];
@@ -73,7 +56,7 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
       return secrets.size;
     },
     text: (value) => (forms.length === 0 ? value : redactText(value)),
-    value: <T>(value: T): T => (forms.length === 0 ? value : (walk(value) as T)),
+    value: <T>(value: T): T => (forms.length === 0 ? value : redactWith(value, redactText)),
   };
   redactor.add(initial);
   return redactor;

@@ -82,6 +82,7 @@ export const ERROR_CODES = {
   E_AUDIT_HEAD_MISMATCH: 'the signed head names a different hash for its seq',
   E_AUDIT_HEAD_SIGNATURE: 'the head signature does not verify',
   E_AUDIT_TORN_TAIL: 'the last line is incomplete (crash during append)',
+  E_AUDIT_UNSIGNED_TAIL: 'events after the last signed head (crash before signing, a run in progress, or appended without the key)',
   E_AUDIT_HEAD_NOT_MONOTONIC: 'a logged signed head has a lower seq or an earlier time than the one before it',
   E_AUDIT_FORK: 'two validly signed heads name different hashes for the same seq',
   E_AUDIT_WRITE_FAILED: 'an audit append failed; execution stops (fail closed)',

@@ -1,6 +1,7 @@
 /**
  * `repairLedger`: the only way a torn tail is removed, and only on request. It truncates the
- * ledger to its last complete record, re-signs a missing head, and records the repair as an
+ * ledger to its last complete record, re-signs a missing head or one behind the ledger (whose
+ * chain from the head on is intact), and records the repair as an
  * `audit.repaired` event. It refuses to touch a ledger whose chain or head shows tampering:
  * repair must never launder evidence.
  */
@@ -44,6 +45,13 @@ export async function repairLedger(stateDir: string): Promise<RepairResult> {
       if (!headSignatureValid(head.head, key.publicKey)) throw new RustchainError('E_AUDIT_HEAD_SIGNATURE', 'cannot repair: the head is not signed by this key');
       if (head.head.seq >= chain.events.length) throw new RustchainError('E_AUDIT_TRUNCATED', 'cannot repair: the ledger is shorter than its signed head');
       if (chain.events[head.head.seq]?.hash !== head.head.hash) throw new RustchainError('E_AUDIT_HEAD_MISMATCH', 'cannot repair: the head names another hash');
+      if (last && head.head.seq < last.seq) {
+        // head-behind: the chain from the signed head on is intact; adopt the extension.
+        const resigned = signHead(key, last.seq, last.hash, head.head);
+        await appendHeadLog(paths.heads, resigned, true);
+        await writeHead(paths.head, resigned, true);
+        headResigned = true;
+      }
     } else if (last) {
       const resigned = signHead(key, last.seq, last.hash, null);
       await appendHeadLog(paths.heads, resigned, true);
@@ -57,7 +65,7 @@ export async function repairLedger(stateDir: string): Promise<RepairResult> {
   const event = await ledger.append({
     runId: null,
     type: 'audit.repaired',
-    payload: { reason: fixed.removedBytes > 0 ? 'torn-tail' : 'missing-head', ...fixed },
+    payload: { reason: fixed.removedBytes > 0 ? 'torn-tail' : fixed.previousHeadSeq === null ? 'missing-head' : 'unsigned-tail', ...fixed },
   });
   return { ...pick(fixed), event };
 }

@@ -59,7 +59,7 @@ export type VerifyProblem =
   | 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated'
   | 'bad-signature' | 'torn-tail' | 'head-behind' | 'not-monotonic' | 'fork';
 
-/** Result of `verifyLedger`. `ok` is true for an intact ledger and for a head-behind one. */
+/** Result of `verifyLedger`. `ok` is true only for an intact ledger whose signed head covers every event. */
 export interface VerifyReport {
   ok: boolean;
   /** Complete events read from the ledger. */

@@ -4,9 +4,11 @@
  * key) → bad-signature at head.seq (0 when there is no readable head); head.seq ≥ L →
  * truncated at L (the first missing seq); the event at head.seq has another hash →
  * modified (E_AUDIT_HEAD_MISMATCH) at head.seq — this is how a re-chained ledger is caught;
- * head.seq < L - 1 → head-behind at head.seq + 1: events written after the last signing (a
- * crash between append and head write). It is reported but `ok` stays true, and the next
- * append re-signs.
+ * head.seq < L - 1 → head-behind at head.seq + 1 (E_AUDIT_UNSIGNED_TAIL): events written after
+ * the last signing. A crash between append and head write leaves this, and so does a run in
+ * progress — but so would events appended by someone with write access and no key, since the
+ * chain alone needs no key. So it is not `ok`: the unsigned events are unauthenticated until
+ * `audit verify --repair` (after a look at them) or the next writer re-signs.
  * Then the head log (head-log.ts): every head ever signed must agree with the ledger and with
  * each other (not-monotonic, fork, modified/truncated at the lowest contradicted seq), and a
  * head.json that links to a predecessor (`prevHead`) must itself be in the log.
@@ -86,8 +88,8 @@ export async function verifyLedger(stateDir: string, options: VerifyOptions = {}
       message: `the signed head (seq ${h.seq}) is missing from heads.jsonl (the head log was removed or rewritten)` });
   }
   if (h.seq < events - 1) {
-    return report({ ok: true, firstBadSeq: h.seq + 1, problem: 'head-behind', code: null,
-      message: `events ${h.seq + 1}..${events - 1} are not yet covered by the signed head (crash before the head write?); the next append re-signs` });
+    return report({ ok: false, firstBadSeq: h.seq + 1, problem: 'head-behind', code: 'E_AUDIT_UNSIGNED_TAIL',
+      message: `events ${h.seq + 1}..${events - 1} are not covered by the signed head (a crash before the head write, a run in progress, or events appended without the key); check them, then \`rustchain audit verify --repair\` re-signs` });
   }
   return report({ ok: true, firstBadSeq: null, problem: null, code: null, message: `${events} events, chain and signed head intact` });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { auditPaths, computeEventHash, GENESIS_HASH, logAuditEvent, openLedger, verifyLedger } from '@rustchain/core';
+import { auditPaths, computeEventHash, GENESIS_HASH, logAuditEvent, openLedger, repairLedger, verifyLedger } from '@rustchain/core';
 import type { LedgerHead } from '@rustchain/core';
 import { readEvents, readLines, withStateDir, writeLines } from './helpers.ts';
 
@@ -67,7 +67,7 @@ test('an extra field added to an event is refused (the hash does not cover it)',
   });
 });
 
-test('events past the signed head (crash before the head write) are head-behind, ok, and re-signed by the next append', async () => {
+test('events past the signed head (crash before the head write) are head-behind, not ok, and re-signed by the next append', async () => {
   await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.appendBatch([input(0), input(1)], { signHead: true });
@@ -75,11 +75,31 @@ test('events past the signed head (crash before the head write) are head-behind,
     await ledger.appendBatch([input(2), input(3)], { signHead: true });
     await writeFile(auditPaths(dir).head, headBefore);
     const behind = await verifyLedger(dir);
-    assert.deepEqual([behind.ok, behind.problem, behind.firstBadSeq, behind.code], [true, 'head-behind', 2, null]);
+    assert.deepEqual([behind.ok, behind.problem, behind.firstBadSeq, behind.code], [false, 'head-behind', 2, 'E_AUDIT_UNSIGNED_TAIL']);
     const fresh = await openLedger(dir);
     await fresh.appendBatch([input(4)]);
     const after = await verifyLedger(dir);
     assert.deepEqual([after.ok, after.problem, after.head?.seq], [true, null, 4]);
+  });
+});
+
+test('events appended after the signed head without the key are not ok until a repair re-signs them', async () => {
+  await withStateDir(async (dir) => {
+    const ledger = await openLedger(dir);
+    await ledger.appendBatch([input(0), input(1)], { signHead: true });
+    const events = await readEvents(dir);
+    const last = events.at(-1)!;
+    // A forger with write access but no key can still extend the chain: hashes need no key.
+    const forged: Record<string, unknown> = { seq: last.seq + 1, ts: last.ts, runId: null, type: 'step.succeeded', payload: { forged: true }, prev: last.hash };
+    forged['hash'] = computeEventHash(forged as never);
+    await writeLines(dir, [...events.map((e) => JSON.stringify(e)), JSON.stringify(forged)]);
+    const report = await verifyLedger(dir);
+    assert.deepEqual([report.ok, report.problem, report.firstBadSeq, report.code], [false, 'head-behind', 2, 'E_AUDIT_UNSIGNED_TAIL']);
+    const repaired = await repairLedger(dir);
+    assert.equal(repaired.headResigned, true);
+    assert.equal(repaired.event?.payload['reason'], 'unsigned-tail');
+    const after = await verifyLedger(dir);
+    assert.deepEqual([after.ok, after.problem], [true, null]);
   });
 });
 

@@ -13,8 +13,10 @@ export class AuditVerifyCommand extends ProjectCommand {
     details: `
       Exits 0 when the ledger is intact, 1 naming the first bad seq and what is wrong: modified,
       missing, inserted, reordered, truncated, bad-signature, or torn-tail (a crash mid-append,
-      not tampering). Events written after the last head signature (head-behind) are reported
-      but not an error. \`--repair\` truncates a torn last record (and re-signs a missing head),
+      not tampering), or head-behind (events after the last head signature: a crash before
+      signing, a run in progress, or events appended without the key — unauthenticated until
+      re-signed). \`--repair\` truncates a torn last record, re-signs a missing head or one that
+      is behind (check those events first),
       records an \`audit.repaired\` event, and verifies again; it never repairs tampering.
       \`--attestation <file>\` checks a DSSE envelope from \`audit export\` offline instead.
     `,

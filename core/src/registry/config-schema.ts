@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
-import { closest, distance } from 'fastest-levenshtein';
 import type { Diagnostic } from '../errors.ts';
+import { didYouMean } from '../loader/suggest.ts';
 import type { RustchainConfig } from '../config/types.ts';
 
 const StringList = Type.Array(Type.String({ minLength: 1 }));
@@ -49,8 +49,8 @@ export function checkConfig(value: unknown, file: string): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   for (const key of Object.keys(value)) {
     if (TOP_LEVEL_KEYS.includes(key)) continue;
-    const near = closest(key, TOP_LEVEL_KEYS);
-    const hint = distance(key, near) <= 3 ? `did you mean \`${near}\`?` : `known keys: ${TOP_LEVEL_KEYS.join(', ')}`;
+    const near = didYouMean(key, TOP_LEVEL_KEYS);
+    const hint = near !== null ? `did you mean \`${near}\`?` : `known keys: ${TOP_LEVEL_KEYS.join(', ')}`;
     diagnostics.push(at(`/${key}`, `unknown config key \`${key}\``, hint));
   }
   const seen = new Set<string>();

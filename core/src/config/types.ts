@@ -1,17 +1,13 @@
+import type { PolicyFile } from '../policy/file.ts';
+
+// rustchain.config.ts: which plugins are loaded (explicitly, never by scanning folders) and
+// the default policy. Policy entries are relative to the config file's directory.
+
 /**
- * rustchain.config.ts: which plugins are loaded (explicitly, never by scanning folders) and
- * the default policy. Policy entries are relative to the config file's directory.
+ * The `policy` section: the same shape as a `--policy` YAML file, so one typebox schema
+ * (PolicyFileSchema) defines both and they cannot drift apart.
  */
-export interface PolicyConfig {
-  stepTypes?: string[] | '*';
-  commands?: { allow?: string[] | '*'; shell?: boolean; rules?: Array<{ command: string; args: string[] }> };
-  fs?: { read?: string[]; write?: string[] };
-  net?: { allow?: string[] | '*' };
-  /** `secrets`: names whose values are redacted from ledger, output and logs (see Policy.env.secrets). */
-  env?: { allow?: string[] | '*'; secrets?: string[] };
-  limits?: { maxSteps?: number; maxTimeoutSeconds?: number; maxOutputBytes?: number };
-  sandbox?: 'required' | 'preferred' | 'off';
-}
+export type PolicyConfig = PolicyFile;
 
 /** The shape of rustchain.config.ts's default export. */
 export interface RustchainConfig {

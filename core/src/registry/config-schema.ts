@@ -2,28 +2,20 @@ import { Type } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import type { Diagnostic } from '../errors.ts';
 import { didYouMean } from '../loader/suggest.ts';
+import { PolicyFileSchema } from '../policy/file.ts';
 import type { RustchainConfig } from '../config/types.ts';
 
 const StringList = Type.Array(Type.String({ minLength: 1 }));
-const StringListOrAll = Type.Union([StringList, Type.Literal('*')]);
 
 /**
- * The shape of a config's default export. Top-level keys are closed (a typo there would
- * silently drop plugins); `policy` sections stay open so the policy engine can grow fields,
- * and a misspelt policy key only ever denies more (policy is default-deny).
+ * The shape of a config's default export. Closed throughout: a typo at the top level would
+ * silently drop plugins, and in `policy` it could drop a restriction (`sandbx: required`).
+ * `policy` is checked by the same schema as a `--policy` file.
  */
 const ConfigSchema = Type.Object(
   {
     plugins: StringList,
-    policy: Type.Optional(
-      Type.Object({
-        stepTypes: Type.Optional(StringListOrAll),
-        commands: Type.Optional(Type.Object({ allow: Type.Optional(StringListOrAll), shell: Type.Optional(Type.Boolean()) })),
-        fs: Type.Optional(Type.Object({ read: Type.Optional(StringList), write: Type.Optional(StringList) })),
-        net: Type.Optional(Type.Object({ allow: Type.Optional(StringListOrAll) })),
-        env: Type.Optional(Type.Object({ allow: Type.Optional(StringListOrAll) })),
-      }),
-    ),
+    policy: Type.Optional(PolicyFileSchema),
     stateDir: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
@@ -55,9 +47,10 @@ export function checkConfig(value: unknown, file: string): Diagnostic[] {
   }
   const seen = new Set<string>();
   for (const error of Value.Errors(ConfigSchema, value)) {
-    // Unknown keys were reported above, with a did-you-mean; one problem per path is enough
+    // Unknown top-level keys were reported above, with a did-you-mean; one problem per path is enough
     // (a missing field is also "not an array").
-    if (error.type === ValueErrorType.ObjectAdditionalProperties || seen.has(error.path)) continue;
+    const topLevel = error.path.lastIndexOf('/') === 0;
+    if ((error.type === ValueErrorType.ObjectAdditionalProperties && topLevel) || seen.has(error.path)) continue;
     seen.add(error.path);
     diagnostics.push(at(error.path, `${error.path || 'config'}: ${error.message}`));
   }

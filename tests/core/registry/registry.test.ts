@@ -131,6 +131,8 @@ describe('loadConfig', () => {
     { name: 'plugins is not a list', file: 'rustchain.config.json', text: JSON.stringify({ plugins: 'p' }), pointers: ['/plugins'] },
     { name: 'plugins missing', file: 'rustchain.config.json', text: JSON.stringify({}), pointers: ['/plugins'] },
     { name: 'unknown top-level key', file: 'rustchain.config.json', text: JSON.stringify({ plugins: [], plugin: [] }), pointers: ['/plugin'] },
+    { name: 'misspelt policy key (it would drop a restriction)', file: 'rustchain.config.json', text: JSON.stringify({ plugins: [], policy: { sandbx: 'required' } }), pointers: ['/policy/sandbx'] },
+    { name: 'policy limit of the wrong type', file: 'rustchain.config.json', text: JSON.stringify({ plugins: [], policy: { limits: { maxSteps: 'many' } } }), pointers: ['/policy/limits/maxSteps'] },
     { name: 'default export is not an object', file: 'rustchain.config.mjs', text: 'export default 42;', pointers: [''] },
     { name: 'config does not parse', file: 'rustchain.config.json', text: '{ plugins: ', pointers: [] },
     { name: 'config throws on import', file: 'rustchain.config.mjs', text: 'throw new Error("nope");', pointers: [] },

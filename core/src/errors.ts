@@ -123,9 +123,18 @@ export interface Diagnostic {
   hint?: string;
 }
 
+/**
+ * A code a plugin may throw besides core's: `E_` then upper-case words, namespaced by the
+ * plugin (`E_GIT_MERGE_CONFLICT`, `E_ACME_QUOTA`). Core's own codes are the catalogue above.
+ */
+export type PluginErrorCode = `E_${Uppercase<string>}`;
+
+/** The shape every error code has, core's or a plugin's. */
+export const ERROR_CODE_PATTERN = /^E_[A-Z0-9]+(?:_[A-Z0-9]+)*$/;
+
 /** An error carrying a stable code; recognise it with `isRustchainError`, never `instanceof`. */
 export class RustchainError extends Error {
-  /** Stable code from ERROR_CODES. */
+  /** Stable code from ERROR_CODES (or, thrown by a plugin, its own namespaced code). */
   readonly code: ErrorCode;
   /** Where it came from, when it came from a file. */
   readonly location: SourceLocation | undefined;
@@ -153,14 +162,33 @@ export class RustchainError extends Error {
   }
 }
 
-/** True when `value` carries a RustChain error code (works across copies of core). */
+/**
+ * True when `value` carries a RustChain error code (works across copies of core, and for the
+ * plain `{ code, message }` objects a plugin may throw): an own `code` property of the form
+ * `E_WORDS` and a string `message`. Inherited keys (`{ code: 'toString' }`) do not count.
+ */
 export function isRustchainError(value: unknown): value is RustchainError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { code?: unknown }).code === 'string' &&
-    (value as { code: string }).code in ERROR_CODES
-  );
+  if (typeof value !== 'object' || value === null) return false;
+  const code = Object.getOwnPropertyDescriptor(value, 'code')?.value as unknown;
+  const message = (value as { message?: unknown }).message;
+  return typeof code === 'string' && ERROR_CODE_PATTERN.test(code) && typeof message === 'string';
+}
+
+/**
+ * The error a plugin throws to fail its step with a code of its own (`E_GIT_MERGE_CONFLICT`)
+ * or one of core's. `details` are kept in the step's result and the ledger.
+ */
+export class PluginError extends RustchainError {
+  constructor(
+    code: ErrorCode | PluginErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; nonRetryable?: boolean; cause?: unknown } = {},
+  ) {
+    if (!ERROR_CODE_PATTERN.test(code)) throw new TypeError(`PluginError: \`${code}\` is not an error code (E_UPPER_CASE_WORDS)`);
+    // The code is widened on purpose: core treats an unknown code like any step failure.
+    super(code as ErrorCode, message, options);
+    this.name = 'PluginError';
+  }
 }
 
 /** Raised when validation found errors; carries all of them, sorted by position. */

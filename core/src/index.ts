@@ -4,8 +4,8 @@
  */
 
 // --- errors and diagnostics ---
-export { ERROR_CODES, RustchainError, DiagnosticsError, isRustchainError, formatDiagnostic, sortDiagnostics } from './errors.ts';
-export type { ErrorCode, Severity, SourceLocation, Diagnostic } from './errors.ts';
+export { ERROR_CODES, ERROR_CODE_PATTERN, RustchainError, PluginError, DiagnosticsError, isRustchainError, formatDiagnostic, sortDiagnostics } from './errors.ts';
+export type { ErrorCode, PluginErrorCode, Severity, SourceLocation, Diagnostic } from './errors.ts';
 
 // --- mission model ---
 export { MissionSchema, MissionStepSchema, MissionConfigSchema, RetryPolicySchema, DEFAULTS } from './model/mission.ts';

@@ -1,4 +1,4 @@
-import { definePlugin, RustchainError, shellExitStatus, Type, type ResourceClaim, type Static } from '@rustchain/core';
+import { definePlugin, RustchainError, shellExitStatus, Type, type ResourceClaim, type Static } from '@rustchain/core/plugin';
 
 /**
  * `command`: runs one program with an argv, never through a shell, so templated values

@@ -1,4 +1,4 @@
-import { definePlugin, Type } from '@rustchain/core';
+import { definePlugin, Type } from '@rustchain/core/plugin';
 
 /** `copy_file`: copies a regular file, overwriting the destination as the original did. */
 export default definePlugin({

@@ -1,4 +1,4 @@
-import { definePlugin, Type } from '@rustchain/core';
+import { definePlugin, Type } from '@rustchain/core/plugin';
 
 /** `create_file`: writes `content` to `path`, creating parent directories. */
 export default definePlugin({

@@ -1,4 +1,4 @@
-import { definePlugin, Type } from '@rustchain/core';
+import { definePlugin, Type } from '@rustchain/core/plugin';
 
 /** `delete_file`: removes a file; a missing file is not an error (deleted: false). */
 export default definePlugin({

@@ -1,4 +1,4 @@
-import { definePlugin, Type } from '@rustchain/core';
+import { definePlugin, Type } from '@rustchain/core/plugin';
 
 /** `edit_file`: replaces a file's content, or appends to it with `append: true`. */
 export default definePlugin({

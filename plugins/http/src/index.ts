@@ -1,4 +1,4 @@
-import { definePlugin, RustchainError, Type, type FetchResponse } from '@rustchain/core';
+import { definePlugin, RustchainError, Type, type FetchResponse } from '@rustchain/core/plugin';
 
 /**
  * `http`: one HTTP request through `ctx.fetch`, so the network policy (scheme and host

@@ -1,4 +1,4 @@
-import { definePlugin, Type } from '@rustchain/core';
+import { definePlugin, Type } from '@rustchain/core/plugin';
 
 const Entry = Type.Object({
   name: Type.String(),

@@ -1,4 +1,4 @@
-import { definePlugin, Type } from '@rustchain/core';
+import { definePlugin, Type } from '@rustchain/core/plugin';
 
 /** `move_file`: renames a file (or directory), overwriting the destination as the original did. */
 export default definePlugin({

@@ -1,4 +1,4 @@
-import { definePlugin, Type } from '@rustchain/core';
+import { definePlugin, Type } from '@rustchain/core/plugin';
 
 /** `noop`: takes no parameters and always succeeds (placeholders, join points in a DAG). */
 export default definePlugin({

@@ -1,4 +1,4 @@
-import { definePlugin, Type } from '@rustchain/core';
+import { definePlugin, Type } from '@rustchain/core/plugin';
 
 /** `read_file`: reads a regular text file (size-capped) into the `content` output. */
 export default definePlugin({

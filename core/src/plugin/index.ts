@@ -1,0 +1,17 @@
+/**
+ * `@rustchain/core/plugin`: the plugin SDK, the only module a step-type package imports.
+ * Everything here is stable across minor versions of core; a plugin declares the range it
+ * was built against as its `peerDependencies['@rustchain/core']`, and the registry refuses a
+ * plugin whose range does not include the running core (E_PLUGIN_INCOMPATIBLE).
+ */
+export { definePlugin, PLUGIN_MARKER } from './sdk.ts';
+export type {
+  Capability, Effect, ResourceClaim, DirEntry, FsCapability, ExecCapability, ExecResult,
+  FetchCapability, FetchResponse, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
+} from './sdk.ts';
+export { shellExitStatus } from './exit-status.ts';
+export { PluginError, RustchainError, isRustchainError } from '../errors.ts';
+export type { ErrorCode, PluginErrorCode } from '../errors.ts';
+/** typebox, re-exported so a plugin's params/outputs schemas need no other import. */
+export { Type } from '@sinclair/typebox';
+export type { Static, TSchema } from '@sinclair/typebox';

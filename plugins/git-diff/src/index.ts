@@ -1,0 +1,14 @@
+import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
+
+/** `git_diff`: PLACEHOLDER being written (issue 13); must be replaced or removed before landing. */
+export default definePlugin({
+  type: 'git_diff',
+  description: 'placeholder: git diff with stats',
+  params: Type.Object({}, { additionalProperties: true }),
+  outputs: Type.Object({}),
+  capabilities: [],
+  effect: 'side-effect',
+  async run() {
+    throw new PluginError('E_NOT_IMPLEMENTED', 'git_diff is not written yet');
+  },
+});

@@ -1,0 +1,14 @@
+import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
+
+/** `redis_get`: PLACEHOLDER being written (issue 13); must be replaced or removed before landing. */
+export default definePlugin({
+  type: 'redis_get',
+  description: 'placeholder: get a Redis key',
+  params: Type.Object({}, { additionalProperties: true }),
+  outputs: Type.Object({}),
+  capabilities: [],
+  effect: 'side-effect',
+  async run() {
+    throw new PluginError('E_NOT_IMPLEMENTED', 'redis_get is not written yet');
+  },
+});

@@ -73,6 +73,8 @@ export const ERROR_CODES = {
   E_HTTP_TIMEOUT: 'an HTTP request did not complete within its timeout',
   E_HTTP_REQUEST_FAILED: 'an HTTP request failed (connection refused, reset, bad URL, too many redirects)',
   E_HTTP_STATUS: 'an HTTP response had a status >= 400 (the step outputs are attached)',
+  E_NET_CONNECT_FAILED: 'a raw TCP/TLS connection (ctx.net.connect) failed: refused, reset, unreachable, DNS or TLS handshake error',
+  E_NET_TIMEOUT: 'a raw TCP/TLS connection (ctx.net.connect) was not established within its timeout',
   // Sandbox
   E_SANDBOX_UNAVAILABLE: 'the policy requires a sandbox (bwrap) that is not installed or cannot run here',
   E_POLICY_FILE_INVALID: 'a --policy YAML file is malformed',

@@ -19,7 +19,7 @@ export { Type } from '@sinclair/typebox';
 export type { Static, TSchema } from '@sinclair/typebox';
 export type {
   Capability, Effect, ResourceClaim, DirEntry, FsCapability, ExecCapability, ExecResult,
-  FetchCapability, FetchResponse, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin, StepTypeLookup,
+  FetchCapability, FetchResponse, NetCapability, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin, StepTypeLookup,
 } from './plugin/sdk.ts';
 export { defineConfig } from './config/types.ts';
 export type { RustchainConfig, PolicyConfig } from './config/types.ts';

@@ -55,6 +55,7 @@ function context(allow: string[]): StepContext {
     fs: new Proxy({}, { get: () => none }) as StepContext['fs'],
     exec: { run: none },
     fetch: { request: (url, init) => client.request(url, init) },
+    net: { connect: none },
     env: { get: () => undefined },
     log: { info: () => {}, warn: () => {} },
   };
@@ -118,7 +119,7 @@ test('a host outside the allowlist is refused before any connection', async () =
 });
 
 test('claims() reports the URL for the static policy check', () => {
-  assert.deepEqual(plugin.claims?.({ url: 'https://example.com/x' }), [{ kind: 'net', url: 'https://example.com/x', pointer: '/url' }]);
+  assert.deepEqual(plugin.claims?.({ url: 'https://example.com/x' }), [{ kind: 'net', url: 'https://example.com/x', pointer: '/url', schemes: ['http:', 'https:'] }]);
 });
 
 test('invalid params are rejected by the schema', () => {

@@ -4,6 +4,7 @@ import { createEnvCapability, type HostEnv } from './env.ts';
 import { createExecCapability } from './exec.ts';
 import { createFetchCapability } from './fetch.ts';
 import { createFsCapability } from './fs.ts';
+import { createNetCapability } from './net.ts';
 
 /** What the executor knows about one attempt of one step. */
 export interface StepContextInit {
@@ -42,6 +43,7 @@ class LazyStepContext implements StepContext {
   #fs: StepContext['fs'] | undefined;
   #exec: StepContext['exec'] | undefined;
   #fetch: StepContext['fetch'] | undefined;
+  #net: StepContext['net'] | undefined;
   #env: StepContext['env'] | undefined;
 
   constructor(init: StepContextInit) {
@@ -65,6 +67,9 @@ class LazyStepContext implements StepContext {
   }
   get fetch(): StepContext['fetch'] {
     return (this.#fetch ??= createFetchCapability(this.#init.policy, this.#init.signal));
+  }
+  get net(): StepContext['net'] {
+    return (this.#net ??= createNetCapability(this.#init.policy, this.#init.signal));
   }
   get env(): StepContext['env'] {
     return (this.#env ??= createEnvCapability(this.#init.policy, this.#init.env));

@@ -1,6 +1,5 @@
 import { isRustchainError, type RustchainError } from '../errors.ts';
 import { createHttpClient, type Resolver } from '../net/client.ts';
-import { checkUrl as checkNetUrl } from '../net/url.ts';
 import type { FetchCapability } from '../plugin/sdk.ts';
 import { capOutput } from '../policy/limits.ts';
 import type { Policy } from '../policy/types.ts';
@@ -16,17 +15,6 @@ import type { Policy } from '../policy/types.ts';
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 /** Default response body cap: 10 MiB (lowered by policy.limits.maxOutputBytes). */
 export const DEFAULT_FETCH_MAX_BYTES = 10 * 1024 * 1024;
-
-/** Static refusal for `url` (scheme, host allowlist, reserved IP literals), or null when allowed. */
-export function checkUrl(policy: Policy, url: string): RustchainError | null {
-  try {
-    checkNetUrl(policy.net, url);
-    return null;
-  } catch (err) {
-    if (isRustchainError(err)) return err;
-    throw err;
-  }
-}
 
 /** Test and audit seams of the fetch capability. */
 export interface FetchCapabilityOptions {

@@ -7,7 +7,7 @@
 export { definePlugin, PLUGIN_MARKER } from './sdk.ts';
 export type {
   Capability, Effect, ResourceClaim, DirEntry, FsCapability, ExecCapability, ExecResult,
-  FetchCapability, FetchResponse, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
+  FetchCapability, FetchResponse, NetCapability, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
 } from './sdk.ts';
 export { shellExitStatus } from './exit-status.ts';
 export { PluginError, RustchainError, isRustchainError } from '../errors.ts';

@@ -26,7 +26,12 @@ export type Effect = 'pure' | 'read' | 'idempotent' | 'side-effect';
 export type ResourceClaim =
   | { kind: 'exec'; argv: readonly string[]; shell?: boolean; pointer: string }
   | { kind: 'read' | 'write'; path: string; pointer: string }
-  | { kind: 'net'; url: string; pointer: string }
+  /**
+   * `url`: http(s), ws(s), tcp (port required), redis(s), ssh or ftp(s); the host and port are
+   * checked. `schemes` narrows the accepted schemes to those the step can really use
+   * (e.g. `['http:', 'https:']` for a step built on ctx.fetch).
+   */
+  | { kind: 'net'; url: string; pointer: string; schemes?: readonly string[] }
   | { kind: 'env'; name: string; pointer: string };
 
 /** A directory entry returned by `ctx.fs.list`. */
@@ -103,6 +108,12 @@ export interface FetchCapability {
   ): Promise<FetchResponse>;
 }
 
+/** Policy-guarded raw connections: the same host/port allowlist and SSRF checks as ctx.fetch. */
+export interface NetCapability {
+  /** Opens a TCP (or TLS) connection to host:port after checking the host (and port) against the policy and every resolved address against the SSRF rules (loopback/private only when that exact host/IP is allowed); the DNS answer is pinned; destroyed when the step's signal aborts. Rejects with E_POLICY_HOST_DENIED / E_NET_CONNECT_FAILED / E_NET_TIMEOUT. */
+  connect(target: { host: string; port: number; tls?: boolean | { servername?: string; ca?: string | string[]; rejectUnauthorized?: boolean }; timeoutMs?: number }): Promise<import('node:net').Socket>;
+}
+
 /** Policy-guarded environment: only variables the policy passes are visible. */
 export interface EnvCapability {
   get(name: string): string | undefined;
@@ -127,6 +138,7 @@ export interface StepContext {
   readonly fs: FsCapability;
   readonly exec: ExecCapability;
   readonly fetch: FetchCapability;
+  readonly net: NetCapability;
   readonly env: EnvCapability;
   readonly log: StepLogger;
 }

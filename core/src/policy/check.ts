@@ -1,7 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Diagnostic, RustchainError } from '../errors.ts';
 import { sortDiagnostics } from '../errors.ts';
-import { checkUrl } from '../capabilities/fetch.ts';
+import { checkNetClaim } from '../capabilities/net.ts';
 import type { Mission } from '../model/mission.ts';
 import type { ResourceClaim, StepTypeLookup } from '../plugin/sdk.ts';
 import { checkArgs } from './arg-rules.ts';
@@ -56,7 +56,7 @@ function judge(claim: ResourceClaim, policy: Policy, options: Required<CheckPoli
       return 'error' in decision ? decision.error : null;
     }
     case 'net':
-      return checkUrl(policy, claim.url);
+      return checkNetClaim(policy, claim.url, claim.schemes);
     case 'env':
       return checkEnvRead(policy, claim.name);
   }

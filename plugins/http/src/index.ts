@@ -59,7 +59,8 @@ export default definePlugin({
   outputs: Outputs,
   capabilities: ['net'],
   effect: 'side-effect',
-  claims: (params) => [{ kind: 'net', url: params.url, pointer: '/url' }],
+  // ctx.fetch speaks only HTTP: any other scheme is refused statically, not just at run time.
+  claims: (params) => [{ kind: 'net', url: params.url, pointer: '/url', schemes: ['http:', 'https:'] }],
   async run(params, ctx) {
     const headers: Record<string, string> = { ...(params.headers ?? {}) };
     if (params.bearer_token !== undefined) headers['authorization'] = `Bearer ${params.bearer_token}`;

@@ -3,7 +3,8 @@
 // *.test.ts ourselves and hand them over explicitly. Exits non-zero when no test is found:
 // a run that executes nothing is not a passing run.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -26,9 +27,12 @@ if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found');
   process.exit(1);
 }
+// Ledger signing keys live in the user's config dir (XDG_CONFIG_HOME): tests get a throwaway one.
+const configHome = mkdtempSync(join(tmpdir(), 'rustchain-test-config-'));
 const result = spawnSync(
   process.execPath,
   ['--conditions=@rustchain/source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, XDG_CONFIG_HOME: configHome } },
 );
+rmSync(configHome, { recursive: true, force: true });
 process.exit(result.status ?? 1);

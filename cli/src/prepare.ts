@@ -47,9 +47,11 @@ export async function policyFor(
     }
     policySource = { config: loaded.policy, configDir: dirname(flags.policyFile), hasConfigFile: true };
   }
-  const resolved = core.resolvePolicy({ cwd, ...policySource, flags: toPermissionFlags(flags), stateDir: project.stateDir });
-  const governing = [project.configFile, flags.policyFile].filter((f): f is string => typeof f === 'string').map((f) => realpathSync(f));
-  return { ...resolved, fs: { ...resolved.fs, deny: [...(resolved.fs.deny ?? []), ...governing] } };
+  const governing = {
+    configFile: project.configFile,
+    ...(flags.policyFile === undefined ? {} : { policyFile: realpathSync(flags.policyFile) }),
+  };
+  return core.resolvePolicy({ cwd, ...policySource, flags: toPermissionFlags(flags), stateDir: project.stateDir, governing });
 }
 
 /**

@@ -110,7 +110,8 @@ export { exportAttestation, verifyAttestation, preAuthEncoding, IN_TOTO_STATEMEN
 export type { InTotoStatement, DsseEnvelope, AttestationCheck } from './audit/attestation.ts';
 export { auditPaths } from './audit/paths.ts';
 export type { AuditPaths } from './audit/paths.ts';
-export { readTrustedPublicKey } from './audit/keys.ts';
+export { keyPaths, readTrustedPublicKey } from './audit/keys.ts';
+export { keyDirFor } from './audit/key-dir.ts';
 
 // --- compiled modules ---
 export { defineCompiledMission, isCompiledMission, materialiseParameters, checkCompiledDrift, runStandalone, COMPILED_MISSION_MARKER } from './compiled/index.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { auditPaths, createLedgerSink, openLedger } from '@rustchain/core';
+import { auditPaths, createLedgerSink, keyPaths, openLedger } from '@rustchain/core';
 import type { RunEvent, VerifyReport } from '@rustchain/core';
 import { json, runCli, tempProject, type CliRun } from './harness.ts';
 
@@ -82,7 +82,7 @@ test('audit export writes a DSSE envelope that audit verify --attestation accept
     const exported = await cli(['audit', 'export', '--run', 'run-1', '-o', out, '--json']);
     assert.equal(exported.code, 0, exported.stderr);
     assert.equal(json<{ ok: boolean }>(exported).ok, true);
-    const good = await cli(['audit', 'verify', '--attestation', out, '--public-key', join(home, 'keys', 'ledger.pub'), '--json']);
+    const good = await cli(['audit', 'verify', '--attestation', out, '--public-key', keyPaths(home).publicPath, '--json']);
     assert.equal(good.code, 0, good.stderr);
     assert.deepEqual(json<{ statement: { subject: unknown } }>(good).statement.subject, [{ name: 'm.mission.ts', digest: { sha256: 'c'.repeat(64) } }]);
     const envelope = JSON.parse(await readFile(out, 'utf8')) as { payload: string };

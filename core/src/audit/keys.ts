@@ -1,11 +1,13 @@
 /**
- * The ledger's Ed25519 signing key, generated on first use in `<stateDir>/keys/`:
- * `ledger.key` (PKCS#8 PEM, mode 0600) and `ledger.pub` (SPKI PEM) beside it.
+ * The ledger's Ed25519 signing key, generated on first use in the state dir's key directory
+ * (outside the project by default, see key-dir.ts): `ledger.key` (PKCS#8 PEM, mode 0600)
+ * and `ledger.pub` (SPKI PEM) beside it.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from './hash.ts';
+import { activeKeyDir } from './key-dir.ts';
 
 /** A loaded signing key. */
 export interface LedgerKey {
@@ -14,9 +16,9 @@ export interface LedgerKey {
   keyId: string;
 }
 
-/** Paths of the key files under a state dir. */
+/** Paths of the key files of a state dir (in its key directory, see key-dir.ts). */
 export function keyPaths(stateDir: string): { dir: string; privatePath: string; publicPath: string } {
-  const dir = join(stateDir, 'keys');
+  const dir = activeKeyDir(stateDir);
   return { dir, privatePath: join(dir, 'ledger.key'), publicPath: join(dir, 'ledger.pub') };
 }
 

@@ -3,7 +3,7 @@ import { copyFile, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:
 import { dirname, join } from 'node:path';
 import { isRustchainError } from '../errors.ts';
 import type { DirEntry, FsCapability } from '../plugin/sdk.ts';
-import { checkPath, isReservedForWrite } from '../policy/fs-rules.ts';
+import { checkDetach, checkPath, isReservedForWrite } from '../policy/fs-rules.ts';
 import { reservedPathDenied } from '../policy/denials.ts';
 import type { Policy } from '../policy/types.ts';
 import { fsError, kindOf, notRegular, tooLarge } from './fs-errors.ts';
@@ -48,6 +48,13 @@ export function createFsCapability(policy: Policy, workDir: string, hooks: FsTes
     const decision = checkPath(policy, path, access, workDir, { followFinal });
     if ('error' in decision) throw decision.error;
     return decision.resolved;
+  };
+  /** For what is moved away or deleted: also refused when it is or holds a governing path. */
+  const detachable = (path: string, followFinal = false): string => {
+    const real = guard(path, 'write', followFinal);
+    const held = checkDetach(policy, path, real);
+    if (held) throw held;
+    return real;
   };
 
   /** Runs `fn`, mapping Node fs errors to codes (RustchainErrors pass through). */
@@ -119,7 +126,7 @@ export function createFsCapability(policy: Policy, workDir: string, hooks: FsTes
 
     async remove(path, options = {}) {
       // Not following the final link: deleting a link removes the link, not its target.
-      const real = guard(path, 'write', false);
+      const real = detachable(path);
       return mapped(path, real, async () => {
         let stat;
         try {
@@ -150,8 +157,9 @@ export function createFsCapability(policy: Policy, workDir: string, hooks: FsTes
     },
 
     async move(source, destination, options = {}) {
-      const from = guard(source, 'write', false);
-      const to = guard(destination, 'write');
+      const from = detachable(source);
+      // An existing directory at the destination would be replaced: the same rule applies.
+      const to = detachable(destination, true);
       const stat = await mapped(source, from, () => lstat(from));
       if (!options.overwrite && (await exists(to))) throw fsError(Object.assign(new Error('exists'), { code: 'EEXIST' }), destination, to);
       await makeParents(destination, to);

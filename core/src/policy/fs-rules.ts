@@ -19,6 +19,7 @@ interface RealRoots {
   write: string[];
   deny: string[];
   denyRead: string[];
+  protect: string[];
 }
 
 const cache = new WeakMap<Policy, RealRoots>();
@@ -29,7 +30,13 @@ function realRoots(policy: Policy): RealRoots {
   if (!roots) {
     const real = (list: readonly string[] | undefined): string[] => (list ?? []).map((p) => resolveReal(p, '/'));
     const write = real(policy.fs.write);
-    roots = { read: [...real(policy.fs.read), ...write], write, deny: real(policy.fs.deny), denyRead: real(policy.fs.denyRead) };
+    roots = {
+      read: [...real(policy.fs.read), ...write],
+      write,
+      deny: real(policy.fs.deny),
+      denyRead: real(policy.fs.denyRead),
+      protect: real(policy.fs.protect),
+    };
     cache.set(policy, roots);
   }
   return roots;
@@ -69,10 +76,21 @@ export function checkPath(
   const segment = reservedSegment(resolved, root, names);
   if (segment !== undefined) return { error: reservedPathDenied(path, resolved, access, segment) };
   if (access === 'write') {
-    const denied = roots.deny.find((d) => isInside(resolved, d));
+    const denied = [...roots.deny, ...roots.protect].find((d) => isInside(resolved, d));
     if (denied !== undefined) return { error: reservedPathDenied(path, resolved, access, denied) };
   }
   return { resolved };
+}
+
+/**
+ * Refusal for moving or deleting `resolved` (already allowed for writing): it must not be,
+ * nor hold, a governing or reserved path — renaming the directory above the `--policy` file
+ * or the state dir would swap the policy or hide the ledger without touching either.
+ */
+export function checkDetach(policy: Policy, path: string, resolved: string): RustchainError | null {
+  const roots = realRoots(policy);
+  const held = [...roots.protect, ...roots.deny, ...roots.denyRead].find((p) => isInside(p, resolved));
+  return held === undefined ? null : reservedPathDenied(path, resolved, 'write', held);
 }
 
 /** True when a path segment is reserved for writing (used to refuse a recursive delete of a tree holding one). */

@@ -1,6 +1,8 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { resolveReal } from '../capabilities/real-path.ts';
 import type { PolicyConfig } from '../config/types.ts';
+import { keyDirFor } from '../audit/key-dir.ts';
+import { governingPaths } from './governing.ts';
 import type { Policy } from './types.ts';
 
 /**
@@ -29,6 +31,8 @@ export interface ResolvePolicyInput {
   flags?: PermissionFlags;
   /** State dir (ledger, keys); default `.rustchain` next to the config, else in cwd. */
   stateDir?: string;
+  /** The files this policy came from; with the state and key dirs they become `fs.protect`. */
+  governing?: { configFile?: string | null; policyFile?: string; keyDir?: string };
 }
 
 type List = readonly string[] | '*';
@@ -83,8 +87,20 @@ function fromConfig(input: ResolvePolicyInput, base: string): Policy {
 export function resolvePolicy(input: ResolvePolicyInput): Policy {
   const base = input.configDir ?? input.cwd;
   const stateDir = root(input.cwd, input.stateDir ?? join(input.hasConfigFile ? base : input.cwd, '.rustchain'));
-  const reserved = { deny: [stateDir], denyRead: [stateDir] };
   const flags = input.flags ?? {};
+  const keyDir = input.governing?.keyDir ?? keyDirFor(stateDir);
+  const configured = input.hasConfigFile ? input.config?.commands?.allow ?? [] : [];
+  const flagged = flags.allowRun === true ? '*' : (flags.allowRun ?? []).map(commandEntry(input.cwd));
+  const protect = governingPaths({
+    cwd: input.cwd,
+    stateDir,
+    configFile: input.governing?.configFile,
+    policyFile: input.governing?.policyFile,
+    keyDir,
+    // Allowlisted programs are read-only to steps: rewriting ./scripts/build.sh then running it is code execution.
+    programs: flags.allowAll || configured === '*' || flagged === '*' ? '*' : [...configured.map(commandEntry(base)), ...flagged],
+  });
+  const reserved = { deny: [stateDir], denyRead: [stateDir, root(input.cwd, keyDir)], protect };
   // Declared secrets survive --allow-all: allowing everything must not un-mark a secret.
   const declared = input.hasConfigFile ? input.config?.env?.secrets : undefined;
   const secrets = declared ? { secrets: [...declared] } : {};

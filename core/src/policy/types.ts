@@ -30,6 +30,11 @@ export interface Policy {
     deny?: readonly string[];
     /** Absolute paths never readable nor writable (the state dir's signing keys). */
     denyRead?: readonly string[];
+    /**
+     * Governing paths (policy/governing.ts): never written or created, and neither they nor
+     * any directory above them may be moved or deleted by a step.
+     */
+    protect?: readonly string[];
   };
   net: {
     /** `host` or `host:port` patterns; `'*'` = any public host. */

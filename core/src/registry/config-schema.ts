@@ -17,6 +17,7 @@ const ConfigSchema = Type.Object(
     plugins: StringList,
     policy: Type.Optional(PolicyFileSchema),
     stateDir: Type.Optional(Type.String({ minLength: 1 })),
+    keyDir: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );

@@ -35,7 +35,7 @@ export interface LoadedConfig {
 }
 
 /** The directories searched: `cwd` and its parents up to the first with package.json or .git. */
-function searchDirs(cwd: string): string[] {
+export function configSearchDirs(cwd: string): string[] {
   const dirs: string[] = [];
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     dirs.push(dir);
@@ -77,7 +77,7 @@ export async function loadConfig(options: { cwd: string; configFile?: string }):
     if (options.configFile !== undefined) {
       found = await explorer.load(tried);
     } else {
-      for (const dir of searchDirs(options.cwd)) {
+      for (const dir of configSearchDirs(options.cwd)) {
         // Named before the search so an import failure is reported at the right file.
         tried = CONFIG_FILE_NAMES.map((name) => resolve(dir, name)).find((file) => existsSync(file)) ?? dir;
         found = await explorer.search(dir);

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setKeyDir } from '../audit/key-dir.ts';
 import type { RustchainConfig } from '../config/types.ts';
 import { loadConfig } from './load-config.ts';
 import { loadPlugins } from './load-plugins.ts';
@@ -36,5 +37,6 @@ export async function loadProject(options: { cwd: string; configFile?: string; b
     : config.stateDir !== undefined
       ? (isAbsolute(config.stateDir) ? config.stateDir : resolve(dir, config.stateDir))
       : resolve(options.cwd, '.rustchain');
+  if (config.keyDir !== undefined) setKeyDir(stateDir, isAbsolute(config.keyDir) ? config.keyDir : resolve(dir, config.keyDir));
   return { config, configFile: file, dir, registry, stateDir };
 }

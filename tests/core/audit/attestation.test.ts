@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  artifactInput, createLedgerSink, exportAttestation, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, openLedger,
+  artifactInput, createLedgerSink, exportAttestation, IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, keyPaths, openLedger,
   pluginVersionsInput, preAuthEncoding, RUN_PREDICATE_TYPE, verifyAttestation,
 } from '@rustchain/core';
 import type { DsseEnvelope, RunEvent } from '@rustchain/core';
@@ -43,7 +43,7 @@ for (const { name, compiled, subject } of subjects) {
       await recordRun(dir, 'run-2', compiled);
       const envelope = await exportAttestation(dir, 'run-1');
       assert.equal(envelope.payloadType, IN_TOTO_PAYLOAD_TYPE);
-      const pem = await readFile(join(dir, 'keys', 'ledger.pub'), 'utf8');
+      const pem = await readFile(keyPaths(dir).publicPath, 'utf8');
       const check = verifyAttestation(envelope, pem);
       assert.equal(check.ok, true, check.message);
       assert.equal(check.statement?._type, IN_TOTO_STATEMENT_TYPE);
@@ -67,7 +67,7 @@ for (const { name, tamper } of tamperings) {
     await withStateDir(async (dir) => {
       await recordRun(dir, 'run-1', true);
       const envelope = await exportAttestation(dir, 'run-1');
-      const check = verifyAttestation(tamper(envelope), await readFile(join(dir, 'keys', 'ledger.pub'), 'utf8'));
+      const check = verifyAttestation(tamper(envelope), await readFile(keyPaths(dir).publicPath, 'utf8'));
       assert.deepEqual([check.ok, check.code], [false, 'E_AUDIT_ATTESTATION_INVALID']);
     });
   });

@@ -3,7 +3,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { auditPaths, canonicalJson } from '@rustchain/core';
+import { auditPaths, canonicalJson, keyPaths } from '@rustchain/core';
 import type { LedgerEvent, LedgerHead } from '@rustchain/core';
 
 /** Runs `body` with a fresh state dir under the OS temp dir, removed afterwards whatever happens. */
@@ -37,7 +37,7 @@ export async function readEvents(stateDir: string): Promise<LedgerEvent[]> {
  * head that a signature check alone accepts). keyId is taken from the current head.json.
  */
 export async function signAsOwner(stateDir: string, fields: { seq: number; hash: string; ts: string; prevHead?: string }): Promise<LedgerHead> {
-  const key = createPrivateKey(await readFile(join(stateDir, 'keys', 'ledger.key'), 'utf8'));
+  const key = createPrivateKey(await readFile(keyPaths(stateDir).privatePath, 'utf8'));
   const { keyId } = JSON.parse(await readFile(auditPaths(stateDir).head, 'utf8')) as LedgerHead;
   const unsigned = { ...fields, keyId };
   return { ...unsigned, signature: sign(null, Buffer.from(canonicalJson(unsigned)), key).toString('base64') };

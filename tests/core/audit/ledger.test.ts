@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { auditPaths, computeEventHash, GENESIS_HASH, logAuditEvent, openLedger, repairLedger, verifyLedger } from '@rustchain/core';
+import { auditPaths, computeEventHash, keyPaths, GENESIS_HASH, logAuditEvent, openLedger, repairLedger, verifyLedger } from '@rustchain/core';
 import type { LedgerHead } from '@rustchain/core';
 import { readEvents, readLines, withStateDir, writeLines } from './helpers.ts';
 
@@ -22,8 +22,8 @@ test('events are 0-based, chained from the genesis hash, and the head is signed 
     }
     const head = JSON.parse(await readFile(auditPaths(dir).head, 'utf8')) as LedgerHead;
     assert.deepEqual([head.seq, head.hash, head.keyId], [2, events[2]?.hash, ledger.keyId]);
-    assert.equal((await stat(join(dir, 'keys', 'ledger.key'))).mode & 0o777, 0o600);
-    assert.ok((await stat(join(dir, 'keys', 'ledger.pub'))).isFile());
+    assert.equal((await stat(keyPaths(dir).privatePath)).mode & 0o777, 0o600);
+    assert.ok((await stat(keyPaths(dir).publicPath)).isFile());
     assert.equal((await verifyLedger(dir)).ok, true);
   });
 });

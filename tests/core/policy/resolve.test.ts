@@ -91,7 +91,10 @@ test('resolvePolicy: the state dir is reserved (default next to the config, or a
   const state = join(base, 'state');
   const policy = resolvePolicy({ cwd: base, hasConfigFile: true, configDir: base, stateDir: state });
   assert.deepEqual(policy.fs.deny, [state]);
-  assert.deepEqual(policy.fs.denyRead, [state]);
+  // The key dir (outside the project by default) is as secret as the state dir.
+  assert.equal(policy.fs.denyRead?.[0], state);
+  assert.equal(policy.fs.denyRead?.length, 2);
+  assert.ok(policy.fs.protect?.includes(state), 'the state dir is a governing path');
 });
 
 test('resolvePolicy: roots are real paths (a symlinked cwd resolves)', async (t) => {

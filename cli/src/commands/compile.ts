@@ -1,14 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, Option, UsageError } from 'clipanion';
 import { EXIT } from '../exit-codes.ts';
 import { PermissionedCommand } from '../options/permissions.ts';
+import { CLI_DIR } from '../package-dir.ts';
 import { prepareMission } from '../prepare.ts';
 import { printDiagnostics } from '../report/diagnostics.ts';
-
-/** The CLI package directory: '@rustchain/core' and first-party plugins resolve from here. */
-const CLI_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** `rustchain compile <mission> -o <out>`: validate, check policy, compile, type-check, write. */
 export class CompileCommand extends PermissionedCommand {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'clipanion';
+import { importCompiledModule } from '../compiled-module.ts';
+import { CLI_DIR } from '../package-dir.ts';
 import { policyFor } from '../prepare.ts';
 import { recordRefusal } from '../record-refusal.ts';
 import { printDiagnostics } from '../report/diagnostics.ts';
@@ -45,13 +46,7 @@ export class RunCommand extends MissionExecuteCommand {
     const project = await this.project();
     const cwd = this.cwd();
     const moduleFile = resolve(cwd, this.file);
-    const imported = (await import(pathToFileURL(moduleFile).href)) as { default?: unknown };
-    if (!core.isCompiledMission(imported.default)) {
-      throw new core.DiagnosticsError([
-        { code: 'E_USAGE', severity: 'error', message: 'not a compiled mission module (no defineCompiledMission default export)', file: this.file, line: 1, column: 1 },
-      ]);
-    }
-    const compiled = imported.default;
+    const { compiled } = await importCompiledModule(moduleFile, CLI_DIR);
     const drift = await core.checkCompiledDrift(compiled.manifest, { moduleFile, registry: project.registry });
     if (drift.length > 0 && !this.allowDrift) throw new core.DiagnosticsError(drift);
     if (drift.length > 0) await printDiagnostics(drift.map((d) => ({ ...d, severity: 'warning' as const })), { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });

@@ -1,16 +1,12 @@
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Option } from 'clipanion';
 import type { Project } from '@rustchain/core';
 import { RustchainCommand } from '../commands/base.ts';
-
-/** The CLI package's own directory: first-party plugins resolve from here without a config. */
-const CLI_DIR = dirname(fileURLToPath(new URL('../../package.json', import.meta.url)));
+import { CLI_DIR } from '../package-dir.ts';
 
 /** Base for commands that need the project: `--config`, then config + plugins + state dir. */
 export abstract class ProjectCommand extends RustchainCommand {
   /** Explicit config file instead of searching up from the working directory. */
-  config = Option.String('--config', { description: 'Config file to use (default: nearest rustchain.config.{ts,mts,js,mjs,json})' });
+  config = Option.String('--config', { description: 'Config file to use (default: nearest rustchain.config.{ts,mts,cts,js,mjs,cjs,json})' });
 
   /** The working directory of this invocation. */
   protected cwd(): string {

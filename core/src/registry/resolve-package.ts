@@ -23,14 +23,24 @@ function readPackageJson(dir: string): PackageJson {
   return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
 }
 
-/** Picks the ESM entry from an `exports` value: a string, or import/node/default conditions. */
-function pickExport(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
+/** The export condition that selects a workspace package's TypeScript sources (tests, bench). */
+export const SOURCE_CONDITION = '@rustchain/source';
+
+/** The conditions this process resolves with: Node's ESM ones, plus `--conditions` given to node. */
+function activeConditions(): string[] {
+  const flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+  const custom = flags.flatMap((flag) => /^(?:--conditions|-C)=(.+)$/.exec(flag)?.[1] ?? []);
+  return [...custom, 'import', 'node', 'default'];
+}
+
+/** Picks the ESM entry of `subpath` from an `exports` value, under the active conditions. */
+function pickExport(value: unknown, subpath = '.'): string | undefined {
+  if (typeof value === 'string') return subpath === '.' ? value : undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const record = value as Record<string, unknown>;
-  if ('.' in record) return pickExport(record['.']);
-  for (const condition of ['import', 'node', 'default']) {
-    const picked = pickExport(record[condition]);
+  if (Object.keys(record).some((key) => key.startsWith('.'))) return pickExport(record[subpath], '.');
+  for (const condition of activeConditions()) {
+    const picked = pickExport(record[condition], '.');
     if (picked !== undefined) return picked;
   }
   return undefined;
@@ -60,10 +70,11 @@ function findPackageDir(specifier: string, fromDir: string): string {
  * Resolves a plugin specifier from `fromDir` (a config file's directory) the way Node would
  * from a module there. Throws a plain Error when the package cannot be found.
  */
-export function resolvePackage(specifier: string, fromDir: string): ResolvedPackage {
+export function resolvePackage(specifier: string, fromDir: string, subpath = '.'): ResolvedPackage {
   const packageDir = findPackageDir(specifier, fromDir);
   const pkg = readPackageJson(packageDir);
-  const entry = pickExport(pkg.exports) ?? (typeof pkg.main === 'string' ? pkg.main : 'index.js');
+  const main = subpath === '.' && typeof pkg.main === 'string' ? pkg.main : undefined;
+  const entry = pickExport(pkg.exports, subpath) ?? main ?? (subpath === '.' ? 'index.js' : subpath);
   return {
     packageDir,
     name: typeof pkg.name === 'string' ? pkg.name : specifier,

@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   E_STEP_TIMEOUT: 'a step exceeded its timeout_seconds',
   E_STEP_CANCELLED: 'a step was cancelled (fail_fast, signal or user)',
   E_STEP_SPAWN_FAILED: 'a process could not be started',
+  E_PROCESS_NOT_OWNED: 'a pid to signal was not started by this run (ctx.exec.kill only reaches the run\'s own processes)',
+  E_PROCESS_NOT_READY: 'a started process exited or timed out before its wait_for readiness condition held',
   E_COMMAND_EXIT_NONZERO: 'a command exited with a non-zero status',
   E_UPSTREAM_FAILED: 'a step was skipped because a dependency failed',
   E_OUTPUT_TOO_LARGE: 'a step produced more output than the limit allows',
@@ -68,6 +70,7 @@ export const ERROR_CODES = {
   E_POLICY_REDIRECT_DENIED: 'a redirect led to a host the policy does not allow',
   E_POLICY_ENV_DENIED: 'the policy does not allow this environment variable',
   E_POLICY_LIMIT: 'a policy limit (steps, timeout, output size) was exceeded',
+  E_POLICY_DETACH_DENIED: 'the policy does not allow a started process to outlive its run (commands.detach)',
   // Network / HTTP (runtime)
   E_HTTP_RESPONSE_TOO_LARGE: 'an HTTP response body exceeded the size limit',
   E_HTTP_TIMEOUT: 'an HTTP request did not complete within its timeout',
@@ -93,6 +96,7 @@ export const ERROR_CODES = {
   // Compiler and compiled modules
   E_COMPILE_TYPE: 'the compiled module does not type-check (other than parameter or output errors)',
   E_COMPILED_DRIFT: 'a compiled module no longer matches its source digest or installed plugin versions',
+  E_COMPILED_IMPORT: 'a compiled module cannot be loaded (syntax error, a package it imports is not installed, not a compiled mission)',
   // CLI / usage / internal
   E_USAGE: 'the command line is wrong',
   E_INTERNAL: 'a bug: please report it',

@@ -11,18 +11,37 @@ import { FIRST_PARTY_PLUGINS } from './first-party.ts';
 export const CONFIG_FILE_NAMES: readonly string[] = [
   'rustchain.config.ts',
   'rustchain.config.mts',
+  'rustchain.config.cts',
   'rustchain.config.js',
   'rustchain.config.mjs',
+  'rustchain.config.cjs',
   'rustchain.config.json',
 ];
 
 /**
- * Imports a JS/TS config and takes its default export. The CLI already runs under tsx, so
- * plain `import()` handles TypeScript; cosmiconfig's own TS path would transpile a second time.
+ * A CommonJS module's `module.exports = defineConfig(...)` (or a TS file compiled to CJS) arrives
+ * as `{ default: { default: config } }` or `{ default: config }`: take the innermost config.
+ */
+function defaultExport(module: { default?: unknown }): unknown {
+  const value = module.default;
+  if (typeof value === 'object' && value !== null && 'default' in value && !('plugins' in value)) {
+    return (value as { default?: unknown }).default ?? null;
+  }
+  return value ?? null;
+}
+
+/**
+ * Imports a JS/TS config and takes its default export. JavaScript goes through Node's own
+ * import (the file's extension and package type decide ESM or CJS); TypeScript through tsx's
+ * scoped `tsImport`, loaded only then, so a JSON or JS config costs no TypeScript loader.
  */
 const importDefault: Loader = async (file) => {
-  const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  return module.default ?? null;
+  const url = pathToFileURL(file).href;
+  if (/\.[cm]?ts$/.test(file)) {
+    const { tsImport } = await import('tsx/esm/api');
+    return defaultExport((await tsImport(url, import.meta.url)) as { default?: unknown });
+  }
+  return defaultExport((await import(url)) as { default?: unknown });
 };
 
 /** A config as found on disk; `file` is null when none exists (defaults apply). */
@@ -51,7 +70,7 @@ function configError(file: string, message: string, cause?: unknown): Diagnostic
 }
 
 /**
- * Finds and loads rustchain.config.{ts,mts,js,mjs,json}: the given `configFile`, or the
+ * Finds and loads rustchain.config.{ts,mts,cts,js,mjs,cjs,json}: the given `configFile`, or the
  * nearest one searching up from `cwd` to the project root. Throws a DiagnosticsError
  * (E_CONFIG_INVALID / E_FILE_NOT_FOUND) located at the config file.
  */
@@ -64,7 +83,7 @@ export async function loadConfig(options: { cwd: string; configFile?: string }):
     searchPlaces: [...CONFIG_FILE_NAMES],
     searchStrategy: 'none',
     cache: false,
-    loaders: { '.ts': importDefault, '.mts': importDefault, '.js': importDefault, '.mjs': importDefault },
+    loaders: { '.ts': importDefault, '.mts': importDefault, '.cts': importDefault, '.js': importDefault, '.mjs': importDefault, '.cjs': importDefault },
   });
   let found: { config: unknown; filepath: string } | null = null;
   let tried = options.configFile === undefined ? '' : resolve(options.cwd, options.configFile);

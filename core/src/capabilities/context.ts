@@ -4,6 +4,7 @@ import { createEnvCapability, type HostEnv } from './env.ts';
 import { createExecCapability } from './exec.ts';
 import { createFetchCapability } from './fetch.ts';
 import { createFsCapability } from './fs.ts';
+import type { RunProcessRegistry } from './processes.ts';
 import { createNetCapability } from './net.ts';
 
 /** What the executor knows about one attempt of one step. */
@@ -19,6 +20,8 @@ export interface StepContextInit {
   /** Host environment (usually process.env); only policy-allowed names reach steps. */
   env: HostEnv;
   log?: StepLogger;
+  /** The processes of the run (ctx.exec.start/kill); absent = this context cannot start any. */
+  processes?: RunProcessRegistry | undefined;
 }
 
 const SILENT: StepLogger = { info() {}, warn() {} };

@@ -8,8 +8,11 @@ import { capOutput } from '../policy/limits.ts';
 import { bwrapArgv, probeBwrap } from '../sandbox/bwrap.ts';
 import { decideSandbox } from '../sandbox/mode.ts';
 import { checkPath } from '../policy/fs-rules.ts';
+import { detachDenied } from '../policy/denials.ts';
 import type { Policy } from '../policy/types.ts';
 import { childEnv, type HostEnv } from './env.ts';
+import type { RunProcesses, RunProcessRegistry } from './processes.ts';
+import { spawnFailed, startProcess } from './start.ts';
 
 /**
  * `ctx.exec`: argv only (never a shell string), argv[0] checked by real path against the
@@ -54,46 +57,93 @@ function cancelled(reason: unknown): RustchainError {
   return new RustchainError('E_STEP_CANCELLED', 'the command was cancelled; its process group was killed', { cause: reason });
 }
 
+/** What the guards decided: the file to spawn, its argv (argv[0] as given), cwd and env. */
+interface SpawnSpec {
+  file: string;
+  argv: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/**
+ * The one guarded path every spawn takes: argv shape, cwd inside the read roots, env
+ * filtering, argv[0] on the allowlist by real path, argument rules, then the sandbox wrap.
+ */
+function prepare(
+  policy: Policy,
+  init: { workDir: string; env: HostEnv },
+  argv: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; sandbox?: 'bwrap' | 'none' },
+): SpawnSpec {
+  validateArgv(argv);
+  const command = argv[0] as string;
+  let cwd = init.workDir;
+  if (options.cwd !== undefined) {
+    const decision = checkPath(policy, options.cwd, 'read', init.workDir);
+    if ('error' in decision) throw decision.error;
+    cwd = decision.resolved;
+  }
+  const env = childEnv(policy, init.env, options.env);
+  const allowed = checkCommand(policy, command, { pathVar: env.PATH, cwd });
+  if ('error' in allowed) throw allowed.error;
+  const argsDenied = checkArgs(policy.commands.rules, [allowed.file, ...argv.slice(1)]);
+  if (argsDenied) throw argsDenied;
+  const mode = policy.sandbox ?? 'off';
+  if (mode !== 'off' || options.sandbox !== undefined) {
+    const decision = decideSandbox(mode, options.sandbox, probeBwrap());
+    if (decision.sandbox) {
+      const wrapped = bwrapArgv([allowed.file, ...argv.slice(1)], {
+        bwrap: probeBwrap().path as string,
+        readRoots: policy.fs.read,
+        writeRoots: policy.fs.write,
+        cwd,
+        network: policy.net.allow === '*' || policy.net.allow.length > 0,
+      });
+      return { file: wrapped[0] as string, argv: wrapped, cwd, env };
+    }
+  }
+  return { file: allowed.file, argv, cwd, env };
+}
+
 /** Builds the exec capability for one step. */
-export function createExecCapability(init: { policy: Policy; workDir: string; env: HostEnv; signal: AbortSignal }): ExecCapability {
-  const { policy, workDir, signal } = init;
+export function createExecCapability(init: {
+  policy: Policy;
+  workDir: string;
+  env: HostEnv;
+  signal: AbortSignal;
+  runId?: string;
+  processes?: RunProcessRegistry | undefined;
+}): ExecCapability {
+  const { policy } = init;
+  const table = (): RunProcesses => {
+    if (init.processes === undefined || init.runId === undefined) {
+      throw new RustchainError('E_INTERNAL', 'this step context has no run-scoped process table (ctx.exec.start/kill need one)', { nonRetryable: true });
+    }
+    return init.processes.table(init.runId);
+  };
   return {
     async run(argv, options = {}) {
       validateArgv(argv);
-      const command = argv[0] as string;
-      if (signal.aborted) throw cancelled(signal.reason);
-      let cwd = workDir;
-      if (options.cwd !== undefined) {
-        const decision = checkPath(policy, options.cwd, 'read', workDir);
-        if ('error' in decision) throw decision.error;
-        cwd = decision.resolved;
-      }
-      const env = childEnv(policy, init.env, options.env);
-      const allowed = checkCommand(policy, command, { pathVar: env.PATH, cwd });
-      if ('error' in allowed) throw allowed.error;
-      const argsDenied = checkArgs(policy.commands.rules, [allowed.file, ...argv.slice(1)]);
-      if (argsDenied) return Promise.reject(argsDenied);
+      if (init.signal.aborted) throw cancelled(init.signal.reason);
+      const spec = prepare(policy, init, argv, options);
       const maxBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);
-      const mode = policy.sandbox ?? 'off';
-      if (mode !== 'off' || options.sandbox !== undefined) {
-        let decision;
-        try {
-          decision = decideSandbox(mode, options.sandbox, probeBwrap());
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        if (decision.sandbox) {
-          const wrapped = bwrapArgv([allowed.file, ...argv.slice(1)], {
-            bwrap: probeBwrap().path as string,
-            readRoots: policy.fs.read,
-            writeRoots: policy.fs.write,
-            cwd,
-            network: policy.net.allow === '*' || policy.net.allow.length > 0,
-          });
-          return runProcess(wrapped[0] as string, wrapped, { cwd, env, maxBytes, signal, input: options.input });
-        }
+      return runProcess(spec.file, spec.argv, { cwd: spec.cwd, env: spec.env, maxBytes, signal: init.signal, input: options.input });
+    },
+
+    async start(argv, options = {}) {
+      validateArgv(argv);
+      if (init.signal.aborted) throw cancelled(init.signal.reason);
+      const processes = table();
+      if (options.detach && policy.commands.detach !== true) throw detachDenied(argv[0] as string);
+      const spec = prepare(policy, init, argv, options);
+      return startProcess(spec, processes, { detach: options.detach ?? false, waitFor: options.waitFor, signal: init.signal });
+    },
+
+    async kill(pid, signal = 'SIGTERM', options = {}) {
+      if (!Number.isSafeInteger(pid) || pid <= 0) {
+        throw new RustchainError('E_PARAMS_INVALID', `pid must be a positive integer, got ${String(pid)}`, { details: { pid }, nonRetryable: true });
       }
-      return runProcess(allowed.file, argv, { cwd, env, maxBytes, signal, input: options.input });
+      return table().kill(pid, signal, options.graceMs ?? KILL_GRACE_MS);
     },
   };
 }
@@ -174,15 +224,5 @@ function runProcess(
         }),
       );
     });
-  });
-}
-
-function spawnFailed(argv: readonly string[], error: unknown): RustchainError {
-  const errno = (error as NodeJS.ErrnoException | undefined)?.code ?? 'UNKNOWN';
-  const hint = errno === 'ENOENT' && /\s/.test(argv[0] ?? '') ? ' (no shell is used: put arguments in `args`)' : '';
-  return new RustchainError('E_STEP_SPAWN_FAILED', `could not start \`${argv[0]}\`: ${errno}${hint}`, {
-    details: { command: argv[0], errno },
-    cause: error,
-    nonRetryable: errno === 'ENOENT' || errno === 'EACCES',
   });
 }

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readdir, rename, rm, statfs, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isRustchainError } from '../errors.ts';
 import type { DirEntry, FsCapability } from '../plugin/sdk.ts';
@@ -67,7 +67,7 @@ export function createFsCapability(policy: Policy, workDir: string, hooks: FsTes
     }
   };
 
-  const readBytes = async (path: string, real: string, maxBytes: number): Promise<Buffer> =>
+  const readAll = async (path: string, real: string, maxBytes: number): Promise<Buffer> =>
     mapped(path, real, async () => {
       await hooks.beforeOpen?.(real);
       const handle = await open(real, READ_FLAGS);
@@ -96,6 +96,24 @@ export function createFsCapability(policy: Policy, workDir: string, hooks: FsTes
     await mapped(path, real, () => mkdir(dirname(real), { recursive: true }));
   };
 
+  /** One write path for text and bytes: guard, O_NOFOLLOW open, regular-file check, truncate or append. */
+  const writeData = async (path: string, data: Uint8Array, options: { append?: boolean; createParents?: boolean }): Promise<{ path: string; bytes: number }> => {
+    const real = guard(path, 'write');
+    if (options.createParents) await makeParents(path, real);
+    await mapped(path, real, async () => {
+      await hooks.beforeOpen?.(real);
+      const handle = await open(real, WRITE_FLAGS | (options.append ? constants.O_APPEND : constants.O_TRUNC), 0o666);
+      try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) throw notRegular(path, real, kindOf(stat));
+        await handle.writeFile(data);
+      } finally {
+        await handle.close();
+      }
+    });
+    return { path: real, bytes: data.byteLength };
+  };
+
   return {
     async resolve(path, access) {
       return guard(path, access);
@@ -103,25 +121,28 @@ export function createFsCapability(policy: Policy, workDir: string, hooks: FsTes
 
     async readText(path, options = {}) {
       const real = guard(path, 'read');
-      return (await readBytes(path, real, options.maxBytes ?? DEFAULT_MAX_READ_BYTES)).toString('utf8');
+      return (await readAll(path, real, options.maxBytes ?? DEFAULT_MAX_READ_BYTES)).toString('utf8');
+    },
+
+    async readBytes(path, options = {}) {
+      const real = guard(path, 'read');
+      return new Uint8Array(await readAll(path, real, options.maxBytes ?? DEFAULT_MAX_READ_BYTES));
     },
 
     async writeText(path, content, options = {}) {
-      const real = guard(path, 'write');
-      if (options.createParents) await makeParents(path, real);
-      const data = Buffer.from(content, 'utf8');
-      await mapped(path, real, async () => {
-        await hooks.beforeOpen?.(real);
-        const handle = await open(real, WRITE_FLAGS | (options.append ? constants.O_APPEND : constants.O_TRUNC), 0o666);
-        try {
-          const stat = await handle.stat();
-          if (!stat.isFile()) throw notRegular(path, real, kindOf(stat));
-          await handle.writeFile(data);
-        } finally {
-          await handle.close();
-        }
+      return writeData(path, Buffer.from(content, 'utf8'), options);
+    },
+
+    async writeBytes(path, data, options = {}) {
+      return writeData(path, data, options);
+    },
+
+    async statfs(path) {
+      const real = guard(path, 'read');
+      return mapped(path, real, async () => {
+        const s = await statfs(real);
+        return { total: s.blocks * s.bsize, free: s.bfree * s.bsize, available: s.bavail * s.bsize };
       });
-      return { path: real, bytes: data.length };
     },
 
     async remove(path, options = {}) {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { HostEnv } from '../capabilities/env.ts';
 import type { StepContextInit } from '../capabilities/context.ts';
+import type { RunProcessRegistry } from '../capabilities/processes.ts';
 import { RustchainError } from '../errors.ts';
 import type { MissionStep } from '../model/mission.ts';
 import type { Policy } from '../policy/types.ts';
@@ -170,6 +171,7 @@ export class AttemptContextInit implements StepContextInit {
     readonly workDir: string,
     readonly policy: Policy,
     readonly env: HostEnv,
+    readonly processes?: RunProcessRegistry,
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;

@@ -72,5 +72,7 @@ export async function executeStep(
   } finally {
     deadlines.dispose();
     external?.removeEventListener('abort', onAbort);
+    // The step's started processes end with it, as they would with its run.
+    await host.dispatcher.finishRun?.(host.runId);
   }
 }

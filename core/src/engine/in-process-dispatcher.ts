@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { createStepContext } from '../capabilities/context.ts';
 import type { HostEnv } from '../capabilities/env.ts';
+import { RunProcessRegistry } from '../capabilities/processes.ts';
 import { RustchainError } from '../errors.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../plugin/sdk.ts';
 import { stepTypeDenied } from '../policy/denials.ts';
@@ -32,6 +33,8 @@ export function createInProcessDispatcher(options: {
   const env: HostEnv = options.env ?? process.env;
   const checks = new WeakMap<DefinedPlugin, TypeCheck<TSchema>>();
   const allowedTypes = policy.stepTypes === '*' ? null : new Set(policy.stepTypes);
+  // Run scope for ctx.exec.start: one process table per run id, stopped by finishRun.
+  const processes = new RunProcessRegistry();
 
   const secretSchemas = new WeakMap<DefinedPlugin, boolean>();
   function hasSecrets(plugin: DefinedPlugin): boolean {
@@ -84,7 +87,7 @@ export function createInProcessDispatcher(options: {
   async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env });
+    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -93,12 +96,12 @@ export function createInProcessDispatcher(options: {
   async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (control.aborted) throw control.reason;
-    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env));
+    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes));
     const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
     return outputs as Record<string, unknown>;
   }
 
-  return { dispatch, dispatchAttempt };
+  return { dispatch, dispatchAttempt, finishRun: (runId) => processes.finish(runId) };
 }
 
 const ONCE = { once: true } as const;

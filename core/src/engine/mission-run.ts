@@ -255,6 +255,14 @@ export class MissionRun implements AttemptHost {
     this.finished = true;
     this.deadlines.dispose();
     this.options.signal?.removeEventListener('abort', this.onExternalAbort);
+    // Processes the steps started (ctx.exec.start) are stopped before the run reports its end.
+    const stopping = this.dispatcher.finishRun?.(this.runId);
+    if (stopping === undefined) this.conclude();
+    else void stopping.then(() => this.conclude(), () => this.conclude());
+  }
+
+  /** Settles the run's promise with the results (or the sink's / an internal error). */
+  private conclude(): void {
     if (this.done !== this.steps.length) {
       this.settle.reject(new RustchainError('E_INTERNAL', `executor finished with ${this.steps.length - this.done} steps unaccounted for`));
       return;

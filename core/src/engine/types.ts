@@ -75,6 +75,12 @@ export interface StepDispatcher {
    * Same contract: reject with `control.reason` as soon as it aborts.
    */
   dispatchAttempt?(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>>;
+  /**
+   * Optional: the run is over (every step settled). Stops what its steps left running (the
+   * processes of ctx.exec.start); the run's result is reported once the promise settles.
+   * Undefined when there is nothing to wait for.
+   */
+  finishRun?(runId: string): Promise<void> | undefined;
 }
 
 /** One attempt's cancellation (run stop or timeout), handed to `StepDispatcher.dispatchAttempt`. */

@@ -6,7 +6,7 @@
  */
 export { definePlugin, PLUGIN_MARKER } from './sdk.ts';
 export type {
-  Capability, Effect, ResourceClaim, DirEntry, FsCapability, ExecCapability, ExecResult,
+  Capability, Effect, ResourceClaim, DirEntry, FsCapability, ExecCapability, ExecResult, StartOptions, KillResult,
   FetchCapability, FetchResponse, NetCapability, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
 } from './sdk.ts';
 export { shellExitStatus } from './exit-status.ts';

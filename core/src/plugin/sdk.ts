@@ -59,6 +59,12 @@ export interface FsCapability {
   list(path: string): Promise<DirEntry[]>;
   /** null when nothing exists at the path. */
   stat(path: string): Promise<{ type: DirEntry['type']; size: number; mtimeMs: number } | null>;
+  /** Binary read of a regular file (same guard and cap as readText). */
+  readBytes(path: string, options?: { maxBytes?: number }): Promise<Uint8Array>;
+  /** Binary write (truncating) of a regular file; creates parent directories when asked. */
+  writeBytes(path: string, data: Uint8Array, options?: { createParents?: boolean }): Promise<{ path: string; bytes: number }>;
+  /** Sizes (bytes) of the filesystem holding `path` (read access needed). */
+  statfs(path: string): Promise<{ total: number; free: number; available: number }>;
 }
 
 /** Result of a finished process. */
@@ -83,6 +89,38 @@ export interface ExecCapability {
       sandbox?: 'bwrap' | 'none';
     },
   ): Promise<ExecResult>;
+  /**
+   * Starts a background process through the same guards as `run` (allowlist, argument rules,
+   * env, sandbox, own process group), owned by the run: the engine stops it (SIGTERM, then
+   * SIGKILL) when the run ends unless `detach` (policy.commands.detach) is set. Resolves once
+   * spawned, or once `waitFor` holds (E_PROCESS_NOT_READY, process stopped, otherwise).
+   */
+  start(argv: readonly string[], options?: StartOptions): Promise<{ pid: number }>;
+  /**
+   * Signals the process group of a process this run started (E_PROCESS_NOT_OWNED otherwise).
+   * Terminating signals wait up to `graceMs` for the exit, then SIGKILL.
+   */
+  kill(pid: number, signal?: string, options?: { graceMs?: number }): Promise<KillResult>;
+}
+
+/** Options of `ctx.exec.start`. */
+export interface StartOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  sandbox?: 'bwrap' | 'none';
+  /** Outlive the run (refused with E_POLICY_DETACH_DENIED unless policy.commands.detach). */
+  detach?: boolean;
+  /** Readiness: a process of the group listens on `port` (TCP, any address), and/or `output` appeared on stdout/stderr. */
+  waitFor?: { port?: number; output?: string; timeoutMs?: number };
+}
+
+/** What `ctx.exec.kill` did. */
+export interface KillResult {
+  /** False when the process had already exited (nothing was sent). */
+  signalled: boolean;
+  exited: boolean;
+  exitCode: number | null;
+  signal: string | null;
 }
 
 /** A fully read HTTP response. */

@@ -77,6 +77,12 @@ export function envOverrideDenied(name: string): RustchainError {
   );
 }
 
+/** A process asked to outlive its run where the policy does not allow it. */
+export function detachDenied(command: string): RustchainError {
+  const allowWith = `policy.commands.detach: true in ${CONFIG}`;
+  return denial('E_POLICY_DETACH_DENIED', `\`${command}\` may not outlive the run (detach): allow it with ${allowWith}`, { command, allowWith });
+}
+
 /** A network host the policy does not allow. */
 export function hostDenied(url: string, host: string): RustchainError {
   const allowWith = `--allow-net=${host} or policy.net.allow in ${CONFIG}`;

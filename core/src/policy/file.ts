@@ -22,6 +22,7 @@ export const PolicyFileSchema = Type.Object(
         {
           allow: Type.Optional(List),
           shell: Type.Optional(Type.Boolean()),
+          detach: Type.Optional(Type.Boolean({ description: 'processes started by process_start may outlive the run (detach: true); default false' })),
           rules: Type.Optional(
             Type.Array(
               Type.Object(

@@ -70,6 +70,7 @@ function fromConfig(input: ResolvePolicyInput, base: string): Policy {
     commands: {
       allow: p.commands?.allow === '*' ? '*' : (p.commands?.allow ?? []).map(commandEntry(base)),
       shell: p.commands?.shell ?? false,
+      ...(p.commands?.detach ? { detach: true } : {}),
       ...(p.commands?.rules ? { rules: p.commands.rules.map((r) => ({ command: commandEntry(base)(r.command), args: [...r.args] })) } : {}),
     },
     ...(p.limits ? { limits: { ...p.limits } } : {}),
@@ -115,6 +116,7 @@ export function resolvePolicy(input: ResolvePolicyInput): Policy {
     commands: {
       allow: extend(policy.commands.allow, flags.allowRun, commandEntry(input.cwd)),
       shell: policy.commands.shell,
+      ...(policy.commands.detach ? { detach: true } : {}),
       ...(policy.commands.rules ? { rules: policy.commands.rules } : {}),
     },
     ...(policy.limits ? { limits: policy.limits } : {}),

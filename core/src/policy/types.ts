@@ -17,6 +17,8 @@ export interface Policy {
     shell: boolean;
     /** Argument patterns per command; a command with rules must match one (see arg-rules.ts). */
     rules?: readonly CommandRule[];
+    /** Whether a process started with ctx.exec.start may outlive its run (`detach`); default false. */
+    detach?: boolean;
   };
   fs: {
     /** Absolute roots readable (realpath'd); writable roots are readable too. */

@@ -1,0 +1,153 @@
+import type { ChildProcess } from 'node:child_process';
+import { RustchainError } from '../errors.ts';
+import type { KillResult } from '../plugin/sdk.ts';
+
+/**
+ * The processes a run started with `ctx.exec.start`. A table lives at run scope (the
+ * dispatcher keeps one per run id, created on the first start); `ctx.exec.kill` only reaches
+ * pids in it, and the engine stops every non-detached one when the run ends. An exited
+ * process stays in the table with its status, so a reused pid is never signalled.
+ */
+
+/** Time between SIGTERM and SIGKILL when the run ends. */
+export const STOP_GRACE_MS = 2000;
+
+/** Signals a step may send; the terminating ones are escalated to SIGKILL after the grace. */
+export const KILL_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGKILL', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
+const TERMINATING = new Set<string>(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGKILL']);
+
+interface Entry {
+  child: ChildProcess;
+  detached: boolean;
+  exit: { code: number | null; signal: string | null } | null;
+  exited: Promise<void>;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is already gone.
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const within = (ms: number, work: Promise<unknown>): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void work.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/** Every live table, so a process exiting without ending its runs still kills their groups. */
+const LIVE = new Set<RunProcesses>();
+let exitHookInstalled = false;
+
+/** One run's started processes. */
+export class RunProcesses {
+  private readonly entries = new Map<number, Entry>();
+
+  /** Records a freshly spawned child (its own process group leader). */
+  add(child: ChildProcess, detached: boolean): number {
+    const pid = child.pid as number;
+    let entry!: Entry;
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        entry.exit = { code, signal };
+        resolve();
+      });
+    });
+    entry = { child, detached, exit: null, exited };
+    this.entries.set(pid, entry);
+    if (!detached) {
+      LIVE.add(this);
+      if (!exitHookInstalled) {
+        exitHookInstalled = true;
+        process.once('exit', killAllNow);
+      }
+    }
+    return pid;
+  }
+
+  /** Sends `signal` to the group of an owned process; waits for a terminating one (SIGKILL after `graceMs`). */
+  async kill(pid: number, signal: string, graceMs: number): Promise<KillResult> {
+    const entry = this.entries.get(pid);
+    if (entry === undefined) {
+      throw new RustchainError('E_PROCESS_NOT_OWNED', `pid ${pid} was not started by this run; only its own processes can be signalled`, {
+        details: { pid },
+        nonRetryable: true,
+      });
+    }
+    if (!(KILL_SIGNALS as readonly string[]).includes(signal)) {
+      throw new RustchainError('E_PARAMS_INVALID', `signal ${signal} is not one of ${KILL_SIGNALS.join(', ')}`, { details: { signal }, nonRetryable: true });
+    }
+    if (entry.exit !== null) return { signalled: false, exited: true, exitCode: entry.exit.code, signal: entry.exit.signal };
+    const signalled = signalGroup(pid, signal as NodeJS.Signals);
+    if (TERMINATING.has(signal)) {
+      await within(graceMs, entry.exited);
+      if (entry.exit === null || groupAlive(pid)) {
+        signalGroup(pid, 'SIGKILL');
+        await within(STOP_GRACE_MS, entry.exited);
+      }
+    }
+    const exit = entry.exit as Entry['exit'];
+    return { signalled, exited: exit !== null, exitCode: exit?.code ?? null, signal: exit?.signal ?? null };
+  }
+
+  /** Stops every non-detached process (SIGTERM, SIGKILL after the grace) and waits for them. */
+  async stopAll(graceMs = STOP_GRACE_MS): Promise<void> {
+    LIVE.delete(this);
+    const live = [...this.entries].filter(([pid, e]) => !e.detached && (e.exit === null || groupAlive(pid)));
+    if (live.length === 0) return;
+    for (const [pid] of live) signalGroup(pid, 'SIGTERM');
+    await within(graceMs, Promise.all(live.map(([, e]) => e.exited)));
+    for (const [pid, e] of live) if (e.exit === null || groupAlive(pid)) signalGroup(pid, 'SIGKILL');
+    await within(STOP_GRACE_MS, Promise.all(live.map(([, e]) => e.exited)));
+  }
+
+  /** Synchronous last resort on process exit. */
+  killNow(): void {
+    for (const [pid, e] of this.entries) if (!e.detached && e.exit === null) signalGroup(pid, 'SIGKILL');
+  }
+}
+
+function killAllNow(): void {
+  for (const table of LIVE) table.killNow();
+}
+
+/**
+ * The process tables of the runs a dispatcher serves, by run id. A table exists only once a
+ * step of that run started a process, so runs that start none pay nothing.
+ */
+export class RunProcessRegistry {
+  private readonly tables = new Map<string, RunProcesses>();
+
+  /** The run's table, created on first use. */
+  table(runId: string): RunProcesses {
+    let table = this.tables.get(runId);
+    if (table === undefined) {
+      table = new RunProcesses();
+      this.tables.set(runId, table);
+    }
+    return table;
+  }
+
+  /** Ends a run: stops its processes; undefined (nothing to wait for) when it started none. */
+  finish(runId: string): Promise<void> | undefined {
+    const table = this.tables.get(runId);
+    if (table === undefined) return undefined;
+    this.tables.delete(runId);
+    return table.stopAll();
+  }
+}

@@ -10,6 +10,9 @@ export type {
   FetchCapability, FetchResponse, NetCapability, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
 } from './sdk.ts';
 export { shellExitStatus } from './exit-status.ts';
+/** The loader's hardened YAML/JSON readers (limits, no tags, capped aliases, forbidden keys; errors with line/column). */
+export { parseYamlValue, parseJsonValue } from '../loader/read-data.ts';
+export type { ReadDataOptions } from '../loader/read-data.ts';
 export { PluginError, RustchainError, isRustchainError } from '../errors.ts';
 export type { ErrorCode, PluginErrorCode } from '../errors.ts';
 /** typebox, re-exported so a plugin's params/outputs schemas need no other import. */

@@ -32,7 +32,13 @@ const configHome = mkdtempSync(join(tmpdir(), 'rustchain-test-config-'));
 const result = spawnSync(
   process.execPath,
   ['--conditions=@rustchain/source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, XDG_CONFIG_HOME: configHome } },
+  { cwd: root, stdio: 'inherit', env: {
+      ...process.env,
+      XDG_CONFIG_HOME: configHome,
+      // The CLI a test spawns runs the sources too (cli/bin picks dist/ without this condition).
+      NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', '--conditions=@rustchain/source'].join(' ').trim(),
+    },
+  },
 );
 rmSync(configHome, { recursive: true, force: true });
 process.exit(result.status ?? 1);

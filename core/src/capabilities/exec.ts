@@ -5,12 +5,13 @@ import type { ExecCapability, ExecResult } from '../plugin/sdk.ts';
 import { checkArgs } from '../policy/arg-rules.ts';
 import { checkCommand } from '../policy/command-rules.ts';
 import { capOutput } from '../policy/limits.ts';
-import { bwrapArgv, probeBwrap } from '../sandbox/bwrap.ts';
+import { bwrapArgv, probeBwrap, sandboxMasks } from '../sandbox/bwrap.ts';
 import { decideSandbox } from '../sandbox/mode.ts';
 import { checkPath } from '../policy/fs-rules.ts';
 import { detachDenied } from '../policy/denials.ts';
 import type { Policy } from '../policy/types.ts';
 import { childEnv, type HostEnv } from './env.ts';
+import { checkGoverningUnchanged, snapshotGoverning } from './governing-watch.ts';
 import type { RunProcesses, RunProcessRegistry } from './processes.ts';
 import { spawnFailed, startProcess } from './start.ts';
 
@@ -98,6 +99,7 @@ function prepare(
         writeRoots: policy.fs.write,
         cwd,
         network: policy.net.allow === '*' || policy.net.allow.length > 0,
+        ...sandboxMasks(policy),
       });
       return { file: wrapped[0] as string, argv: wrapped, cwd, env };
     }
@@ -127,7 +129,16 @@ export function createExecCapability(init: {
       if (init.signal.aborted) throw cancelled(init.signal.reason);
       const spec = prepare(policy, init, argv, options);
       const maxBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);
-      return runProcess(spec.file, spec.argv, { cwd: spec.cwd, env: spec.env, maxBytes, signal: init.signal, input: options.input });
+      const governing = snapshotGoverning(policy);
+      let result: ExecResult;
+      try {
+        result = await runProcess(spec.file, spec.argv, { cwd: spec.cwd, env: spec.env, maxBytes, signal: init.signal, input: options.input });
+      } catch (error) {
+        checkGoverningUnchanged(governing, argv[0] as string);
+        throw error;
+      }
+      checkGoverningUnchanged(governing, argv[0] as string);
+      return result;
     },
 
     async start(argv, options = {}) {

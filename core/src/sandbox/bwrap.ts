@@ -77,6 +77,22 @@ export interface SandboxSpec {
   cwd: string;
   /** Keep the host network namespace (only when the policy allows some network). */
   network: boolean;
+  /** Paths bound read-only over the roots (governing files and dirs: config, policy, programs). */
+  readOnly?: readonly string[];
+  /** Directories replaced by an empty read-only tmpfs (state dir, key dir: never visible to a command). */
+  hidden?: readonly string[];
+}
+
+/** The masks a policy asks for: its governing paths read-only, its secret dirs hidden. */
+export function sandboxMasks(policy: { fs: { deny?: readonly string[]; denyRead?: readonly string[]; protect?: readonly string[] } }): { readOnly: string[]; hidden: string[] } {
+  const hidden = [...new Set(policy.fs.denyRead ?? [])];
+  // Whatever lies under a hidden dir is covered by its tmpfs already.
+  const readOnly = [...new Set([...(policy.fs.protect ?? []), ...(policy.fs.deny ?? [])])].filter((p) => !under(p, hidden));
+  return { readOnly, hidden };
+}
+
+function under(path: string, roots: readonly string[]): boolean {
+  return roots.some((r) => r === '/' || path === r || path.startsWith(`${r}/`));
 }
 
 /**
@@ -94,6 +110,15 @@ export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] 
   const writeRoots = spec.writeRoots.filter((r) => existsSync(r));
   for (const root of readRoots) args.push('--ro-bind', root, root);
   for (const root of writeRoots) args.push('--bind', root, root);
+  // Masks go after the roots so they win: a governing file inside a write root stays read-only
+  // (rename/unlink of a mount point fails too), a secret dir inside any root shows up empty.
+  // A governing name that does not exist yet cannot be masked; exec checks those after the run.
+  for (const path of spec.readOnly ?? []) {
+    if (under(path, writeRoots) && existsSync(path)) args.push('--ro-bind', path, path);
+  }
+  for (const dir of spec.hidden ?? []) {
+    if (under(dir, [...readRoots, ...writeRoots]) && existsSync(dir)) args.push('--tmpfs', dir, '--remount-ro', dir);
+  }
   // The working directory must exist inside; when it is not under a root, give it an empty dir.
   const covered = [...readRoots, ...writeRoots].some((r) => spec.cwd === r || spec.cwd.startsWith(`${r}/`));
   if (!covered) args.push('--dir', spec.cwd);

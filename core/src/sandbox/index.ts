@@ -1,5 +1,5 @@
 /** The sandbox layer: bwrap probe, namespace argv, and the policy's sandbox decision. */
-export { probeBwrap, bwrapArgv } from './bwrap.ts';
+export { probeBwrap, bwrapArgv, sandboxMasks } from './bwrap.ts';
 export type { BwrapProbe, SandboxSpec } from './bwrap.ts';
 export { decideSandbox } from './mode.ts';
 export type { SandboxMode, SandboxRequest, SandboxDecision } from './mode.ts';

@@ -20,12 +20,12 @@ export interface ReadDataOptions {
 }
 
 /** The error for the first (by position) error diagnostic; all of them in `details.diagnostics`. */
-function fail(diagnostics: readonly Diagnostic[]): never {
+function fail(diagnostics: readonly Diagnostic[], source: string): never {
   const errors = diagnostics.filter((d) => d.severity === 'error');
   const first = [...(errors.length > 0 ? errors : diagnostics)].sort((a, b) => a.line - b.line || a.column - b.column)[0];
   if (first === undefined) throw new RustchainError('E_INTERNAL', 'reader failed without a diagnostic');
   throw new RustchainError(first.code, `${first.message} (line ${first.line}, column ${first.column})`, {
-    location: { file: first.file, line: first.line, column: first.column },
+    location: { file: source, line: first.line, column: first.column },
     details: {
       line: first.line,
       column: first.column,
@@ -45,17 +45,17 @@ function fail(diagnostics: readonly Diagnostic[]): never {
 export function parseYamlValue(text: string, options: ReadDataOptions = {}): unknown {
   const source = options.source ?? '<content>';
   const input = checkText(text, source, options.maxBytes ?? DEFAULT_MAX_BYTES);
-  if (!input.ok) fail(input.diagnostics);
+  if (!input.ok) fail(input.diagnostics, source);
   // A source ending in `.json` would switch the loader to strict JSON: never for YAML.
   const parsed = parseMissionText(input.text, source.endsWith('.json') ? `${source}.yaml` : source);
   if (parsed.parsed === null) {
     // The only E_SCHEMA_TYPE the parser emits is "no document at all": for data, that is null.
     if (parsed.diagnostics.length === 1 && parsed.diagnostics[0]?.code === 'E_SCHEMA_TYPE') return null;
-    fail(parsed.diagnostics);
+    fail(parsed.diagnostics, source);
   }
   const tree = buildTree(parsed.parsed, source);
   const problems = [...parsed.diagnostics, ...tree.diagnostics];
-  if (problems.some((d) => d.severity === 'error')) fail(problems);
+  if (problems.some((d) => d.severity === 'error')) fail(problems, source);
   return tree.value;
 }
 
@@ -68,15 +68,15 @@ export function parseYamlValue(text: string, options: ReadDataOptions = {}): unk
 export function parseJsonValue(text: string, options: ReadDataOptions = {}): unknown {
   const source = options.source ?? '<content>';
   const input = checkText(text, source, options.maxBytes ?? DEFAULT_MAX_BYTES);
-  if (!input.ok) fail(input.diagnostics);
+  if (!input.ok) fail(input.diagnostics, source);
   const body = input.text;
   const at = (offset: number, code: Diagnostic['code'], message: string): Diagnostic => ({
     code, severity: 'error', message, file: source, ...positionOf(body, offset),
   });
   const syntax = findJsonSyntaxError(body);
-  if (syntax !== null) fail([at(syntax.offset, 'E_YAML_PARSE', `invalid JSON: ${syntax.message}`)]);
+  if (syntax !== null) fail([at(syntax.offset, 'E_YAML_PARSE', `invalid JSON: ${syntax.message}`)], source);
   const deep = tooDeepAt(body);
-  if (deep !== null) fail([at(deep, 'E_INPUT_TOO_DEEP', `the JSON nests deeper than ${MAX_DEPTH} levels`)]);
+  if (deep !== null) fail([at(deep, 'E_INPUT_TOO_DEEP', `the JSON nests deeper than ${MAX_DEPTH} levels`)], source);
   let forbidden: string | undefined;
   const value: unknown = JSON.parse(body, function reviver(key, v: unknown) {
     if (forbidden === undefined && FORBIDDEN_KEYS.has(key) && Object.hasOwn(this as object, key) && !Array.isArray(this)) forbidden = key;
@@ -84,7 +84,7 @@ export function parseJsonValue(text: string, options: ReadDataOptions = {}): unk
   });
   if (forbidden !== undefined) {
     const offset = Math.max(0, new RegExp(`"${forbidden}"\\s*:`).exec(body)?.index ?? 0);
-    fail([at(offset, 'E_SCHEMA_FORBIDDEN_KEY', `the key \`${forbidden}\` is not allowed (it could alter object prototypes in JavaScript consumers)`)]);
+    fail([at(offset, 'E_SCHEMA_FORBIDDEN_KEY', `the key \`${forbidden}\` is not allowed (it could alter object prototypes in JavaScript consumers)`)], source);
   }
   return value;
 }

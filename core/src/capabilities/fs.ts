@@ -137,6 +137,16 @@ export function createFsCapability(policy: Policy, workDir: string, hooks: FsTes
       return writeData(path, data, options);
     },
 
+    async mkdir(path) {
+      const real = guard(path, 'write');
+      return mapped(path, real, async () => {
+        const first = await mkdir(real, { recursive: true });
+        const stat = await lstat(real);
+        if (!stat.isDirectory()) throw notRegular(path, real, kindOf(stat));
+        return { path: real, created: first !== undefined };
+      });
+    },
+
     async statfs(path) {
       const real = guard(path, 'read');
       return mapped(path, real, async () => {

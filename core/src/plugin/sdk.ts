@@ -65,6 +65,8 @@ export interface FsCapability {
   writeBytes(path: string, data: Uint8Array, options?: { createParents?: boolean }): Promise<{ path: string; bytes: number }>;
   /** Sizes (bytes) of the filesystem holding `path` (read access needed). */
   statfs(path: string): Promise<{ total: number; free: number; available: number }>;
+  /** Creates a directory and its missing parents (write access); `created` is false when it existed. */
+  mkdir(path: string): Promise<{ path: string; created: boolean }>;
 }
 
 /** Result of a finished process. */

@@ -13,6 +13,8 @@ export interface RunSinks {
   logger: CliLogger;
   /** Synchronous; throws the ledger's write error so the executor fails closed. */
   onEvent(event: RunEvent): void;
+  /** Resolves once every event so far is committed (fsynced unless durability is none); the executor's write-ahead barrier. */
+  barrier(): Promise<void>;
   /** Flushes the ledger and signs its head; rejects with E_AUDIT_WRITE_FAILED if a write failed. */
   close(): Promise<void>;
 }
@@ -24,13 +26,13 @@ export interface RunSinks {
  * `<stateDir>/runs/<runId>/run.log`; quieter levels to stderr. Both see events only through
  * the run's redactor.
  */
-export async function openRunSinks(options: { project: Project; mission: Mission; logLevel: string; redactor: SecretRedactor }): Promise<RunSinks> {
+export async function openRunSinks(options: { project: Project; mission: Mission; logLevel: string; redactor: SecretRedactor; durability?: 'fsync' | 'none' }): Promise<RunSinks> {
   const core = await import('@rustchain/core');
   const { project, mission, redactor } = options;
   const runId = randomUUID();
   const logFile = FILE_LEVELS.has(options.logLevel) ? join(project.stateDir, 'runs', runId, 'run.log') : undefined;
   const logger = createLogger(options.logLevel, logFile);
-  const ledger = await core.openLedger(project.stateDir);
+  const ledger = await core.openLedger(project.stateDir, { fsync: options.durability !== 'none' });
   const sink = core.createLedgerSink(ledger, {
     redactor,
     onError: (error) => logger.error({ code: error.code }, error.message),
@@ -50,6 +52,7 @@ export async function openRunSinks(options: { project: Project; mission: Mission
         sink.record(core.policyDecisionInput(runId, { stepId: event.stepId, decision: 'denied', code: event.error.code, message: redactor.text(event.error.message) }));
       }
     },
+    barrier: () => sink.barrier(),
     close: () => sink.close(),
   };
 }

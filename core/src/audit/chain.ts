@@ -32,27 +32,91 @@ export function checkChain(text: string): ChainCheck {
   const body = cut < 0 ? '' : text.slice(0, cut);
   const tornBytes = Buffer.byteLength(text.slice(cut + 1));
   const lines = body === '' && cut < 0 ? [] : body.split('\n');
-  const parsed = lines.map(parseValidEvent);
   const events: LedgerEvent[] = [];
-  const fail = (problem: NonNullable<ChainCheck['problem']>, seq: number, message: string): ChainCheck =>
-    ({ events, lines: lines.length, tornBytes, problem, firstBadSeq: seq, message });
-  for (let i = 0; i < parsed.length; i++) {
-    const event = parsed[i];
-    const expectedPrev = i === 0 ? GENESIS_HASH : (events[i - 1] as LedgerEvent).hash;
-    if (!event) return fail('modified', i, `line ${i + 1}: the event does not match its hash (seq ${i})`);
-    if (event.seq === i && event.prev === expectedPrev) {
-      events.push(event);
-      continue;
+  const walker = new ChainWalker({ onEvent: (e) => events.push(e) });
+  for (const line of lines) if (!walker.feed(line)) break;
+  const result = walker.finish();
+  return { events, lines: lines.length, tornBytes, problem: result.problem, firstBadSeq: result.firstBadSeq, message: result.message };
+}
+
+/** Where a walk starts: after the event (seq, hash), or at the genesis. */
+export interface ChainAnchor {
+  seq: number;
+  hash: string;
+}
+
+/** The result of a walk: how far the chain is intact and the first problem. */
+export interface WalkResult {
+  /** Events accepted (seq of the last accepted one + 1, counting from the anchor). */
+  next: number;
+  last: LedgerEvent | null;
+  problem: ChainCheck['problem'];
+  firstBadSeq: number | null;
+  message: string;
+}
+
+/**
+ * The chain check one line at a time, in bounded memory (the same rules and first-bad-seq as
+ * described above). `feed` returns false once the result is decided; after a seq that jumps
+ * ahead it keeps returning true while it looks for the skipped seq further on (reordered
+ * versus missing), parsing but keeping nothing.
+ */
+export class ChainWalker {
+  private i: number;
+  private prev: string;
+  private last: LedgerEvent | null = null;
+  private lines = 0;
+  private decided: WalkResult | null = null;
+  private lookingFor: { seq: number; line: number; holds: number } | null = null;
+
+  constructor(private readonly options: { from?: ChainAnchor | null; onEvent?: (event: LedgerEvent) => void } = {}) {
+    const from = options.from ?? null;
+    this.i = from === null ? 0 : from.seq + 1;
+    this.prev = from === null ? GENESIS_HASH : from.hash;
+  }
+
+  /** Check the next complete line; false once the result is decided. */
+  feed(line: string): boolean {
+    if (this.decided !== null) return false;
+    this.lines++;
+    const event = parseValidEvent(line);
+    const look = this.lookingFor;
+    if (look !== null) {
+      if (event?.seq === look.seq) return this.fail('reordered', look.seq, `line ${look.line}: holds seq ${look.holds}; seq ${look.seq} appears later`);
+      return true;
+    }
+    const i = this.i;
+    const lineNo = this.lines;
+    if (!event) return this.fail('modified', i, `line ${lineNo}: the event does not match its hash (seq ${i})`);
+    if (event.seq === i && event.prev === this.prev) {
+      this.i++;
+      this.prev = event.hash;
+      this.last = event;
+      this.options.onEvent?.(event);
+      return true;
     }
     if (event.seq > i) {
-      const later = parsed.slice(i + 1).some((e) => e?.seq === i);
-      return later
-        ? fail('reordered', i, `line ${i + 1}: holds seq ${event.seq}; seq ${i} appears later`)
-        : fail('missing', i, `line ${i + 1}: holds seq ${event.seq}; seq ${i} is missing`);
+      this.lookingFor = { seq: i, line: lineNo, holds: event.seq };
+      return true;
     }
-    if (event.seq < i) return fail('inserted', event.seq, `line ${i + 1}: seq ${event.seq} appears again (an inserted event)`);
+    if (event.seq < i) return this.fail('inserted', event.seq, `line ${lineNo}: seq ${event.seq} appears again (an inserted event)`);
     const bad = Math.max(i - 1, 0);
-    return fail('modified', bad, `line ${i + 1}: prev does not match the hash of seq ${bad}`);
+    return this.fail('modified', bad, `line ${lineNo}: prev does not match the hash of seq ${bad}`);
   }
-  return { events, lines: lines.length, tornBytes, problem: null, firstBadSeq: null, message: 'chain intact' };
+
+  /** The result once every line was fed (or `feed` returned false). */
+  finish(): WalkResult {
+    if (this.decided !== null) return this.decided;
+    const look = this.lookingFor;
+    if (look !== null) {
+      this.fail('missing', look.seq, `line ${look.line}: holds seq ${look.holds}; seq ${look.seq} is missing`);
+      return this.decided as unknown as WalkResult;
+    }
+    return { next: this.i, last: this.last, problem: null, firstBadSeq: null, message: 'chain intact' };
+  }
+
+  private fail(problem: NonNullable<ChainCheck['problem']>, seq: number, message: string): false {
+    this.decided = { next: this.i, last: this.last, problem, firstBadSeq: seq, message };
+    return false;
+  }
 }

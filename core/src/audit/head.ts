@@ -1,9 +1,12 @@
 /** The signed head `audit/head.json`: {seq, hash, ts, keyId, prevHead, signature}. */
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { closeSync, constants, fsync as fsyncCb, openSync, promises as fs, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsync as fsyncCb, openSync, promises as fs, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, digestJson } from './hash.ts';
 import { keyIdOf, type LedgerKey } from './keys.ts';
+import { fsyncDir } from './segments.ts';
 import { GENESIS_HASH, type LedgerHead } from './types.ts';
 
 const fsyncAsync = promisify(fsyncCb);
@@ -75,23 +78,26 @@ export async function readHead(path: string): Promise<HeadRead> {
   }
 }
 
-/** head.json is always exactly this long (JSON padded with spaces): see writeHead. */
-export const HEAD_FILE_BYTES = 512;
-
 /**
- * Replace head.json with one 512-byte pwrite at offset 0. Fixed length means no truncate
- * and no rename: a killed writer leaves the old head or the new one, never a mix (a rename
- * over an existing file costs milliseconds on ext4, which flushes data on replace).
+ * Replace head.json durably: write a temp file, fsync it, rename it over head.json, fsync the
+ * directory. A killed writer leaves the old head or the new one; with `fsync`, power loss
+ * after this returns cannot bring the old one back (the caller fsynced the ledger first, so a
+ * head never names events the disk does not hold).
  */
 export async function writeHead(path: string, head: LedgerHead, fsync: boolean): Promise<void> {
-  const json = JSON.stringify(head);
-  if (json.length > HEAD_FILE_BYTES - 1) throw new Error('head too large');
-  const bytes = Buffer.from(`${json.padEnd(HEAD_FILE_BYTES - 1, ' ')}\n`, 'utf8');
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+  const tmp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
-    writeSync(fd, bytes, 0, bytes.length, 0);
-    if (fsync) await fsyncAsync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeSync(fd, `${JSON.stringify(head)}\n`);
+      if (fsync) await fsyncAsync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
   }
+  if (fsync) await fsyncDir(dirname(path));
 }

@@ -1,13 +1,16 @@
 /**
- * The ledger writer. Appends are serialised in-process through one queue per ledger file
- * and across processes by the ledger lock; under the lock the tail is re-read (unless the
- * file size shows nobody else wrote), events are hashed, and the batch goes out in one write
- * (and one fsync when asked). The head is re-signed at the end of every explicit flush, on the
- * first event and at most every `headIntervalMs` otherwise.
+ * The ledger writer. Appends are serialised in-process through one queue per ledger and
+ * across processes by the ledger lock, held for one batch at a time (so concurrent runs
+ * interleave their batches). Under the lock the tail is re-read (unless the last segment's
+ * size shows nobody else wrote), events are hashed, and the batch goes out in one write to
+ * the last segment (a new one once it reached `segmentBytes`). Commit order, so that power
+ * loss leaves at most the last batch unsigned and never a head ahead of the disk: write,
+ * fsync the segment, then log the head (heads.jsonl, fsynced) and replace head.json
+ * (tmp + fsync + rename + directory fsync). `fsync: false` keeps the order without the fsyncs.
  */
 import type { KeyObject } from 'node:crypto';
 import { sign } from 'node:crypto';
-import { closeSync, fstatSync, fsync, ftruncateSync, openSync, promises as fs, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsync, ftruncateSync, openSync, promises as fs, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { isRustchainError, RustchainError } from '../errors.ts';
@@ -16,17 +19,20 @@ import { readHead, signHead, writeHead } from './head.ts';
 import { appendHeadLog } from './head-log.ts';
 import { loadOrCreateKey, type LedgerKey } from './keys.ts';
 import { withLedgerLock } from './lock.ts';
-import { auditPaths, type AuditPaths } from './paths.ts';
+import { auditPaths, segmentPath, type AuditPaths } from './paths.ts';
 import { redactSecrets } from './redact.ts';
-import { loadTail, type TailState } from './tail.ts';
+import { fsyncDir, listSegmentsSync, segmentBytesOption } from './segments.ts';
+import { loadTail, type TailState, type TornRepair } from './tail.ts';
 import { GENESIS_HASH, type LedgerEvent, type LedgerHead, type LedgerInput } from './types.ts';
 
 /** Options of `openLedger`. */
 export interface LedgerOptions {
-  /** fsync the ledger after each batch (and the head when it is written). Default false. */
+  /** fsync the ledger after each batch, then the head log and head. Default true. */
   fsync?: boolean;
-  /** Re-sign the head during a long run at most this often. Default 1000 ms. */
+  /** Re-sign the head for batches appended without `signHead` at most this often. Default 1000 ms. */
   headIntervalMs?: number;
+  /** Start a new segment once the last one holds this many bytes. Default 64 MiB (see segments.ts). */
+  segmentBytes?: number;
 }
 
 /** An open ledger: append events, sign the head, sign attestations. */
@@ -71,13 +77,15 @@ export function enqueue<T>(ledgerPath: string, job: () => Promise<T>): Promise<T
  * always re-reads, and signs the head on its first commit.
  */
 interface WriterState {
-  tail: (TailState & { ino: number; mtimeMs: number }) | null;
+  tail: (TailState & { ino: number; mtimeMs: number; segment: number }) | null;
+  /** The last segment as last seen (a re-check finds segments other writers started since). */
+  segment: number | null;
   lastHeadAt: number;
 }
 
 type Stat = { ino: number; size: number; mtimeMs: number };
-const sameFile = (tail: WriterState['tail'], st: Stat): boolean =>
-  tail !== null && tail.size === st.size && tail.ino === st.ino && tail.mtimeMs === st.mtimeMs;
+const sameFile = (tail: WriterState['tail'], segment: number, st: Stat): boolean =>
+  tail !== null && tail.segment === segment && tail.size === st.size && tail.ino === st.ino && tail.mtimeMs === st.mtimeMs;
 
 /** Open (creating on first use) the ledger of a state dir and its signing key. */
 export async function openLedger(stateDir: string, options: LedgerOptions = {}): Promise<Ledger> {
@@ -88,7 +96,7 @@ export async function openLedger(stateDir: string, options: LedgerOptions = {}):
     throw writeFailed(error, paths.dir);
   }
   const key = await loadOrCreateKey(stateDir).catch((error: unknown) => { throw writeFailed(error, stateDir); });
-  return new FileLedger(stateDir, paths, key, options.fsync ?? false, options.headIntervalMs ?? 1000);
+  return new FileLedger(stateDir, paths, key, options.fsync ?? true, options.headIntervalMs ?? 1000, segmentBytesOption(options.segmentBytes));
 }
 
 class FileLedger implements Ledger {
@@ -101,26 +109,36 @@ class FileLedger implements Ledger {
     private readonly key: LedgerKey,
     private readonly fsync: boolean,
     private readonly headIntervalMs: number,
+    private readonly segmentBytes: number,
   ) {
     this.keyId = key.keyId;
     this.publicKey = key.publicKey;
   }
 
-  private readonly state: WriterState = { tail: null, lastHeadAt: 0 };
+  private readonly state: WriterState = { tail: null, segment: null, lastHeadAt: 0 };
 
   /** The checked tail: the cache when the file is as we left it, else re-read and re-checked. */
-  private async tailOf(fd: number, st: Stat): Promise<TailState | null> {
-    if (sameFile(this.state.tail, st)) return this.state.tail;
+  private async tailOf(segment: number, fd: number, st: Stat): Promise<{ tail: TailState | null; repaired: TornRepair | null }> {
+    if (sameFile(this.state.tail, segment, st)) return { tail: this.state.tail, repaired: null };
     this.state.tail = null;
-    return loadTail(fd, st.size, this.paths, this.key.publicKey);
+    return loadTail(fd, st.size, segment, this.paths, this.key.publicKey, this.fsync);
   }
 
-  /** Open the ledger for append + read; metadata and small writes are synchronous on purpose. */
-  private openFd(): number {
+  /** The last segment (under the lock): the cached one, moved on past segments others started. */
+  private lastSegment(): number {
+    let n = this.state.segment ?? listSegmentsSync(this.paths).at(-1) ?? 0;
+    while (existsSync(segmentPath(this.paths, n + 1))) n++;
+    this.state.segment = n;
+    return n;
+  }
+
+  /** Open a segment for append + read; metadata and small writes are synchronous on purpose. */
+  private openFd(segment: number): number {
+    const path = segmentPath(this.paths, segment);
     try {
-      return openSync(this.paths.ledger, 'a+', 0o644);
+      return openSync(path, 'a+', 0o644);
     } catch (error) {
-      throw writeFailed(error, this.paths.ledger);
+      throw writeFailed(error, path);
     }
   }
 
@@ -136,9 +154,11 @@ class FileLedger implements Ledger {
 
   signHead(): Promise<LedgerHead | null> {
     return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async () => {
-      const fd = this.openFd();
+      const segment = this.lastSegment();
+      const fd = this.openFd(segment);
       try {
-        const tail = await this.tailOf(fd, fstatSync(fd));
+        const { tail, repaired } = await this.tailOf(segment, fd, fstatSync(fd));
+        if (repaired !== null) this.state.tail = null;
         return tail === null ? null : await this.writeHeadFor(tail);
       } finally {
         closeSync(fd);
@@ -151,16 +171,28 @@ class FileLedger implements Ledger {
   }
 
   // Synchronous open/stat/write: each is a few µs, where an async round trip through the
-  // thread pool costs far more on a busy machine. Only fsync and the head rename, which wait
-  // on the disk, are async.
+  // thread pool costs far more on a busy machine. Only the fsyncs and the head rename, which
+  // wait on the disk, are async.
   private async commit(inputs: readonly LedgerInput[], forceHead: boolean): Promise<LedgerEvent[]> {
     if (inputs.length === 0 && !forceHead) return [];
-    const fd = this.openFd();
+    let segment = this.lastSegment();
+    let fd = this.openFd(segment);
     try {
-      const before = fstatSync(fd);
+      let before = fstatSync(fd);
+      const { tail, repaired } = await this.tailOf(segment, fd, before);
+      if (repaired !== null) before = fstatSync(fd);
+      if (before.size >= this.segmentBytes && inputs.length > 0) {
+        // Seal the full segment: the batch starts the next one (the chain runs on across files).
+        closeSync(fd);
+        segment += 1;
+        fd = this.openFd(segment);
+        if (this.fsync) await fsyncDir(this.paths.dir).catch((error: unknown) => { throw writeFailed(error, this.paths.dir); });
+        this.state.segment = segment;
+        before = fstatSync(fd);
+      }
       const size = before.size;
-      const tail = await this.tailOf(fd, before);
-      const events = this.chain(tail, inputs);
+      const all = repaired === null ? inputs : [repairInput(repaired), ...inputs];
+      const events = this.chain(tail, all);
       const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
       try {
         writeAll(fd, Buffer.from(text, 'utf8'));
@@ -169,15 +201,15 @@ class FileLedger implements Ledger {
         // Leave no half-written record behind: the chain must verify up to the last good event.
         try { ftruncateSync(fd, size); } catch { /* the write error is what matters */ }
         this.state.tail = null;
-        throw writeFailed(error, this.paths.ledger);
+        throw writeFailed(error, segmentPath(this.paths, segment));
       }
       const last = events.at(-1);
       const after = last ? fstatSync(fd) : before;
       const newTail = last ? { seq: last.seq, hash: last.hash } : tail;
-      this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs };
-      const dueHead = forceHead || tail === null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
+      this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs, segment };
+      const dueHead = forceHead || tail === null || repaired !== null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
       if (newTail && dueHead) await this.writeHeadFor(newTail);
-      return events;
+      return repaired === null ? events : events.slice(1);
     } finally {
       try { closeSync(fd); } catch { /* nothing left to do */ }
     }
@@ -207,6 +239,11 @@ class FileLedger implements Ledger {
     this.state.lastHeadAt = Date.now();
     return head;
   }
+}
+
+/** The event that records a torn record cut off when the ledger was opened for append. */
+function repairInput(repaired: TornRepair): LedgerInput {
+  return { runId: null, type: 'audit.repaired', payload: { reason: 'torn-tail', automatic: true, ...repaired } };
 }
 
 /** Sign the head for `tail`, linked to the head.json it replaces (caller holds the lock). */

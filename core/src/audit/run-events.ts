@@ -28,7 +28,10 @@ type Payloader<T extends RunEventType> = (e: Extract<RunEvent, { type: T }>, ctx
 // Outputs are recorded as a digest and key list, not values: they can be large or sensitive.
 const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
   'run.started': (e, ctx) => ({ mission: e.mission, missionSha256: e.missionSha256, steps: e.steps, ...ctx }),
-  'step.started': (e) => ({ stepId: e.stepId, attempt: e.attempt }),
+  // The resolved parameters as a digest (of their redacted form): what exactly was about to run.
+  'step.started': (e) => e.params === undefined
+    ? { stepId: e.stepId, attempt: e.attempt }
+    : { stepId: e.stepId, attempt: e.attempt, paramsDigest: `sha256:${digestJson(e.params)}` },
   'step.retried': (e) => ({ stepId: e.stepId, attempt: e.attempt, delayMs: e.delayMs, error: e.error }),
   'step.succeeded': (e) => ({
     stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs,

@@ -1,9 +1,11 @@
 /**
  * The run sink: the executor calls `onEvent` synchronously on its hot path, which only pushes
- * into a buffer. Redaction, hashing and the write happen in a group commit on the next
- * setImmediate tick (events arriving while a write is in flight join the next batch), and at
- * `flush()` / `close()`, which also sign the head. A failed write is kept as `error`, reported
- * once through `onError`, and rethrown by every later flush: the caller fails closed.
+ * into a buffer. Redaction, hashing and the write happen in a group commit: at `barrier()`
+ * (the executor awaits it before a step's side effect and before releasing dependents), on the
+ * next setImmediate tick for events nobody waits on, and at `flush()` / `close()`. Events
+ * arriving while a write (and its fsync) is in flight join the next batch, so concurrent steps
+ * share one write + fsync + head signature. A failed write is kept as `error`, reported once
+ * through `onError`, and rethrown by every later barrier/flush: the caller fails closed.
  */
 import type { RunEvent } from '../engine/types.ts';
 import type { RustchainError } from '../errors.ts';
@@ -31,6 +33,11 @@ export interface LedgerSink {
   onEvent(event: RunEvent): void;
   /** Record any other ledger event (policy decision, plugin versions, artifact digests). */
   record(input: LedgerInput): void;
+  /**
+   * Resolves once every event recorded so far is committed (written, fsynced unless the
+   * ledger was opened with durability none, head signed); rejects with the write error.
+   */
+  barrier(): Promise<void>;
   /** Write everything buffered and sign the head; rejects with the write error if any. */
   flush(): Promise<void>;
   /** Flush; the sink accepts nothing afterwards. */
@@ -48,10 +55,11 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
   const context = currentRunContext();
   let buffer: Pending[] = [];
   let scheduled = false;
-  let queued = false;
   let closed = false;
   let error: RustchainError | null = null;
   let chain: Promise<void> = Promise.resolve();
+  // The commit that will take the current buffer (not started yet), shared by every waiter.
+  let pending: Promise<void> | null = null;
 
   const toInput = (item: Pending): LedgerInput => {
     // Redact the event itself, so the outputs digest is over redacted outputs too.
@@ -66,25 +74,24 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
   };
 
   // Take the buffer only when the previous write is done: that is what makes it a group commit.
-  const pump = (signHead: boolean): Promise<void> => {
+  const commit = (): Promise<void> => {
+    if (pending !== null) return pending;
     const run = chain.then(async () => {
-      queued = false;
+      pending = null;
       if (error !== null) throw error;
       const batch = buffer;
       buffer = [];
-      if (batch.length > 0) await ledger.appendBatch(batch.map(toInput), { signHead });
-      else if (signHead) await ledger.signHead();
+      // Every batch signs its head: a crash leaves at most one uncommitted batch behind.
+      if (batch.length > 0) await ledger.appendBatch(batch.map(toInput), { signHead: true });
     });
+    pending = run;
     chain = run.catch(fail);
     return run;
   };
 
   const tick = (): void => {
     scheduled = false;
-    if (!queued) {
-      queued = true;
-      void pump(false).catch(() => undefined);
-    }
+    if (buffer.length > 0) void commit().catch(() => undefined);
   };
 
   const push = (item: Pending): void => {
@@ -96,17 +103,19 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
     }
   };
 
+  const settle = async (): Promise<void> => {
+    await (buffer.length > 0 || pending !== null ? commit() : chain).catch(fail);
+    if (error !== null) throw error;
+  };
+
   return {
     onEvent: (event) => push({ run: event }),
     record: (input) => push({ input }),
-    flush: async () => {
-      await pump(true).catch(fail);
-      if (error !== null) throw error;
-    },
+    barrier: settle,
+    flush: settle,
     close: async () => {
       closed = true;
-      await pump(true).catch(fail);
-      if (error !== null) throw error;
+      await settle();
     },
     get error() {
       return error;

@@ -1,20 +1,47 @@
 /**
- * Reading the ledger's last line under the lock, and the checks an append must pass first:
- * a writer never extends a torn, corrupt, truncated or re-written ledger (fail closed).
+ * Reading the ledger's last record under the lock, and the checks an append must pass first:
+ * a writer never extends a corrupt, truncated or re-written ledger (fail closed). The one
+ * damage it mends by itself is a torn last record past the signed head — what a crash in the
+ * middle of a write leaves (etcd's WAL does the same): the cut bytes are copied to
+ * `audit/repaired-<ts>/` first, and the writer records an `audit.repaired` event.
  */
 import type { KeyObject } from 'node:crypto';
-import { readSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RustchainError } from '../errors.ts';
 import { parseValidEvent } from './event-line.ts';
 import { headSignatureValid, readHead } from './head.ts';
-import type { AuditPaths } from './paths.ts';
+import { segmentName, segmentPath, type AuditPaths } from './paths.ts';
 
 /** The end of the ledger as the writer needs it. */
 export interface TailState {
-  /** File size the state was read at; equal size later means nothing else appended. */
+  /** Size of the last segment the state was read at; equal size later means nobody appended. */
   size: number;
   seq: number;
   hash: string;
+}
+
+/** A torn record the writer cut off (and kept a copy of) before appending. */
+export interface TornRepair {
+  segment: string;
+  removedBytes: number;
+  /** Where the cut bytes were copied. */
+  copy: string;
+}
+
+/** Bytes after the last '\n' of the first `size` bytes of `fd` (a torn record), 0 when none. */
+export function tornBytesOf(fd: number, size: number): number {
+  const chunk = Buffer.alloc(Math.min(65536, Math.max(size, 1)));
+  let end = size;
+  while (end > 0) {
+    const length = Math.min(chunk.length, end);
+    readSync(fd, chunk, 0, length, end - length);
+    const at = chunk.subarray(0, length).lastIndexOf(0x0a);
+    if (at >= 0) return size - (end - length + at + 1);
+    end -= length;
+  }
+  return size;
 }
 
 /** The last line of a file of `size` bytes that ends in '\n' (null when the file is empty). */
@@ -34,25 +61,86 @@ export function readLastLine(fd: number, size: number): { line: string; torn: bo
   }
 }
 
-/** Read and check the tail before appending. Returns null for an empty ledger. */
-export async function loadTail(fd: number, size: number, paths: AuditPaths, publicKey: KeyObject): Promise<TailState | null> {
-  const last = readLastLine(fd, size);
+/** The last complete line of sealed segments before `segment` (null when all are empty). */
+function lastLineBefore(paths: AuditPaths, segment: number): string | null {
+  for (let n = segment - 1; n >= 0; n--) {
+    let fd: number;
+    try {
+      fd = openSync(segmentPath(paths, n), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw refuse('E_AUDIT_CHAIN_BROKEN', `ledger segment ${segmentName(n)} is missing`);
+      throw error;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const last = readLastLine(fd, size);
+      if (last === null) continue;
+      if (last.torn) throw refuse('E_AUDIT_TORN_TAIL', `sealed segment ${segmentName(n)} ends in an incomplete record; run \`rustchain audit verify --repair\``);
+      return last.line;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return null;
+}
+
+
+/** Copy the torn bytes of a segment to a fresh `audit/repaired-<ts>-<rand>/` dir (fsynced) and return the copy's path. */
+export function keepCopy(paths: AuditPaths, name: string, bytes: Buffer): string {
+  const dir = join(paths.dir, `repaired-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(dir, { recursive: true });
+  const copy = join(dir, name);
+  writeFileSync(copy, bytes);
+  const fd = openSync(copy, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return copy;
+}
+
+/**
+ * Read and check the tail of the last segment (`fd`, `size` bytes) before appending; cuts a
+ * torn last record that no signed head covers (copy kept). Returns a null tail for an empty ledger.
+ */
+export async function loadTail(
+  fd: number, size: number, segment: number, paths: AuditPaths, publicKey: KeyObject, durable: boolean,
+): Promise<{ tail: TailState | null; repaired: TornRepair | null }> {
+  const torn = tornBytesOf(fd, size);
+  const complete = size - torn;
+  const lastHere = readLastLine(fd, complete);
+  const line = lastHere !== null ? lastHere.line : lastLineBefore(paths, segment);
   const head = await readHead(paths.head);
-  if (last === null) {
-    if (head.kind === 'ok') throw refuse('E_AUDIT_TRUNCATED', 'the ledger is empty but its head names events');
-    return null;
+  let seq = -1;
+  let hash = '';
+  if (line === null) {
+    if (head.kind === 'ok') throw refuse('E_AUDIT_TRUNCATED', 'the ledger is empty but its head names events; run `rustchain audit verify --repair`');
+  } else {
+    const event = parseValidEvent(line);
+    if (event === null) throw refuse('E_AUDIT_CHAIN_BROKEN', 'the last ledger line is not a valid event');
+    if (head.kind !== 'ok' || !headSignatureValid(head.head, publicKey)) {
+      throw refuse('E_AUDIT_HEAD_SIGNATURE', 'the ledger head is missing or not signed by this key');
+    }
+    if (head.head.seq > event.seq) throw refuse('E_AUDIT_TRUNCATED', `the ledger ends at seq ${event.seq} but its head names seq ${head.head.seq}; run \`rustchain audit verify --repair\``);
+    if (head.head.seq === event.seq && head.head.hash !== event.hash) {
+      throw refuse('E_AUDIT_HEAD_MISMATCH', `the head names a different hash for seq ${event.seq}`);
+    }
+    seq = event.seq;
+    hash = event.hash;
   }
-  if (last.torn) throw refuse('E_AUDIT_TORN_TAIL', 'the last ledger line is incomplete; run `rustchain audit verify --repair`');
-  const event = parseValidEvent(last.line);
-  if (event === null) throw refuse('E_AUDIT_CHAIN_BROKEN', 'the last ledger line is not a valid event');
-  if (head.kind !== 'ok' || !headSignatureValid(head.head, publicKey)) {
-    throw refuse('E_AUDIT_HEAD_SIGNATURE', 'the ledger head is missing or not signed by this key');
+  let repaired: TornRepair | null = null;
+  if (torn > 0) {
+    // Past every signed head (checked above): a crash mid-write, never vouched for.
+    const bytes = Buffer.alloc(torn);
+    readSync(fd, bytes, 0, torn, complete);
+    const name = segmentName(segment);
+    const copy = keepCopy(paths, `${name}.torn-at-${complete}`, bytes);
+    ftruncateSync(fd, complete);
+    if (durable) fsyncSync(fd);
+    repaired = { segment: name, removedBytes: torn, copy };
   }
-  if (head.head.seq > event.seq) throw refuse('E_AUDIT_TRUNCATED', `the ledger ends at seq ${event.seq} but its head names seq ${head.head.seq}`);
-  if (head.head.seq === event.seq && head.head.hash !== event.hash) {
-    throw refuse('E_AUDIT_HEAD_MISMATCH', `the head names a different hash for seq ${event.seq}`);
-  }
-  return { size, seq: event.seq, hash: event.hash };
+  return { tail: line === null ? null : { size: complete, seq, hash }, repaired };
 }
 
 function refuse(code: 'E_AUDIT_TRUNCATED' | 'E_AUDIT_TORN_TAIL' | 'E_AUDIT_CHAIN_BROKEN' | 'E_AUDIT_HEAD_SIGNATURE' | 'E_AUDIT_HEAD_MISMATCH', message: string): RustchainError {

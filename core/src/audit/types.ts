@@ -71,4 +71,6 @@ export interface VerifyReport {
   message: string;
   /** The head as read from disk, when there is one. */
   head: LedgerHead | null;
+  /** With `since`: the first seq whose chain was checked (earlier ones were vouched for before). */
+  checkedFrom?: number;
 }

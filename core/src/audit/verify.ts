@@ -12,78 +12,314 @@
  * Then the head log (head-log.ts): every head ever signed must agree with the ledger and with
  * each other (not-monotonic, fork, modified/truncated at the lowest contradicted seq), and a
  * head.json that links to a predecessor (`prevHead`) must itself be in the log.
+ *
+ * Streaming: the segments and the head log are read a chunk of lines at a time (memory does
+ * not grow with the ledger), against a snapshot of their sizes taken under the writer lock, so
+ * runs keep appending while a long verify runs. `since` starts at a signed head from the log
+ * (its signature checked, the event at its seq must carry its hash) instead of the genesis.
  */
 import type { KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { checkChain } from './chain.ts';
-import { headSignatureValid, readHead } from './head.ts';
-import { checkHeadLog, headIsLogged, readHeadLog } from './head-log.ts';
+import { join } from 'node:path';
+import { ChainWalker, type ChainAnchor } from './chain.ts';
+import { parseValidEvent } from './event-line.ts';
+import { headSignatureValid, isLedgerHead, readHead, type HeadRead } from './head.ts';
 import { readTrustedPublicKey, toPublicKey } from './keys.ts';
 import { enqueue } from './ledger.ts';
+import { readLineChunks } from './line-reader.ts';
 import { withLedgerLock } from './lock.ts';
-import { auditPaths } from './paths.ts';
-import type { VerifyReport } from './types.ts';
+import { auditPaths, segmentPath, type AuditPaths } from './paths.ts';
+import { listSegments } from './segments.ts';
+import type { LedgerHead, VerifyReport } from './types.ts';
+
+/** Progress of a verify: bytes of ledger read so far out of the total, and events checked. */
+export interface VerifyProgress {
+  bytes: number;
+  totalBytes: number;
+  events: number;
+}
 
 /** Options of `verifyLedger`. */
 export interface VerifyOptions {
   /** The key to trust; default: the state dir's own key. */
   publicKey?: KeyObject | string;
+  /**
+   * Check incrementally: from the last signed head at or before this seq, the first event of
+   * this segment, or (`'last'`) the head the previous ok verify reached (audit/verified.json).
+   */
+  since?: number | { segment: number } | 'last';
+  /** Called after each chunk of lines (about 1 MiB). */
+  onProgress?: (progress: VerifyProgress) => void;
+}
+
+/** What was read under the lock: every size is frozen here, later appends are not looked at. */
+interface Snapshot {
+  segments: Array<{ n: number; size: number }>;
+  head: HeadRead;
+  headsSize: number;
+}
+
+const sizeOf = (path: string): Promise<number> =>
+  fs.stat(path).then((s) => s.size, (e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return 0;
+    throw e;
+  });
+
+async function takeSnapshot(paths: AuditPaths): Promise<Snapshot> {
+  const numbers = await listSegments(paths);
+  const segments = await Promise.all(numbers.map(async (n) => ({ n, size: await sizeOf(segmentPath(paths, n)) })));
+  return { segments, head: await readHead(paths.head), headsSize: await sizeOf(paths.heads) };
+}
+
+/** Where the last ok verify got to (a hint for `since: 'last'`; the head log is what is trusted). */
+function checkpointPath(paths: AuditPaths): string {
+  return join(paths.dir, 'verified.json');
 }
 
 /** Verify the ledger and head of a state dir. Never throws for tampering; reports it. */
 export async function verifyLedger(stateDir: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const paths = auditPaths(stateDir);
   const dirExists = await fs.stat(paths.dir).then(() => true, () => false);
-  // Read under the writer lock so a concurrent append is never mistaken for a torn tail.
-  const read = async () => ({
-    text: await fs.readFile(paths.ledger, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return '';
-      throw e;
-    }),
-    head: await readHead(paths.head),
-    logged: await readHeadLog(paths.heads),
-  });
-  const locked = () => enqueue(paths.ledger, () => withLedgerLock(paths, read)).catch((error: { details?: { errno?: unknown } }) => {
+  let writable = true;
+  // Sizes are read under the writer lock so a concurrent append is never mistaken for a torn tail.
+  const locked = () => enqueue(paths.ledger, () => withLedgerLock(paths, () => takeSnapshot(paths))).catch((error: { details?: { errno?: unknown } }) => {
     // A ledger on read-only media (an archive, a mounted copy) is verified without the lock.
-    if (['EACCES', 'EROFS', 'EPERM'].includes(String(error.details?.errno))) return read();
+    if (['EACCES', 'EROFS', 'EPERM'].includes(String(error.details?.errno))) {
+      writable = false;
+      return takeSnapshot(paths);
+    }
     throw error;
   });
-  const { text, head, logged } = dirExists ? await locked() : await read();
+  const snap = dirExists ? await locked() : await takeSnapshot(paths);
   const trusted = options.publicKey === undefined ? await readTrustedPublicKey(stateDir) : toPublicKey(options.publicKey);
-
-  const chain = checkChain(text);
-  const events = chain.events.length;
-  const headValue = head.kind === 'ok' ? head.head : null;
-  const report = (partial: Omit<VerifyReport, 'events' | 'head'>): VerifyReport => ({ ...partial, events, head: headValue });
-
-  if (chain.problem !== null) {
-    return report({ ok: false, firstBadSeq: chain.firstBadSeq, problem: chain.problem, code: 'E_AUDIT_CHAIN_BROKEN', message: chain.message });
+  const report = await check(paths, snap, trusted, options);
+  if (report.ok && writable && report.head !== null) {
+    const hint = JSON.stringify({ seq: report.head.seq, hash: report.head.hash, ts: new Date().toISOString() });
+    await fs.writeFile(checkpointPath(paths), `${hint}\n`).catch(() => undefined);
   }
-  if (chain.tornBytes > 0) {
+  return report;
+}
+
+/** The first seq of a segment (null when it is empty or its first line is not an event). */
+async function firstSeqOf(path: string): Promise<number | null> {
+  for await (const chunk of readLineChunks(path)) {
+    if ('torn' in chunk) return null;
+    const first = chunk.lines[0];
+    try {
+      const seq = (JSON.parse(first ?? '') as { seq?: unknown }).seq;
+      return typeof seq === 'number' ? seq : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** First pass over the head log: signatures, monotonic seq/ts, no fork; the anchor for `since`. */
+async function scanHeadLog(paths: AuditPaths, snap: Snapshot, trusted: KeyObject | null, sinceSeq: number | null) {
+  const headJson = snap.head.kind === 'ok' ? snap.head.head : null;
+  let problem: { problem: VerifyReport['problem']; code: VerifyReport['code']; seq: number; message: string } | null = null;
+  let before: LedgerHead | null = null;
+  let anchor: LedgerHead | null = null;
+  let logged = false;
+  let line = 0;
+  outer: for await (const chunk of readLineChunks(paths.heads, snap.headsSize)) {
+    if ('torn' in chunk) break; // a torn last line of the log is dropped
+    for (const raw of chunk.lines) {
+      line++;
+      let head: LedgerHead | null = null;
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        head = isLedgerHead(parsed) ? parsed : null;
+      } catch {
+        head = null;
+      }
+      // Below the `since` seq the log was checked by an earlier verify: only the anchor's signature matters.
+      const skip = sinceSeq !== null && head !== null && head.seq <= sinceSeq;
+      if (head === null || (!skip && (trusted === null || !headSignatureValid(head, trusted)))) {
+        problem = { problem: 'bad-signature', code: 'E_AUDIT_HEAD_SIGNATURE', seq: head?.seq ?? 0, message: `heads.jsonl line ${line} is not a head signed by the trusted key` };
+        break outer;
+      }
+      if (before !== null && before.seq === head.seq && before.hash !== head.hash) {
+        problem = { problem: 'fork', code: 'E_AUDIT_FORK', seq: head.seq, message: `heads.jsonl line ${line}: two signed heads name different hashes for seq ${head.seq}` };
+        break outer;
+      }
+      if (before !== null && (head.seq < before.seq || head.ts < before.ts)) {
+        const what = head.seq < before.seq ? `seq ${head.seq} after seq ${before.seq}` : `ts ${head.ts} after ts ${before.ts}`;
+        problem = { problem: 'not-monotonic', code: 'E_AUDIT_HEAD_NOT_MONOTONIC', seq: head.seq, message: `heads.jsonl line ${line}: ${what}` };
+        break outer;
+      }
+      if (skip) anchor = head;
+      if (headJson !== null && head.signature === headJson.signature) logged = true;
+      before = head;
+    }
+  }
+  if (anchor !== null && (trusted === null || !headSignatureValid(anchor, trusted))) anchor = null;
+  return { problem, anchor, logged };
+}
+
+/** Logged heads from seq `from` on, in order (the log is monotonic once scanHeadLog passed). */
+async function* loggedHeads(paths: AuditPaths, size: number, from: number): AsyncGenerator<{ seq: number; hash: string }> {
+  for await (const chunk of readLineChunks(paths.heads, size)) {
+    if ('torn' in chunk) return;
+    for (const raw of chunk.lines) {
+      const head = JSON.parse(raw) as LedgerHead;
+      if (head.seq >= from) yield { seq: head.seq, hash: head.hash };
+    }
+  }
+}
+
+async function resolveSince(paths: AuditPaths, snap: Snapshot, since: VerifyOptions['since']): Promise<number | null> {
+  if (since === undefined) return null;
+  if (typeof since === 'number') return since;
+  if (since === 'last') {
+    const text = await fs.readFile(checkpointPath(paths), 'utf8').catch(() => null);
+    const seq = text === null ? null : (JSON.parse(text) as { seq?: unknown }).seq;
+    return typeof seq === 'number' ? seq : null;
+  }
+  const segment = snap.segments.find((s) => s.n === since.segment);
+  return segment === undefined ? null : firstSeqOf(segmentPath(paths, segment.n));
+}
+
+async function check(paths: AuditPaths, snap: Snapshot, trusted: KeyObject | null, options: VerifyOptions): Promise<VerifyReport> {
+  const sinceSeq = await resolveSince(paths, snap, options.since);
+  const log = await scanHeadLog(paths, snap, trusted, sinceSeq);
+  const anchor: ChainAnchor | null = log.anchor === null ? null : { seq: log.anchor.seq, hash: log.anchor.hash };
+  const head = snap.head;
+  const h = head.kind === 'ok' ? head.head : null;
+
+  // Pick the segment the walk starts in: the last one whose first seq is at or before the anchor.
+  let startIndex = 0;
+  if (anchor !== null) {
+    for (let k = snap.segments.length - 1; k > 0; k--) {
+      const first = await firstSeqOf(segmentPath(paths, snap.segments[k]!.n));
+      if (first !== null && first <= anchor.seq) {
+        startIndex = k;
+        break;
+      }
+    }
+  }
+
+  // The logged heads ahead of the walk, refilled between chunks (a chunk of L lines accepts at most L seqs).
+  const upcoming: Array<{ seq: number; hash: string }> = [];
+  const headsIter = log.problem === null ? loggedHeads(paths, snap.headsSize, anchor === null ? 0 : anchor.seq + 1) : null;
+  let headsDone = headsIter === null;
+  let contradiction: { seq: number } | null = null;
+  let hashAtHead: string | null = null;
+  const refill = async (upTo: number): Promise<void> => {
+    while (!headsDone && (upcoming.length === 0 || upcoming[upcoming.length - 1]!.seq <= upTo)) {
+      const next = await headsIter!.next();
+      if (next.done === true) headsDone = true;
+      else upcoming.push(next.value);
+    }
+  };
+  let cursor = 0;
+  const walker = new ChainWalker({
+    from: anchor,
+    onEvent: (event) => {
+      if (h !== null && event.seq === h.seq) hashAtHead = event.hash;
+      while (cursor < upcoming.length && upcoming[cursor]!.seq <= event.seq) {
+        const logged = upcoming[cursor]!;
+        if (logged.seq === event.seq && logged.hash !== event.hash && contradiction === null) contradiction = { seq: event.seq };
+        cursor++;
+      }
+    },
+  });
+  if (anchor !== null && h !== null && h.seq === anchor.seq) hashAtHead = anchor.hash;
+
+  const totalBytes = snap.segments.slice(startIndex).reduce((sum, s) => sum + s.size, 0);
+  let bytes = 0;
+  let tornBytes = 0;
+  let seekingAnchor = anchor !== null;
+  let anchorProblem: string | null = null;
+  let expected = anchor === null ? 0 : anchor.seq + 1;
+  walk: for (let k = startIndex; k < snap.segments.length; k++) {
+    const segment = snap.segments[k]!;
+    const lastSegment = k === snap.segments.length - 1;
+    for await (const chunk of readLineChunks(segmentPath(paths, segment.n), segment.size)) {
+      let lines: string[];
+      if ('torn' in chunk) {
+        if (lastSegment) {
+          tornBytes = chunk.torn.length;
+          break;
+        }
+        lines = [chunk.torn.toString('utf8')]; // a sealed segment never ends mid-record: a bad line
+      } else {
+        lines = chunk.lines;
+        bytes += chunk.bytes;
+      }
+      let from = 0;
+      if (seekingAnchor) {
+        // Skip what an earlier verify covered, up to the anchor event, which must be intact.
+        for (; from < lines.length && seekingAnchor; from++) {
+          const event = parseValidEvent(lines[from]!);
+          if (event !== null && event.seq === anchor!.seq) {
+            if (event.hash !== anchor!.hash) {
+              anchorProblem = `seq ${anchor!.seq} has a different hash than the signed head the incremental check starts from`;
+              break walk;
+            }
+            seekingAnchor = false;
+          }
+        }
+      }
+      await refill(expected + lines.length);
+      upcoming.splice(0, cursor);
+      cursor = 0;
+      for (let j = from; j < lines.length; j++) {
+        if (!walker.feed(lines[j]!)) break walk;
+      }
+      expected = walker.finish().next;
+      options.onProgress?.({ bytes, totalBytes, events: expected });
+    }
+  }
+  if (seekingAnchor && anchorProblem === null) anchorProblem = `the event at seq ${anchor!.seq} the incremental check starts from is not in the ledger`;
+  const walked = walker.finish();
+  const events = walked.next;
+  const report = (partial: Omit<VerifyReport, 'events' | 'head'>): VerifyReport => ({
+    ...partial, events, head: h, ...(anchor === null ? {} : { checkedFrom: anchor.seq + 1 }),
+  });
+
+  if (anchorProblem !== null) {
+    return report({ ok: false, firstBadSeq: anchor!.seq, problem: 'modified', code: 'E_AUDIT_CHAIN_BROKEN', message: anchorProblem });
+  }
+  if (walked.problem !== null) {
+    return report({ ok: false, firstBadSeq: walked.firstBadSeq, problem: walked.problem, code: 'E_AUDIT_CHAIN_BROKEN', message: walked.message });
+  }
+  if (tornBytes > 0) {
     return report({ ok: false, firstBadSeq: events, problem: 'torn-tail', code: 'E_AUDIT_TORN_TAIL',
-      message: `the last line (${chain.tornBytes} bytes after seq ${events - 1}) is incomplete; repair with --repair` });
+      message: `the last line (${tornBytes} bytes after seq ${events - 1}) is incomplete; repair with --repair` });
   }
   if (head.kind === 'missing' && events === 0) {
     return report({ ok: true, firstBadSeq: null, problem: null, code: null, message: 'empty ledger' });
   }
-  if (head.kind !== 'ok' || trusted === null || !headSignatureValid(head.head, trusted)) {
+  if (h === null || trusted === null || !headSignatureValid(h, trusted)) {
     const what = head.kind === 'missing' ? 'is missing' : head.kind === 'invalid' ? 'is unreadable' : 'is not signed by the trusted key';
-    return report({ ok: false, firstBadSeq: headValue?.seq ?? 0, problem: 'bad-signature', code: 'E_AUDIT_HEAD_SIGNATURE', message: `the signed head ${what}` });
+    return report({ ok: false, firstBadSeq: h?.seq ?? 0, problem: 'bad-signature', code: 'E_AUDIT_HEAD_SIGNATURE', message: `the signed head ${what}` });
   }
-  const h = head.head;
   if (h.seq >= events) {
     return report({ ok: false, firstBadSeq: events, problem: 'truncated', code: 'E_AUDIT_TRUNCATED',
       message: `the ledger ends before seq ${events} but its signed head names seq ${h.seq}` });
   }
-  if (chain.events[h.seq]?.hash !== h.hash) {
+  // A head below the incremental start was vouched for by the earlier verify.
+  if (hashAtHead !== null && hashAtHead !== h.hash) {
     return report({ ok: false, firstBadSeq: h.seq, problem: 'modified', code: 'E_AUDIT_HEAD_MISMATCH',
       message: `seq ${h.seq} has a different hash than the signed head (the ledger was rewritten)` });
   }
-  const fromLog = checkHeadLog(logged, chain.events, trusted);
-  if (fromLog !== null) {
-    return report({ ok: false, firstBadSeq: fromLog.seq, problem: fromLog.problem, code: fromLog.code, message: fromLog.message });
+  if (log.problem !== null) {
+    return report({ ok: false, firstBadSeq: log.problem.seq, problem: log.problem.problem, code: log.problem.code, message: log.problem.message });
   }
-  if (h.prevHead !== undefined && !headIsLogged(logged, h)) {
+  await refill(Number.MAX_SAFE_INTEGER);
+  const beyond = upcoming.slice(cursor).find((l) => l.seq >= events);
+  const firstContradiction = contradiction as { seq: number } | null;
+  if (firstContradiction !== null) {
+    return report({ ok: false, firstBadSeq: firstContradiction.seq, problem: 'modified', code: 'E_AUDIT_HEAD_MISMATCH',
+      message: `seq ${firstContradiction.seq} has a different hash than a logged signed head (the ledger was rewritten)` });
+  }
+  if (beyond !== undefined) {
+    return report({ ok: false, firstBadSeq: events, problem: 'truncated', code: 'E_AUDIT_TRUNCATED',
+      message: `a logged signed head names seq ${beyond.seq} but the ledger ends before seq ${events}` });
+  }
+  if (h.prevHead !== undefined && !log.logged) {
     return report({ ok: false, firstBadSeq: h.seq, problem: 'modified', code: 'E_AUDIT_HEAD_MISMATCH',
       message: `the signed head (seq ${h.seq}) is missing from heads.jsonl (the head log was removed or rewritten)` });
   }

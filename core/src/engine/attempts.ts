@@ -18,6 +18,10 @@ export interface AttemptHost {
   /** False when nobody listens: then no event object is even built. */
   readonly hasSink: boolean;
   emit(event: RunEvent): void;
+  /** Resolves once every emitted event is durable (ExecuteOptions.barrier); undefined: no waiting. */
+  readonly barrier: (() => Promise<void>) | undefined;
+  /** The barrier rejected: stop the run (fail closed). */
+  sinkFailed(error: unknown): void;
   /** The cancellation of each attempt in flight by step index, so a run stop reaches them. */
   readonly active: Array<AttemptAbort | undefined>;
   /** The shared timer of every attempt's timeout. */
@@ -50,14 +54,36 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
   const timed = timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS;
   const dispatcher = host.dispatcher;
   for (let attempt = 1; ; attempt++) {
-    if (host.hasSink) host.emit({ type: 'step.started', runId: host.runId, stepId: step.id, attempt });
-    if (runSignal.aborted) return cancelled(host, attempt);
     let failure: unknown;
+    let resolved = true;
+    if (attempt === 1 && step.hasTemplates) {
+      try {
+        params = host.resolveParams(step);
+      } catch (error) {
+        failure = error;
+        resolved = false;
+      }
+    }
+    if (host.hasSink) {
+      if (resolved) dispatcher.prepare?.({ runId: host.runId, stepId: step.id, type: step.type, params, attempt });
+      host.emit(resolved
+        ? { type: 'step.started', runId: host.runId, stepId: step.id, attempt, params }
+        : { type: 'step.started', runId: host.runId, stepId: step.id, attempt });
+    }
+    // Write-ahead: the start (and everything before it) is on disk before the side effect.
+    if (host.barrier !== undefined && !runSignal.aborted) {
+      try {
+        await host.barrier();
+      } catch (error) {
+        host.sinkFailed(error);
+      }
+    }
+    if (runSignal.aborted) return cancelled(host, attempt);
     // Registered in `active` whether or not it has a timeout, so a run stop reaches it.
     const control = new AttemptAbort(step);
     host.active[index] = control;
     try {
-      if (attempt === 1 && step.hasTemplates) params = host.resolveParams(step);
+      if (!resolved) throw failure;
       if (timed) host.deadlines.add(control, timeoutMs);
       const request = { runId: host.runId, stepId: step.id, type: step.type, params, attempt };
       const outputs = await (dispatcher.dispatchAttempt !== undefined

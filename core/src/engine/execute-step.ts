@@ -43,6 +43,12 @@ export async function executeStep(
     sleep: options.sleep ?? abortableSleep,
     random: options.random ?? Math.random,
     hasSink: sink !== undefined,
+    barrier: options.barrier,
+    sinkFailed(error: unknown): void {
+      sink = undefined;
+      sinkError ??= { error };
+      cancel(error);
+    },
     active,
     deadlines,
     emit(event: RunEvent): void {

@@ -101,7 +101,19 @@ export function createInProcessDispatcher(options: {
     return outputs as Record<string, unknown>;
   }
 
-  return { dispatch, dispatchAttempt, finishRun: (runId) => processes.finish(runId) };
+  /** Learn a step's secret parameter values before its start (and params digest) is recorded. */
+  function prepare(request: StepRequest): void {
+    const plugin = registry.get(request.type)?.definition;
+    if (plugin !== undefined && options.secrets !== undefined && hasSecrets(plugin)) {
+      try {
+        options.secrets.add(secretParamValues(plugin.params, request.params));
+      } catch {
+        // Invalid parameters are reported by dispatch.
+      }
+    }
+  }
+
+  return { dispatch, dispatchAttempt, prepare, finishRun: (runId) => processes.finish(runId) };
 }
 
 const ONCE = { once: true } as const;

@@ -33,6 +33,7 @@ export class MissionRun implements AttemptHost {
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random: () => number;
   readonly hasSink: boolean;
+  readonly barrier: (() => Promise<void>) | undefined;
   readonly active: Array<AttemptAbort | undefined>;
   readonly deadlines = new Deadlines();
 
@@ -85,6 +86,7 @@ export class MissionRun implements AttemptHost {
     this.random = options.random ?? Math.random;
     this.sink = options.onEvent;
     this.hasSink = this.sink !== undefined;
+    this.barrier = options.barrier;
     this.limit = parallelLimit(options.maxParallelSteps ?? mission.config.maxParallelSteps);
     this.failFast = mission.config.failFast;
     this.outputs = Object.create(null) as StepOutputs;
@@ -131,6 +133,13 @@ export class MissionRun implements AttemptHost {
       this.sinkError = { error };
       this.stop({ kind: 'sink' });
     }
+  }
+
+  /** The durability barrier rejected: the ledger cannot take more, so nothing else may run. */
+  sinkFailed(error: unknown): void {
+    this.sink = undefined;
+    this.sinkError ??= { error };
+    this.stop({ kind: 'sink' });
   }
 
   resolveParams(step: MissionStep): Record<string, unknown> {
@@ -275,10 +284,12 @@ export class MissionRun implements AttemptHost {
       if (result.status === 'failed') anyFailed = true;
       steps[p] = result;
     }
-    const status = this.stopReason?.kind === 'signal' ? 'cancelled' : anyFailed ? 'failed' : 'succeeded';
+    const stopped = this.stopReason?.kind;
+    const status = stopped === 'signal' ? 'cancelled' : anyFailed || stopped === 'sink' ? 'failed' : 'succeeded';
     this.emit({ type: 'run.finished', runId: this.runId, status, durationMs });
-    if (this.sinkError) this.settle.reject(this.sinkError.error);
-    else this.settle.resolve({ runId: this.runId, status, durationMs, steps });
+    const result: MissionResult = { runId: this.runId, status, durationMs, steps };
+    if (this.sinkError) this.settle.reject(withPartialResult(this.sinkError.error, result));
+    else this.settle.resolve(result);
   }
 
   /** A bug in the engine itself (runAttempts never rejects): stop and report, never hang. */
@@ -288,6 +299,17 @@ export class MissionRun implements AttemptHost {
     this.stop({ kind: 'sink' });
     if (this.running === 0) this.finish();
   }
+}
+
+/**
+ * The sink's error, carrying the run's result so far as a non-enumerable `result` (the CLI
+ * still prints the run document of a run that failed closed).
+ */
+function withPartialResult(error: unknown, result: MissionResult): unknown {
+  if (typeof error === 'object' && error !== null && Object.isExtensible(error)) {
+    Object.defineProperty(error, 'result', { value: result, enumerable: false, configurable: true, writable: true });
+  }
+  return error;
 }
 
 function parallelLimit(value: number | null | undefined): number {

@@ -21,6 +21,13 @@ export interface ExecuteOptions {
    * (an audit ledger that cannot append must stop the run, not be skipped).
    */
   onEvent?: ((event: RunEvent) => void) | undefined;
+  /**
+   * Write-ahead: awaited after a step's `step.started` is emitted and before its attempt is
+   * dispatched; resolves once every event emitted so far is durable (the ledger sink's group
+   * commit), so run.started, the step's start and every earlier step's end are on disk before
+   * its side effect begins. A rejection fails the run closed like a throwing `onEvent`.
+   */
+  barrier?: (() => Promise<void>) | undefined;
   /** Default: createInProcessDispatcher({ registry, policy, workDir, env }). */
   dispatcher?: StepDispatcher | undefined;
   /** Source of `ctx.env` and `${{ env.X }}` (filtered by the policy); default process.env. */

@@ -40,7 +40,7 @@ export interface MissionResult {
 /** What the executor reports as it goes; the ledger and the progress display subscribe. */
 export type RunEvent =
   | { type: 'run.started'; runId: string; mission: string; missionSha256: string; steps: number }
-  | { type: 'step.started'; runId: string; stepId: string; attempt: number }
+  | { type: 'step.started'; runId: string; stepId: string; attempt: number; params?: Record<string, unknown> }
   | { type: 'step.retried'; runId: string; stepId: string; attempt: number; delayMs: number; error: StepError }
   | { type: 'step.succeeded'; runId: string; stepId: string; attempt: number; durationMs: number; outputs: Record<string, unknown> }
   | { type: 'step.failed'; runId: string; stepId: string; attempt: number; durationMs: number; error: StepError }
@@ -81,6 +81,12 @@ export interface StepDispatcher {
    * Undefined when there is nothing to wait for.
    */
   finishRun?(runId: string): Promise<void> | undefined;
+  /**
+   * Optional: called before the attempt's `step.started` is recorded, so values the run's
+   * redactor must learn from the parameters (secret: true) are known before the parameters'
+   * digest goes to the ledger. Must not throw (errors surface at dispatch).
+   */
+  prepare?(request: StepRequest): void;
 }
 
 /** One attempt's cancellation (run stop or timeout), handed to `StepDispatcher.dispatchAttempt`. */

@@ -106,7 +106,6 @@ test('events appended after the signed head without the key are not ok until a r
 const refusals = [
   { name: 'truncated tail', code: 'E_AUDIT_TRUNCATED', tamper: async (dir: string, lines: string[]) => writeLines(dir, lines.slice(0, -1)) },
   { name: 'missing head', code: 'E_AUDIT_HEAD_SIGNATURE', tamper: async (dir: string) => rm(auditPaths(dir).head) },
-  { name: 'torn last line', code: 'E_AUDIT_TORN_TAIL', tamper: async (dir: string, lines: string[]) => writeFile(auditPaths(dir).ledger, `${lines.join('\n')}\n{"seq":2,"ts"`) },
   { name: 'corrupt last line', code: 'E_AUDIT_CHAIN_BROKEN', tamper: async (dir: string, lines: string[]) => writeLines(dir, [...lines.slice(0, -1), (lines.at(-1) as string).replace('"r"', '"x"')]) },
 ];
 for (const { name, code, tamper } of refusals) {
@@ -120,6 +119,25 @@ for (const { name, code, tamper } of refusals) {
     });
   });
 }
+
+test('a torn last record past the signed head is cut on the next append, with a copy kept and an audit.repaired event', async () => {
+  await withStateDir(async (dir) => {
+    const ledger = await openLedger(dir);
+    await ledger.appendBatch([input(0), input(1)], { signHead: true });
+    const lines = await readLines(dir);
+    const torn = '{"seq":2,"ts"';
+    await writeFile(auditPaths(dir).ledger, `${lines.join('\n')}\n${torn}`);
+    const fresh = await openLedger(dir);
+    const event = await fresh.append(input(2));
+    assert.equal(event.seq, 3);
+    const events = await readEvents(dir);
+    const repaired = events[2];
+    assert.equal(repaired?.type, 'audit.repaired');
+    assert.deepEqual([repaired?.payload['reason'], repaired?.payload['removedBytes'], repaired?.payload['automatic']], ['torn-tail', torn.length, true]);
+    assert.equal(await readFile(repaired?.payload['copy'] as string, 'utf8'), torn);
+    assert.deepEqual([(await verifyLedger(dir)).ok, (await verifyLedger(dir)).events], [true, 4]);
+  });
+});
 
 test('a write that cannot happen surfaces as E_AUDIT_WRITE_FAILED', async () => {
   await withStateDir(async (dir) => {

@@ -19,6 +19,12 @@ function isAuditFailure(error: unknown): error is { code: string; message: strin
   return typeof code === 'string' && code.startsWith('E_AUDIT_');
 }
 
+/** The run result a fail-closed executor attached to its error, if any. */
+function partialResult(error: unknown): MissionResult | null {
+  const result = (error as { result?: unknown } | null)?.result;
+  return typeof result === 'object' && result !== null && Array.isArray((result as MissionResult).steps) ? (result as MissionResult) : null;
+}
+
 /** The error with its message redacted (in place: its code and class are what callers classify by). */
 function redactError(error: unknown, redactor: { text(s: string): string }): unknown {
   if (error instanceof Error) error.message = redactor.text(error.message);
@@ -38,6 +44,11 @@ export class MissionExecuteCommand extends PermissionedCommand {
       executes if a step needs something the policy does not allow. Steps start as soon as their
       dependencies finish (bounded by \`--max-parallel\` / \`config.max_parallel_steps\`).
 
+      Write-ahead audit: each step's start is committed to the ledger (fsynced, group-committed
+      with concurrent steps) before the step runs; \`--durability=none\` skips the fsyncs. If the
+      ledger cannot be written (disk full, read-only state dir) nothing further runs and the run
+      exits 1, its run document still printed with \`--json\`.
+
       Exit codes: 0 succeeded, 1 the mission failed, 2 invalid input or refused by policy (nothing ran),
       3 internal error, 130/143 cancelled by SIGINT/SIGTERM (the partial result is still printed).
     `,
@@ -50,6 +61,9 @@ export class MissionExecuteCommand extends PermissionedCommand {
 
   /** Cap on steps running at once (overrides config.max_parallel_steps). */
   maxParallel = Option.String('--max-parallel', { description: 'Run at most N steps at once (overrides config.max_parallel_steps)' });
+
+  /** `fsync` (default) or `none`: ledger commits without fsync (still written before each side effect). */
+  durability = Option.String('--durability', { description: 'Ledger durability: fsync (default: every commit is on disk before the step it records runs) or none (no fsync; still written first)' });
 
   /** The mission file (.yaml, .yml or .json). */
   file = Option.String({ name: 'file' });
@@ -69,8 +83,16 @@ export class MissionExecuteCommand extends PermissionedCommand {
     return stderr.isTTY === true && process.env['CI'] === undefined ? createLiveReporter(stderr, stepIds) : createLineReporter(stderr);
   }
 
+  /** Parses --durability. */
+  protected durabilityMode(): 'fsync' | 'none' {
+    if (this.durability === undefined || this.durability === 'fsync') return 'fsync';
+    if (this.durability === 'none') return 'none';
+    throw new UsageError(`--durability must be fsync or none, got \`${this.durability}\``);
+  }
+
   override async run(): Promise<number> {
     this.maxParallelSteps(); // a usage error must come before any loading
+    this.durabilityMode();
     const project = await this.project();
     const { mission, policy, warnings } = await prepareMission({ file: this.file, project, flags: this.permissionFlags(), cwd: this.cwd() });
     if (warnings.length > 0) await printDiagnostics(warnings, { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
@@ -89,7 +111,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
     const { runRedactor } = await import('../../run-secrets.ts');
     // One redactor for the run: ledger, log, progress, result and error messages all pass through it.
     const redactor = await runRedactor(policy, process.env, this.context.stderr);
-    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission, redactor });
+    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission, redactor, durability: this.durabilityMode() });
     const reporter = this.reporter(mission.steps.map((step) => step.id));
     const signals = cancelOnSignals(this.context.stderr);
     let result: MissionResult | null = null;
@@ -107,9 +129,12 @@ export class MissionExecuteCommand extends PermissionedCommand {
           sinks.onEvent(event);
           reporter.onEvent(redactor.value(event));
         },
+        barrier: () => sinks.barrier(),
       });
     } catch (error) {
       failure = error;
+      // A run that failed closed on the ledger still reports what ran (the engine attaches it).
+      result = partialResult(error);
     } finally {
       signals.dispose();
       reporter.finish();

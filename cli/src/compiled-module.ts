@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CompiledMission } from '@rustchain/core';
+import type { CompiledMission, ResolvedPackage } from '@rustchain/core';
 import type { Plugin } from 'esbuild';
 
 /** A compiled module as loaded: its default export and the SHA-256 of the bytes that ran. */
@@ -11,6 +11,8 @@ export interface LoadedModule {
   compiled: CompiledMission;
   /** Hex SHA-256 of the file's bytes, exactly the bytes that were transpiled and imported. */
   digest: string;
+  /** The packages its imports resolved to (plugins and core), for the drift check. */
+  packages: ResolvedPackage[];
 }
 
 /** `@scope/name/sub/path` → `['@scope/name', './sub/path']`. */
@@ -27,7 +29,7 @@ function splitSpecifier(specifier: string): [string, string] {
  * directory, in a CommonJS package or none. Relative imports are refused, so that what runs is
  * only the bytes that were hashed.
  */
-function resolver(moduleDir: string, fallbackDir: string, core: typeof import('@rustchain/core')): Plugin {
+function resolver(moduleDir: string, fallbackDir: string, core: typeof import('@rustchain/core'), seen: ResolvedPackage[]): Plugin {
   const builtins = new Set(builtinModules);
   return {
     name: 'rustchain-compiled-imports',
@@ -42,7 +44,9 @@ function resolver(moduleDir: string, fallbackDir: string, core: typeof import('@
         const [name, subpath] = splitSpecifier(specifier);
         for (const dir of [moduleDir, fallbackDir]) {
           try {
-            return { path: pathToFileURL(core.resolvePackage(name, dir, subpath).entry).href, external: true };
+            const resolved = core.resolvePackage(name, dir, subpath);
+            seen.push(resolved);
+            return { path: pathToFileURL(resolved.entry).href, external: true };
           } catch {
             // try the next place
           }
@@ -72,11 +76,12 @@ export async function importCompiledModule(moduleFile: string, fallbackDir: stri
   const digest = createHash('sha256').update(bytes).digest('hex');
   const { build } = await import('esbuild');
   let code: string;
+  const packages: ResolvedPackage[] = [];
   try {
     const result = await build({
       stdin: { contents: bytes.toString('utf8'), loader: /\.[cm]?ts$/.test(moduleFile) ? 'ts' : 'js', resolveDir: dirname(moduleFile), sourcefile: moduleFile },
       bundle: true, write: false, format: 'esm', platform: 'node', target: 'node20', sourcemap: 'inline', logLevel: 'silent',
-      plugins: [resolver(dirname(moduleFile), fallbackDir, core)],
+      plugins: [resolver(dirname(moduleFile), fallbackDir, core, packages)],
     });
     code = result.outputFiles[0]?.text ?? '';
   } catch (error) {
@@ -90,5 +95,5 @@ export async function importCompiledModule(moduleFile: string, fallbackDir: stri
     return fail(`the module failed to load: ${(error as Error).message.split('\n')[0] ?? ''}`);
   }
   if (!core.isCompiledMission(imported.default)) return fail('not a compiled mission module (no defineCompiledMission default export)');
-  return { compiled: imported.default, digest };
+  return { compiled: imported.default, digest, packages };
 }

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   E_PLUGIN_NOT_INSTALLED: 'a known RustChain step type whose plugin package is not configured',
   E_PLUGIN_INVALID: 'a configured plugin does not export a valid definePlugin() value',
   E_PLUGIN_DUPLICATE_TYPE: 'two configured plugins claim the same step type',
+  E_PLUGIN_INCOMPATIBLE: 'a plugin declares an @rustchain/core range (its SDK range) that the running core is not in',
   E_PLUGIN_NOT_FOUND: 'a configured plugin package cannot be resolved from the config file directory',
   E_PARAMS_INVALID: 'step parameters do not match the plugin parameter schema',
   E_CONFIG_INVALID: 'rustchain.config.* is malformed',

@@ -81,6 +81,8 @@ export { loadConfig, CONFIG_FILE_NAMES } from './registry/load-config.ts';
 export type { LoadedConfig } from './registry/load-config.ts';
 export { loadPlugins } from './registry/load-plugins.ts';
 export { resolvePackage, SOURCE_CONDITION } from './registry/resolve-package.ts';
+export { compiledPluginRegistry } from './registry/compiled-registry.ts';
+export { packageIntegrity } from './registry/integrity.ts';
 export type { ResolvedPackage } from './registry/resolve-package.ts';
 export { loadProject } from './registry/project.ts';
 export type { Project } from './registry/project.ts';

@@ -1,5 +1,7 @@
 import type { CommandClass } from 'clipanion';
 import { CompileCommand } from './compile.ts';
+import { InitCommand } from './init.ts';
+import { PluginNewCommand } from './plugin/new.ts';
 import { MissionPlanCommand } from './mission/plan.ts';
 import { RunCommand } from './run.ts';
 import { AuditExportCommand } from './audit/export.ts';
@@ -29,4 +31,6 @@ export const COMMANDS: readonly CommandClass[] = [
   RunCommand,
   PluginsListCommand,
   PolicyCheckCommand,
+  InitCommand,
+  PluginNewCommand,
 ];

@@ -46,17 +46,20 @@ export class RunCommand extends MissionExecuteCommand {
     const project = await this.project();
     const cwd = this.cwd();
     const moduleFile = resolve(cwd, this.file);
-    const { compiled } = await importCompiledModule(moduleFile, CLI_DIR);
-    const drift = await core.checkCompiledDrift(compiled.manifest, { moduleFile, registry: project.registry });
+    const { compiled, packages } = await importCompiledModule(moduleFile, CLI_DIR);
+    // The module runs with the plugins it imports, wherever it is run from; the project (the
+    // working directory's config) contributes the policy and the state dir.
+    const registry = core.compiledPluginRegistry(compiled, packages);
+    const drift = await core.checkCompiledDrift(compiled.manifest, { moduleFile, registry });
     if (drift.length > 0 && !this.allowDrift) throw new core.DiagnosticsError(drift);
     if (drift.length > 0) await printDiagnostics(drift.map((d) => ({ ...d, severity: 'warning' as const })), { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
     const mission = compiled.toMission(resolve(moduleFile, '..', compiled.manifest.source.file));
     const policy = await policyFor(project, flags, cwd, { record: true });
-    const refusals = core.checkPolicy(mission, project.registry, policy, { workDir: cwd });
+    const refusals = core.checkPolicy(mission, registry, policy, { workDir: cwd });
     if (refusals.some((d) => d.severity === 'error')) {
       await recordRefusal(project, this.file, mission, refusals);
       throw new core.DiagnosticsError(refusals.map((d) => ({ ...d, file: this.file })));
     }
-    return this.executePrepared(project, mission, policy);
+    return this.executePrepared({ ...project, registry }, mission, policy);
   }
 }

@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { DiagnosticsError, type Diagnostic, type ErrorCode } from '../errors.ts';
 import { PLUGIN_MARKER, type DefinedPlugin } from '../plugin/sdk.ts';
 import type { RustchainConfig } from '../config/types.ts';
-import { lockfileIntegrity } from './integrity.ts';
+import { packageIntegrity } from './integrity.ts';
+import { sdkMismatch } from './sdk-range.ts';
 import { PluginRegistry, type LoadedPlugin } from './registry.ts';
 import { resolvePackage } from './resolve-package.ts';
 
@@ -65,6 +66,13 @@ export async function loadPlugins(config: RustchainConfig, dir: string, configFi
       report('E_PLUGIN_NOT_FOUND', specifier, `plugin package \`${specifier}\` cannot be resolved from ${dir}`, `npm install ${specifier}`);
       continue;
     }
+    const mismatch = sdkMismatch(resolved.packageDir);
+    if (mismatch !== null) {
+      report('E_PLUGIN_INCOMPATIBLE', specifier,
+        `plugin \`${specifier}\` was built for @rustchain/core ${mismatch.range}, this is @rustchain/core ${mismatch.core}`,
+        `install a version of ${resolved.name} built for @rustchain/core ${mismatch.core}, or a core in ${mismatch.range}`);
+      continue;
+    }
     let exported: unknown;
     try {
       exported = ((await import(pathToFileURL(resolved.entry).href)) as { default?: unknown }).default;
@@ -84,7 +92,7 @@ export async function loadPlugins(config: RustchainConfig, dir: string, configFi
       version: resolved.version,
       specifier,
       packageDir: resolved.packageDir,
-      integrity: lockfileIntegrity(resolved.name, resolved.packageDir, dir),
+      integrity: packageIntegrity(resolved.packageDir),
     };
     const previous = byType.get(exported.type);
     if (previous !== undefined) {

@@ -31,7 +31,7 @@ describe('loadPlugins', () => {
       assert.equal(alpha?.version, '2.0.0');
       assert.equal(alpha?.specifier, 'p-alpha');
       assert.equal(alpha?.packageDir, join(dir, 'node_modules', 'p-alpha'));
-      assert.equal(alpha?.integrity, null);
+      assert.match(alpha?.integrity ?? '', /^sha256-[A-Za-z0-9+/]{43}=$/);
       assert.equal(project.registry.has('zeta'), true);
       assert.equal(project.registry.has('beta'), false);
     } finally {
@@ -39,13 +39,33 @@ describe('loadPlugins', () => {
     }
   });
 
-  it('reads integrity from the nearest package-lock.json', async () => {
+  it('integrity is a digest of the installed files: editing any file of the plugin changes it, a cache does not hide it', async () => {
     const { dir, cleanup } = await tempProject();
     try {
-      const lock = { lockfileVersion: 3, packages: { 'node_modules/p-one': { version: '1.2.3', integrity: 'sha512-abc' } } };
-      await writeTree(dir, { ...fakePlugin('p-one', pluginOf('one')), 'package-lock.json': JSON.stringify(lock) });
-      const registry = await loadPlugins({ plugins: ['p-one'] }, dir);
-      assert.equal(registry.get('one')?.integrity, 'sha512-abc');
+      await writeTree(dir, fakePlugin('p-one', pluginOf('one')));
+      const before = (await loadPlugins({ plugins: ['p-one'] }, dir)).get('one')?.integrity;
+      assert.equal((await loadPlugins({ plugins: ['p-one'] }, dir)).get('one')?.integrity, before, 'same files, same digest');
+      await writeTree(dir, { 'node_modules/p-one/index.js': `${fakePlugin('p-one', pluginOf('one'))['node_modules/p-one/index.js']}// edited\n` });
+      const after = (await loadPlugins({ plugins: ['p-one'] }, dir)).get('one')?.integrity;
+      assert.notEqual(after, before);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('refuses a plugin whose SDK range (peer @rustchain/core) excludes the running core, naming the range', async () => {
+    const { dir, cleanup } = await tempProject();
+    try {
+      const files = fakePlugin('p-old', pluginOf('old'));
+      const pkg = JSON.parse(files['node_modules/p-old/package.json']!) as Record<string, unknown>;
+      files['node_modules/p-old/package.json'] = JSON.stringify({ ...pkg, peerDependencies: { '@rustchain/core': '^99.0.0' } });
+      await writeTree(dir, { ...files, ...fakePlugin('p-ok', pluginOf('ok')), 'rustchain.config.mjs': config(['p-old', 'p-ok']) });
+      await assert.rejects(loadProject({ cwd: dir }), (error: { diagnostics?: { code: string; message: string; line: number }[] }) => {
+        assert.deepEqual(error.diagnostics?.map((d) => d.code), ['E_PLUGIN_INCOMPATIBLE']);
+        assert.match(error.diagnostics?.[0]?.message ?? '', /\^99\.0\.0/);
+        assert.equal(error.diagnostics?.[0]?.line, 2);
+        return true;
+      });
     } finally {
       await cleanup();
     }

@@ -1,0 +1,31 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import semver from 'semver';
+
+let coreVersion: string | null = null;
+
+/** The running @rustchain/core's version, from its package.json (src/ and dist/ alike). */
+export function runningCoreVersion(): string {
+  if (coreVersion !== null) return coreVersion;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === '@rustchain/core') return (coreVersion = pkg.version ?? '0.0.0');
+  }
+  return (coreVersion = '0.0.0');
+}
+
+/**
+ * A plugin's SDK range is its `peerDependencies['@rustchain/core']` (what `plugin new` writes).
+ * Returns the mismatch when the running core is outside it (prereleases included), else null;
+ * a plugin that declares no range is accepted.
+ */
+export function sdkMismatch(packageDir: string): { range: string; core: string } | null {
+  const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, unknown> };
+  const range = pkg.peerDependencies?.['@rustchain/core'];
+  if (typeof range !== 'string' || range.trim() === '' || range.startsWith('workspace:')) return null;
+  const core = runningCoreVersion();
+  return semver.satisfies(core, range, { includePrerelease: true }) ? null : { range, core };
+}

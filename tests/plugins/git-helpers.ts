@@ -70,6 +70,7 @@ export async function runThroughEngine(
   parameters: Record<string, unknown>,
   policy: Policy,
   workDir: string,
+  env: Record<string, string | undefined> = { PATH: process.env['PATH'], HOME: workDir },
 ): Promise<{ result: MissionResult | null; denied: string[] }> {
   const definition = plugin as DefinedPlugin;
   const registry: StepTypeLookup = {
@@ -78,7 +79,6 @@ export async function runThroughEngine(
     types: () => [definition.type],
   };
   const m = mission([step('s', [], { type: definition.type, parameters, timeoutSeconds: 120 })]);
-  const env = { PATH: process.env['PATH'], HOME: workDir };
   const diagnostics = checkPolicy(m, registry, policy, { workDir, env });
   if (diagnostics.length > 0) return { result: null, denied: diagnostics.map((d) => d.code) };
   return { result: await executeMission(m, { registry, policy, workDir, env }), denied: [] };

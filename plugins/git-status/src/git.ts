@@ -73,6 +73,10 @@ export async function runGit(
     throw error;
   }
   const code = result.exitCode ?? 128;
+  // A launcher between us and git (setpriv, bwrap) reports a missing git as exit 127.
+  if (code === 127 && /execute|execvp/.test(result.stderr) && /No such file or directory/.test(result.stderr)) {
+    throw new PluginError('E_GIT_NOT_INSTALLED', 'git is not installed (or not on PATH): install git', { details: { stderr: tail(result.stderr, 2000) }, nonRetryable: true });
+  }
   if (!(options.ok ?? [0]).includes(code)) throw gitFailed(args, { ...result, code });
   return { ...result, code };
 }

@@ -19,6 +19,8 @@ export interface StepContextInit {
   policy: Policy;
   /** Host environment (usually process.env); only policy-allowed names reach steps. */
   env: HostEnv;
+  /** The step's resolved parameters: ctx.exec judges its `env:` names and templated option-like values by them. */
+  params?: Readonly<Record<string, unknown>>;
   log?: StepLogger;
   /** The processes of the run (ctx.exec.start/kill); absent = this context cannot start any. */
   processes?: RunProcessRegistry | undefined;

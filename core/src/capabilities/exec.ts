@@ -12,6 +12,7 @@ import { detachDenied } from '../policy/denials.ts';
 import type { Policy } from '../policy/types.ts';
 import { childEnv, type HostEnv } from './env.ts';
 import { checkGoverningUnchanged, snapshotGoverning } from './governing-watch.ts';
+import { checkStepInput } from './step-params.ts';
 import type { RunProcesses, RunProcessRegistry } from './processes.ts';
 import { spawnFailed, startProcess } from './start.ts';
 
@@ -72,7 +73,7 @@ interface SpawnSpec {
  */
 function prepare(
   policy: Policy,
-  init: { workDir: string; env: HostEnv },
+  init: { workDir: string; env: HostEnv; params?: Readonly<Record<string, unknown>> | undefined },
   argv: readonly string[],
   options: { cwd?: string; env?: Record<string, string>; sandbox?: 'bwrap' | 'none' },
 ): SpawnSpec {
@@ -89,6 +90,8 @@ function prepare(
   if ('error' in allowed) throw allowed.error;
   const argsDenied = checkArgs(policy.commands.rules, [allowed.file, ...argv.slice(1)]);
   if (argsDenied) throw argsDenied;
+  const inputDenied = checkStepInput(policy, init.params, [allowed.file, ...argv.slice(1)], options.env);
+  if (inputDenied) throw inputDenied;
   const mode = policy.sandbox ?? 'off';
   if (mode !== 'off' || options.sandbox !== undefined) {
     const decision = decideSandbox(mode, options.sandbox, probeBwrap());
@@ -115,6 +118,7 @@ export function createExecCapability(init: {
   signal: AbortSignal;
   runId?: string;
   processes?: RunProcessRegistry | undefined;
+  params?: Readonly<Record<string, unknown>> | undefined;
 }): ExecCapability {
   const { policy } = init;
   const table = (): RunProcesses => {

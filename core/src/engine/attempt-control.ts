@@ -164,6 +164,7 @@ export class AttemptContextInit implements StepContextInit {
   readonly runId: string;
   readonly stepId: string;
   readonly attempt: number;
+  readonly params: Readonly<Record<string, unknown>>;
 
   constructor(
     request: StepRequest,
@@ -176,6 +177,7 @@ export class AttemptContextInit implements StepContextInit {
     this.runId = request.runId;
     this.stepId = request.stepId;
     this.attempt = request.attempt;
+    this.params = request.params;
   }
 
   get signal(): AbortSignal {

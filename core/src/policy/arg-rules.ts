@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import { RustchainError } from '../errors.ts';
 
 /**
@@ -52,9 +53,27 @@ export function argsMatch(pattern: string, args: readonly string[]): boolean {
   return fixed.every((token, i) => globMatch(token, args[i] as string));
 }
 
-/** Rules that apply to argv[0] (by absolute path, or by the name it is invoked as). */
+function real(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
+/**
+ * Rules that apply to argv[0]: a rule keyed on a path matches by REAL path, like the
+ * allowlist (`/usr/bin//git` and a `/bin/git` symlink are `/usr/bin/git`); a rule keyed on a
+ * name matches the name argv[0] is invoked as.
+ */
 function rulesFor(rules: readonly CommandRule[], command: string): CommandRule[] {
-  return rules.filter((r) => (r.command.includes('/') ? r.command === command : r.command === basename(command)));
+  let realCommand: string | undefined;
+  return rules.filter((r) => {
+    if (!r.command.includes('/')) return r.command === basename(command);
+    if (r.command === command) return true;
+    realCommand ??= command.includes('/') ? real(command) : command;
+    return real(r.command) === realCommand;
+  });
 }
 
 /** Refusal when argv[0] has rules and none of their patterns matches the arguments; else null. */
@@ -71,4 +90,40 @@ export function checkArgs(rules: readonly CommandRule[] | undefined, argv: reado
     `\`${[basename(command), ...args].join(' ')}\`: these arguments match none of the allowed patterns (${patterns.map((p) => `'${p}'`).join(', ')})`,
     { details: { command, args, patterns, rule: 'commands.rules', allowWith }, nonRetryable: true },
   );
+}
+
+/** True when the token of `pattern` for argument `index` itself starts with `-` (the rule allows an option there). */
+function allowsOptionAt(pattern: string, args: readonly string[], index: number): boolean {
+  if (!argsMatch(pattern, args)) return false;
+  const tokens = pattern.trim().split(/\s+/).filter((t) => t.length > 0);
+  const token = tokens[index];
+  return token !== undefined && token.startsWith('-');
+}
+
+/**
+ * Refusal when a templated value starting with `-` (see template/options.ts) lands in an
+ * argument position (before any literal `--`) where no rule of the command has an option
+ * token: `${{ steps.x.outputs.ref }}` = `--upload-pack=evil` must not become an option
+ * (catalogue #13). Null when nothing is injected.
+ */
+export function checkOptionInjection(rules: readonly CommandRule[] | undefined, argv: readonly string[], templated: ReadonlySet<string>): RustchainError | null {
+  if (templated.size === 0) return null;
+  const command = argv[0] ?? '';
+  const args = argv.slice(1);
+  const patterns = rulesFor(rules ?? [], command).flatMap((r) => r.args);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--' && !templated.has(arg)) return null;
+    if (!templated.has(arg)) continue;
+    if (patterns.some((p) => allowsOptionAt(p, args, i))) continue;
+    return new RustchainError(
+      'E_ARG_OPTION_INJECTION',
+      `argument ${i + 1} of \`${basename(command)}\` comes from a template and starts with "-" (${JSON.stringify(arg.slice(0, 40))}): it would be read as an option`,
+      {
+        details: { command, index: i + 1, value: arg, allowWith: `a policy.commands.rules pattern for ${basename(command)} whose token at that position starts with '-' (e.g. '--format=*'), or put '--' before the value` },
+        nonRetryable: true,
+      },
+    );
+  }
+  return null;
 }

@@ -8,7 +8,8 @@ import { checkArgs } from './arg-rules.ts';
 import { checkCommand } from './command-rules.ts';
 import { checkLimits } from './limits.ts';
 import { shellDenied, stepTypeDenied } from './denials.ts';
-import { checkEnvRead } from './env-rules.ts';
+import { checkEnvRead, checkStepEnv } from './env-rules.ts';
+import { escapePointerToken } from '../template/scan.ts';
 import { checkPath } from './fs-rules.ts';
 import type { Policy } from './types.ts';
 
@@ -87,6 +88,14 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
       at(`${stepPointer}/step_type`, stepPointer, stepTypeDenied(step.type));
     }
     const definition = registry.get(step.type)?.definition;
+    // A command step's `env:` names must be allowed: GIT_CONFIG_*, TAR_OPTIONS... run other code.
+    const stepEnv = step.parameters['env'];
+    if (definition?.capabilities.includes('exec') && typeof stepEnv === 'object' && stepEnv !== null && !Array.isArray(stepEnv)) {
+      for (const name of Object.keys(stepEnv)) {
+        const denied = checkStepEnv(policy, name);
+        if (denied) at(`${stepPointer}/parameters/env/${escapePointerToken(name)}`, stepPointer, denied);
+      }
+    }
     if (!definition?.claims) return;
     // Claims are derived only from parameters that match the schema: the loader reports the rest.
     if (!Value.Check(definition.params, step.parameters)) return;

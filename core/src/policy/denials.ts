@@ -83,6 +83,16 @@ export function detachDenied(command: string): RustchainError {
   return denial('E_POLICY_DETACH_DENIED', `\`${command}\` may not outlive the run (detach): allow it with ${allowWith}`, { command, allowWith });
 }
 
+/** A step `env:` name the policy does not let a mission set (it could change what an allowed program runs). */
+export function stepEnvDenied(name: string): RustchainError {
+  const allowWith = `--allow-env=${name} or policy.env.allow in ${CONFIG}`;
+  return denial(
+    'E_POLICY_ENV_DENIED',
+    `a step may not set ${name} for its command (it can change what the program runs): allow it with ${allowWith}`,
+    { name, allowWith },
+  );
+}
+
 /** A network host the policy does not allow. */
 export function hostDenied(url: string, host: string): RustchainError {
   const allowWith = `--allow-net=${host} or policy.net.allow in ${CONFIG}`;

@@ -1,5 +1,5 @@
 import type { RustchainError } from '../errors.ts';
-import { envDenied, envOverrideDenied } from './denials.ts';
+import { envDenied, envOverrideDenied, stepEnvDenied } from './denials.ts';
 import type { Policy } from './types.ts';
 
 /**
@@ -24,6 +24,27 @@ export const FORBIDDEN_OVERRIDES: readonly string[] = [
   'BASH_ENV',
   'ENV',
 ];
+
+/**
+ * Variables a mission step may set for its command (`env:` of a command step) without the
+ * policy naming them: locale, time zone and terminal cosmetics, which change no code path
+ * that loads or runs programs. Anything else (`GIT_CONFIG_COUNT`/`KEY`/`VALUE`, `TAR_OPTIONS`,
+ * `PYTHONSTARTUP`...) can make an allowed program run other code, so it must be listed in
+ * policy.env.allow (or --allow-env) to be set.
+ */
+export const SAFE_STEP_ENV: readonly string[] = [
+  'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', 'LC_NUMERIC', 'LC_TIME', 'LC_COLLATE',
+  'TZ', 'TERM', 'NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'COLUMNS', 'LINES', 'CI',
+];
+
+/**
+ * Refusal for a mission step setting `name` for its command, or null when the policy allows
+ * it. Names that are never settable (FORBIDDEN_OVERRIDES) are refused by childEnv at spawn.
+ */
+export function checkStepEnv(policy: Policy, name: string): RustchainError | null {
+  if (checkEnvOverride(name) !== null) return null;
+  return SAFE_STEP_ENV.includes(name) || envAllowed(policy, name) ? null : stepEnvDenied(name);
+}
 
 /** True when the policy passes variable `name` to steps. */
 export function envAllowed(policy: Policy, name: string): boolean {

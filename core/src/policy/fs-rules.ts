@@ -14,6 +14,9 @@ const RESERVED_ALWAYS: readonly string[] = ['.rustchain'];
 /** Path segments never written by steps (SECURITY-CATALOGUE case 20): hooks, dependencies. */
 const RESERVED_WRITE: readonly string[] = ['.git', 'node_modules'];
 
+/** Kernel trees reachable only through a root inside them, never through a root above them. */
+const SPECIAL_TREES: readonly string[] = ['/proc', '/sys', '/dev'];
+
 interface RealRoots {
   read: string[];
   write: string[];
@@ -68,7 +71,10 @@ export function checkPath(
   const roots = realRoots(policy);
   const secret = roots.denyRead.find((d) => isInside(resolved, d));
   if (secret !== undefined) return { error: reservedPathDenied(path, resolved, access, secret) };
-  const matching = roots[access].filter((root) => isInside(resolved, root));
+  // /proc, /sys and /dev hold the host's environment, memory and devices: only a root inside
+  // them (`--allow-read=/proc/loadavg`) opens them, never `/` or `--allow-read` (catalogue #22).
+  const special = SPECIAL_TREES.find((tree) => isInside(resolved, tree));
+  const matching = roots[access].filter((root) => isInside(resolved, root) && (special === undefined || isInside(root, special)));
   if (matching.length === 0) return { error: pathDenied(path, resolved, access) };
   // The most specific root decides, so an explicitly allowed root inside node_modules works.
   const root = matching.reduce((a, b) => (b.length > a.length ? b : a));

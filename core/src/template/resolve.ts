@@ -1,5 +1,6 @@
 import { RustchainError } from '../errors.ts';
 import { splitTemplate, type TemplateRef } from './grammar.ts';
+import { recordTemplatedOptions } from './options.ts';
 
 /** What templates may read while a step's parameters are resolved. */
 export interface TemplateScope {
@@ -20,12 +21,18 @@ export interface TemplateScope {
  * failure) and E_TEMPLATE_SYNTAX for a malformed expression; all non-retryable.
  */
 export function resolveTemplates(value: unknown, scope: TemplateScope): unknown {
+  const resolved = resolveValue(value, scope);
+  recordTemplatedOptions(value, resolved);
+  return resolved;
+}
+
+function resolveValue(value: unknown, scope: TemplateScope): unknown {
   if (typeof value === 'string') return value.includes('${{') ? resolveString(value, scope) : value;
-  if (Array.isArray(value)) return value.map((item) => resolveTemplates(item, scope));
+  if (Array.isArray(value)) return value.map((item) => resolveValue(item, scope));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      const resolved = resolveTemplates((value as Record<string, unknown>)[key], scope);
+      const resolved = resolveValue((value as Record<string, unknown>)[key], scope);
       // Plain assignment of `__proto__` would set the prototype; define it as data instead.
       if (key === '__proto__') Object.defineProperty(out, key, { value: resolved, enumerable: true, writable: true, configurable: true });
       else out[key] = resolved;

@@ -106,14 +106,19 @@ async function projectDir(ctx: StepContext, path: string, access: 'read' | 'writ
   return dir;
 }
 
-/** Looks for node_modules/.bin/<bin> in `dir` and its ancestors the policy lets us read. */
+/**
+ * Looks for node_modules/.bin/<bin> in `dir` and its ancestors the policy lets us read. The
+ * directory is listed rather than the entry stat'ed: .bin entries are symlinks, possibly into
+ * a store outside the roots, and npx follows them itself.
+ */
 async function hasLocalBin(ctx: StepContext, dir: string, bin: string): Promise<boolean> {
   for (let at = dir; ; ) {
     try {
-      if ((await ctx.fs.stat(`${at}/node_modules/.bin/${bin}`)) !== null) return true;
+      if ((await ctx.fs.list(`${at}/node_modules/.bin`)).some((e) => e.name === bin)) return true;
     } catch (error) {
-      if (isRustchainError(error) && error.code.startsWith('E_POLICY_')) return false;
-      throw error;
+      if (!isRustchainError(error)) throw error;
+      if (error.code.startsWith('E_POLICY_')) return false;
+      // E_FS_NOT_FOUND and friends: no .bin here, keep going up.
     }
     const parent = at.slice(0, at.lastIndexOf('/')) || '/';
     if (parent === at) return false;

@@ -5,7 +5,9 @@ import { existsSync, realpathSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, symlink, unlink, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { tempProject, runCli, json } from '../cli/harness.ts';
+import { gzipSync } from 'node:zlib';
+import { Header } from 'tar';
+import { tempProject, runCli, json, REPO } from '../cli/harness.ts';
 import { createFsCapability } from '../../core/src/capabilities/fs.ts';
 import type { Policy } from '@rustchain/core';
 import { assertLedgerRecords, assertRefused, inProject, readLedger, SENTINEL_STEP, type CaseRun } from './harness.ts';
@@ -123,7 +125,39 @@ test('#20 the state dir given by RUSTCHAIN_HOME is not writable either', async (
   }
 });
 
-test('#21 zip-slip', { skip: 'no decompress/archive step type exists yet; the case applies once it does' }, () => {});
+/** A tar of hand-made headers, as an attacker writes it (tar's own Header encoder). */
+function evilTar(entries: Array<{ path: string; type?: string; data?: Buffer; linkpath?: string }>): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const data = e.data ?? Buffer.alloc(0);
+    const header = new Header({ path: e.path, type: (e.type ?? 'File') as never, size: data.length, mode: 0o644, mtime: new Date(0), ...(e.linkpath ? { linkpath: e.linkpath } : {}) });
+    header.encode();
+    parts.push(header.block as Buffer, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  return Buffer.concat([...parts, Buffer.alloc(1024)]);
+}
+
+const ARCHIVES: Array<[string, Buffer, string]> = [
+  ['entry ../../evil.sh', evilTar([{ path: 'ok.txt', data: Buffer.from('ok') }, { path: '../../evil.sh', data: Buffer.from('pwned') }]), 'E_ARCHIVE_ENTRY_ESCAPE'],
+  ['absolute entry /tmp/x', evilTar([{ path: '/tmp/rc-sec21-x', data: Buffer.from('pwned') }]), 'E_ARCHIVE_ENTRY_ESCAPE'],
+  ['symlink entry to /', evilTar([{ path: 'root', type: 'SymbolicLink', linkpath: '/' }]), 'E_ARCHIVE_ENTRY_ESCAPE'],
+  ['same-path symlink then file (CVE-2026-10732)', evilTar([{ path: 'x', type: 'SymbolicLink', linkpath: '..' }, { path: 'x/evil.sh', data: Buffer.from('pwned') }]), 'E_ARCHIVE_ENTRY_ESCAPE'],
+  ['gzip bomb (110 MiB of zeros in ~110 KiB)', gzipSync(evilTar([{ path: 'zeros', data: Buffer.alloc(110 * 1024 * 1024) }]), { level: 9 }), 'E_ARCHIVE_TOO_LARGE'],
+];
+for (const [name, archive, code] of ARCHIVES) {
+  test(`#21 zip-slip: a tar.gz with ${name} is refused (${code}); nothing is written outside, nor inside`, async () => {
+    const config = { plugins: [join(REPO, 'plugins/decompress'), join(REPO, 'plugins/create-file')], policy: { fs: { read: ['.'], write: ['.'] } } };
+    const mission = `steps:\n  - id: unpack\n    step_type: decompress\n    parameters: { source: evil.tar.gz, destination: out/fresh }\n${afterBad('unpack')}`;
+    // The bomb is gzipped already; the others are gzipped here.
+    const files = { 'rustchain.config.json': JSON.stringify(config), 'm.yaml': mission, 'evil.tar.gz': archive[0] === 0x1f ? archive : gzipSync(archive) };
+    await inProject(files, ['mission', 'execute', 'm.yaml'], async (c) => {
+      await assertRuntimeRefusal(c, 'unpack', code);
+      assert.equal(existsSync(join(c.dir, 'out')), false, 'a refused archive writes nothing, not even the extraction dir');
+      assert.equal(existsSync(join(dirname(c.dir), 'evil.sh')), false);
+      assert.equal(existsSync('/tmp/rc-sec21-x'), false);
+    });
+  });
+}
 
 const SPECIAL = ['/dev/zero', '/dev/random', '/proc/self/environ'] as const;
 test(`#22 special files (${SPECIAL.join(', ')}) are outside the roots`, async () => {

@@ -76,7 +76,7 @@ export const ERROR_CODES = {
   E_HTTP_RESPONSE_TOO_LARGE: 'an HTTP response body exceeded the size limit',
   E_HTTP_TIMEOUT: 'an HTTP request did not complete within its timeout',
   E_HTTP_REQUEST_FAILED: 'an HTTP request failed (connection refused, reset, bad URL, too many redirects)',
-  E_HTTP_STATUS: 'an HTTP response had a status >= 400 (the step outputs are attached)',
+  E_HTTP_STATUS: 'an HTTP response had a status >= 400, or one outside the step\'s expected_status (the step outputs are attached)',
   E_NET_CONNECT_FAILED: 'a raw TCP/TLS connection (ctx.net.connect) failed: refused, reset, unreachable, DNS or TLS handshake error',
   E_NET_TIMEOUT: 'a raw TCP/TLS connection (ctx.net.connect) was not established within its timeout',
   // Sandbox

@@ -1,9 +1,8 @@
-import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { createStepContext } from '../capabilities/context.ts';
 import type { HostEnv } from '../capabilities/env.ts';
 import { RunProcessRegistry } from '../capabilities/processes.ts';
 import { RustchainError } from '../errors.ts';
+import { checkStepParams } from '../plugin/params-check.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../plugin/sdk.ts';
 import { stepTypeDenied } from '../policy/denials.ts';
 import { hasSecretParams, secretParamValues } from '../secrets/params.ts';
@@ -17,9 +16,10 @@ const MAX_REPORTED_ERRORS = 10;
 /**
  * Runs steps in this process: looks the plugin up, re-checks the step type against the policy
  * (defence in depth: the static check ran before), validates the resolved parameters against
- * the plugin's params schema (compiled once per plugin; E_PARAMS_INVALID, non-retryable),
- * builds `ctx` and calls `run`. Outputs are not validated. On abort it rejects at once with the
- * signal's reason even if the plugin ignores `ctx.signal`, so the run never waits on it.
+ * the plugin's params schema with the check `mission validate` runs (checkStepParams;
+ * E_PARAMS_INVALID, non-retryable), builds `ctx` and calls `run`. Outputs are not validated.
+ * On abort it rejects at once with the signal's reason even if the plugin ignores
+ * `ctx.signal`, so the run never waits on it.
  */
 export function createInProcessDispatcher(options: {
   registry: StepTypeLookup;
@@ -31,7 +31,6 @@ export function createInProcessDispatcher(options: {
 }): StepDispatcher {
   const { registry, policy, workDir } = options;
   const env: HostEnv = options.env ?? process.env;
-  const checks = new WeakMap<DefinedPlugin, TypeCheck<TSchema>>();
   const allowedTypes = policy.stepTypes === '*' ? null : new Set(policy.stepTypes);
   // Run scope for ctx.exec.start: one process table per run id, stopped by finishRun.
   const processes = new RunProcessRegistry();
@@ -44,15 +43,6 @@ export function createInProcessDispatcher(options: {
       secretSchemas.set(plugin, has);
     }
     return has;
-  }
-
-  function paramsCheck(plugin: DefinedPlugin): TypeCheck<TSchema> {
-    let check = checks.get(plugin);
-    if (check === undefined) {
-      check = TypeCompiler.Compile(plugin.params);
-      checks.set(plugin, check);
-    }
-    return check;
   }
 
   /** The plugin that runs `request`, after the policy and parameter checks (throws coded errors). */
@@ -69,13 +59,9 @@ export function createInProcessDispatcher(options: {
     }
     const plugin = entry.definition;
     if (options.secrets !== undefined && hasSecrets(plugin)) options.secrets.add(secretParamValues(plugin.params, request.params));
-    const check = paramsCheck(plugin);
-    if (!check.Check(request.params)) {
-      const errors = [];
-      for (const e of check.Errors(request.params)) {
-        errors.push({ pointer: e.path, message: e.message });
-        if (errors.length >= MAX_REPORTED_ERRORS) break;
-      }
+    const problems = checkStepParams(plugin.params, request.params);
+    if (problems.length > 0) {
+      const errors = problems.slice(0, MAX_REPORTED_ERRORS).map((p) => ({ pointer: p.pointer, message: p.message }));
       throw new RustchainError('E_PARAMS_INVALID', `parameters of step "${request.stepId}" do not match the ${request.type} schema`, {
         details: { stepId: request.stepId, type: request.type, errors },
         nonRetryable: true,

@@ -26,14 +26,22 @@ const VALUE_KINDS = new Set<ValueErrorType>([
 /**
  * Validates `value` against a typebox schema and classifies each problem: a missing
  * required field, a wrong type, or a value out of range. One problem per pointer (typebox
- * reports a union failure once per branch); unknown properties are left to the caller,
- * which reports them with a did-you-mean and knows which ones are legacy.
+ * reports a union failure once per branch). Unknown properties are left to the caller
+ * (which reports them with a did-you-mean and knows which ones are legacy) unless
+ * `unknownFields` asks for them as E_SCHEMA_UNKNOWN_FIELD problems.
  */
-export function checkSchema(schema: TSchema, value: unknown, basePointer = ''): SchemaProblem[] {
+export function checkSchema(schema: TSchema, value: unknown, basePointer = '', options: { unknownFields?: boolean } = {}): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, value)) {
-    if (error.type === ValueErrorType.ObjectAdditionalProperties) continue;
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+      const pointer = basePointer + error.path;
+      if (options.unknownFields === true && !seen.has(pointer)) {
+        seen.add(pointer);
+        problems.push({ code: 'E_SCHEMA_UNKNOWN_FIELD', pointer, message: `unknown field \`${lastToken(pointer)}\``, missing: false });
+      }
+      continue;
+    }
     const specific = mostSpecific(error);
     const pointer = basePointer + specific.path;
     if (seen.has(pointer)) continue;

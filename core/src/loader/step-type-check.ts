@@ -1,7 +1,8 @@
 import type { StepTypeLookup } from '../plugin/sdk.ts';
 import { containsTemplate } from '../template/scan.ts';
 import type { Reporter } from './locate.ts';
-import { checkSchema } from './schema-check.ts';
+import { checkStepParams } from '../plugin/params-check.ts';
+import { literalSecretParams } from '../secrets/params.ts';
 import { didYouMean } from './suggest.ts';
 import { isPascalCase, isRustchainStepType, pluginPackageFor, RUSTCHAIN_STEP_TYPES, toSnakeCase } from './step-types.ts';
 
@@ -32,15 +33,25 @@ export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLo
       continue;
     }
     const base = `/steps/${step.index}/parameters`;
-    for (const problem of checkSchema(plugin.definition.params, step.parameters)) {
+    // The same check the executor runs (checkStepParams), so validate and execute agree.
+    for (const problem of checkStepParams(plugin.definition.params, step.parameters)) {
       const relative = problem.pointer;
+      const unknown = problem.code === 'E_SCHEMA_UNKNOWN_FIELD';
       // A templated value is only known at run time; the executor checks it after resolution.
-      if (containsTemplate(valueAt(step.parameters, relative)) || (problem.missing && containsTemplate(step.parameters))) continue;
+      // An unknown key stays unknown whatever its value resolves to.
+      if (!unknown && (containsTemplate(valueAt(step.parameters, relative)) || (problem.missing && containsTemplate(step.parameters)))) continue;
       const pointer = base + relative;
       const where = problem.missing ? (step.hasParameters ? pointer.slice(0, pointer.lastIndexOf('/')) : `/steps/${step.index}`) : pointer;
+      const guess = unknown ? didYouMean(relative.slice(relative.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~'), new Set(declaredParams(plugin.definition.params, relative))) : undefined;
       report.add('E_PARAMS_INVALID', `${step.type}: ${problem.message}`, pointer, {
-        position: report.valueAt(where),
-        hint: `see the parameters of \`${step.type}\` (${pluginPackageFor(step.type)})`,
+        position: unknown ? report.keyAt(pointer) : report.valueAt(where),
+        hint: guess ? `did you mean \`${guess}\`?` : `see the parameters of \`${step.type}\` (${pluginPackageFor(step.type)})`,
+      });
+    }
+    for (const relative of literalSecretParams(plugin.definition.params, step.parameters)) {
+      report.add('E_SECRET_LITERAL', `${step.type}: a secret parameter is written literally in the mission, so it is not treated as a secret`, base + relative, {
+        severity: 'warning',
+        hint: 'read it from a secret environment variable: `${{ env.MY_TOKEN }}` with policy.env.allow (and env.secrets)',
       });
     }
   }
@@ -77,4 +88,11 @@ export function valueAt(root: unknown, pointer: string): unknown {
     node = (node as Record<string, unknown>)[token];
   }
   return node;
+}
+
+/** Property names the params schema declares at the parent of `pointer` (top level only; [] deeper). */
+function declaredParams(schema: unknown, pointer: string): string[] {
+  if (pointer.lastIndexOf('/') !== 0) return [];
+  const properties = (schema as { properties?: Record<string, unknown> }).properties;
+  return properties ? Object.keys(properties) : [];
 }

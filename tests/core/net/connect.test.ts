@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createNetCapability } from '../../../core/src/capabilities/net.ts';
 import { checkClaimUrl } from '../../../core/src/net/url.ts';
@@ -206,3 +211,35 @@ for (const [url, allow, expected, schemes] of claims) {
     assert.equal(got, expected);
   });
 }
+
+let hasOpenssl = true;
+try {
+  execFileSync('openssl', ['version'], { stdio: 'ignore' });
+} catch {
+  hasOpenssl = false;
+}
+test('tls: the certificate is verified against the requested name while the socket goes to the pinned address', { skip: hasOpenssl ? false : 'openssl is not installed' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rc-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=svc.example.com', '-addext', 'subjectAltName=DNS:svc.example.com'], { stdio: 'ignore' });
+  const ca = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  const server = tls.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: ca }, (s) => s.end('hello over tls'));
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const port = (server.address() as AddressInfo).port;
+  const resolver: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
+  const cap = createNetCapability(policy(['svc.example.com', `127.0.0.1:${port}`]), new AbortController().signal, { resolver });
+  const socket = await cap.connect({ host: 'svc.example.com', port, tls: { ca } });
+  const text = await new Promise<string>((r) => {
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    socket.on('end', () => r(got));
+  });
+  assert.equal(text, 'hello over tls');
+  socket.destroy();
+  // The same certificate does not cover 127.0.0.1, and an unknown CA is refused.
+  const byIp = createNetCapability(policy([`127.0.0.1:${port}`]), new AbortController().signal);
+  await rejectsWith(byIp.connect({ host: '127.0.0.1', port, tls: { ca } }), 'E_NET_CONNECT_FAILED');
+  await rejectsWith(cap.connect({ host: 'svc.example.com', port, tls: true }), 'E_NET_CONNECT_FAILED');
+});

@@ -21,12 +21,53 @@ export function secretForms(secret: string): string[] {
   return forms.filter((f) => f.length > 0);
 }
 
+function hexEither(byte: number): string {
+  return byte
+    .toString(16)
+    .padStart(2, '0')
+    .split('')
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join('');
+}
+
+/**
+ * `secret` with any of its non-alphanumeric characters written literally or percent-encoded
+ * (%xx in either case; `+` for a space), the way every URL serialiser writes it: WHATWG URL
+ * (path, query, userinfo sets), encodeURI(Component), URLSearchParams each encode a different
+ * set, so no fixed list of forms covers a secret holding `'`, `$` or `{}`. Linear: no
+ * quantifiers. Null when no character of the secret is ever encoded.
+ */
+export function percentEncodedPattern(secret: string): RegExp | null {
+  let encodable = false;
+  const parts: string[] = [];
+  for (const ch of secret) {
+    const literal = ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    if (/[A-Za-z0-9]/.test(ch)) {
+      parts.push(literal);
+      continue;
+    }
+    encodable = true;
+    const encoded = [...Buffer.from(ch, 'utf8')].map((b) => `%${hexEither(b)}`).join('');
+    parts.push(`(?:${literal}|${encoded}${ch === ' ' ? '|\\+' : ''})`);
+  }
+  return encodable ? new RegExp(parts.join(''), 'g') : null;
+}
+
+/** Replace every match of the percent-encoding patterns (only texts that can hold one are scanned). */
+export function replacePatterns(text: string, patterns: readonly RegExp[]): string {
+  if (patterns.length === 0 || (!text.includes('%') && !text.includes('+'))) return text;
+  let out = text;
+  for (const pattern of patterns) out = out.replace(pattern, REDACTED);
+  return out;
+}
+
 /** Build a replacer once per secret list; longest forms first so a form never half-matches. */
 export function secretRedactor(secrets: readonly string[]): (text: string) => string {
-  const forms = [...new Set(secrets.filter((s) => s.length > 0).flatMap(secretForms))]
-    .sort((a, b) => b.length - a.length);
+  const live = secrets.filter((s) => s.length > 0);
+  const forms = [...new Set(live.flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  const patterns = live.map(percentEncodedPattern).filter((p): p is RegExp => p !== null);
   if (forms.length === 0) return (text) => text;
-  return (text) => replaceForms(text, forms);
+  return (text) => replacePatterns(replaceForms(text, forms), patterns);
 }
 
 /** Replace every occurrence of each form (longest first) in `text` with `***`. */

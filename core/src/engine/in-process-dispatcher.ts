@@ -5,7 +5,7 @@ import { RustchainError } from '../errors.ts';
 import { checkStepParams } from '../plugin/params-check.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../plugin/sdk.ts';
 import { stepTypeDenied } from '../policy/denials.ts';
-import { hasSecretParams, secretParamValues } from '../secrets/params.ts';
+import { hasSecretParams, runtimeSecretParamValues } from '../secrets/params.ts';
 import type { Policy } from '../policy/types.ts';
 import { AttemptContextInit } from './attempt-control.ts';
 import type { AttemptControl, StepDispatcher, StepRequest } from './types.ts';
@@ -58,7 +58,7 @@ export function createInProcessDispatcher(options: {
       throw stepTypeDenied(request.type);
     }
     const plugin = entry.definition;
-    if (options.secrets !== undefined && hasSecrets(plugin)) options.secrets.add(secretParamValues(plugin.params, request.params));
+    if (options.secrets !== undefined && hasSecrets(plugin)) options.secrets.add(runtimeSecretParamValues(plugin.params, request.params));
     const problems = checkStepParams(plugin.params, request.params);
     if (problems.length > 0) {
       const errors = problems.slice(0, MAX_REPORTED_ERRORS).map((p) => ({ pointer: p.pointer, message: p.message }));
@@ -92,7 +92,7 @@ export function createInProcessDispatcher(options: {
     const plugin = registry.get(request.type)?.definition;
     if (plugin !== undefined && options.secrets !== undefined && hasSecrets(plugin)) {
       try {
-        options.secrets.add(secretParamValues(plugin.params, request.params));
+        options.secrets.add(runtimeSecretParamValues(plugin.params, request.params));
       } catch {
         // Invalid parameters are reported by dispatch.
       }

@@ -67,7 +67,12 @@ export const systemResolver: Resolver = async (hostname) =>
   (await dns.lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+/**
+ * Headers kept when a redirect leaves the host: content negotiation and caching only. Any
+ * other header may carry a credential (`X-Api-Key`, `Private-Token`, a custom auth scheme),
+ * and the code cannot tell which, so it is not sent to a host the step did not name.
+ */
+const CROSS_HOST_SAFE_HEADERS = new Set(['accept', 'accept-language', 'accept-encoding', 'content-type', 'content-language', 'user-agent', 'cache-control', 'pragma']);
 
 interface HopResult {
   status: number;
@@ -173,7 +178,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         const nextHref = new URL(result.location, target.url).href;
         const next = checkRedirect(options.rules, nextHref, hopNo + 1);
         if (next.url.host !== target.url.host || next.url.protocol !== target.url.protocol) {
-          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !CREDENTIAL_HEADERS.includes(k)));
+          headers = Object.fromEntries(Object.entries(headers).filter(([k]) => CROSS_HOST_SAFE_HEADERS.has(k)));
         }
         if (result.status === 303 || ((result.status === 301 || result.status === 302) && method === 'POST')) {
           if (method !== 'HEAD') method = 'GET';

@@ -4,6 +4,7 @@
  * templates are resolved, is a secret of the run.
  */
 import type { TSchema } from '@sinclair/typebox';
+import { runtimeTemplatedValues } from '../template/options.ts';
 
 type SchemaNode = TSchema & {
   secret?: unknown;
@@ -48,5 +49,47 @@ export function secretParamValues(schema: TSchema, value: unknown): string[] {
     }
   };
   walk(schema as SchemaNode, value);
+  return [...new Set(out)];
+}
+
+/**
+ * The secret parameter values of a step that ARE secrets: those a template produced from the
+ * environment or a step's output. A literal (or `vars`-only) value is in the mission for
+ * anyone to read; treating it as secret would only let a mission author censor chosen words
+ * from every result and log (E_SECRET_LITERAL warns about it at validation).
+ */
+export function runtimeSecretParamValues(schema: TSchema, resolved: unknown): string[] {
+  const runtime = runtimeTemplatedValues(resolved);
+  if (runtime.size === 0) return [];
+  return secretParamValues(schema, resolved).filter((v) => runtime.has(v));
+}
+
+const RUNTIME_REF = /\$\{\{\s*(env|steps)\./;
+
+/** Pointers (relative to the parameters) of secret-marked values written literally in the mission. */
+export function literalSecretParams(schema: TSchema, params: unknown): string[] {
+  const out: string[] = [];
+  const walk = (s: SchemaNode | undefined, v: unknown, pointer: string): void => {
+    if (s === undefined || v === undefined || v === null) return;
+    if (s.secret === true) {
+      const found: string[] = [];
+      strings(v, found);
+      if (found.length > 0 && !found.some((text) => RUNTIME_REF.test(text))) out.push(pointer);
+      return;
+    }
+    for (const branch of [...(s.anyOf ?? []), ...(s.allOf ?? []), ...(s.oneOf ?? [])]) walk(branch as SchemaNode, v, pointer);
+    if (Array.isArray(v)) {
+      const items = s.items;
+      v.forEach((item, i) => walk((Array.isArray(items) ? items[i] : items) as SchemaNode | undefined, item, `${pointer}/${i}`));
+      return;
+    }
+    if (typeof v !== 'object') return;
+    for (const [key, inner] of Object.entries(v as Record<string, unknown>)) {
+      const prop = s.properties?.[key] ?? Object.values(s.patternProperties ?? {})[0] ??
+        (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+      walk(prop as SchemaNode | undefined, inner, `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    }
+  };
+  walk(schema as SchemaNode, params, '');
   return [...new Set(out)];
 }

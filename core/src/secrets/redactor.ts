@@ -4,7 +4,7 @@
  * `--json` result, progress display, logs). Matching is by value: a template that copies a
  * secret env var into a parameter or an output is the same value and is redacted too.
  */
-import { redactWith, replaceForms, secretForms } from '../audit/redact.ts';
+import { percentEncodedPattern, redactWith, replaceForms, replacePatterns, secretForms } from '../audit/redact.ts';
 
 /** Secrets shorter than this are not redacted (a 1-char secret would blank out everything). */
 export const MIN_SECRET_LENGTH = 4;
@@ -35,7 +35,8 @@ function formsOf(secret: string): string[] {
 export function createSecretRedactor(initial: Iterable<string> = []): SecretRedactor {
   const secrets = new Set<string>();
   let forms: string[] = [];
-  const redactText = (text: string): string => replaceForms(text, forms);
+  let patterns: RegExp[] = [];
+  const redactText = (text: string): string => replacePatterns(replaceForms(text, forms), patterns);
   const redactor: SecretRedactor = {
     add(values) {
       const refused: string[] = [];
@@ -49,7 +50,10 @@ export function createSecretRedactor(initial: Iterable<string> = []): SecretReda
         }
       }
       // Longest forms first, so a form never half-matches inside a longer one.
-      if (grew) forms = [...new Set([...secrets].flatMap(formsOf))].sort((a, b) => b.length - a.length);
+      if (grew) {
+        forms = [...new Set([...secrets].flatMap(formsOf))].sort((a, b) => b.length - a.length);
+        patterns = [...secrets].map(percentEncodedPattern).filter((p): p is RegExp => p !== null);
+      }
       return refused;
     },
     get size() {

@@ -137,15 +137,16 @@ after(() => {
 test('http bearer_token (secret: true) reaches the server, is learned by the run redactor, and never enters the ledger', async () => {
   const home = await mkdtemp(join(tmpdir(), 'rc-secret-param-'));
   try {
-    const token = 'bearer-s3cret-from-a-vars-template';
+    const token = 'bearer-s3cret-from-an-env-template';
     const plugins = new Map([['http', { definition: httpPlugin as unknown as DefinedPlugin }]]);
     const registry: StepTypeLookup = { get: (t) => plugins.get(t), has: (t) => plugins.has(t), types: () => ['http'] };
-    const policy: Policy = { ...base, net: { allow: [`127.0.0.1:${port}`] } };
+    const policy: Policy = { ...base, net: { allow: [`127.0.0.1:${port}`] }, env: { allow: ['AUTHZ_VALUE'] } };
     const redactor = createSecretRedactor();
     const sink = createLedgerSink(await openLedger(home), { redactor });
-    // The token comes from a mission variable, not from a secret env var: only the param marking covers it.
-    const m = mission([step('call', [], { type: 'http', hasTemplates: true, parameters: { url: `http://127.0.0.1:${port}/x`, bearer_token: '${{ vars.token }}' } })], {}, { token });
-    const result = await executeMission(m, { registry, policy, workDir: home, secrets: redactor, onEvent: (e) => sink.onEvent(e) });
+    // The token comes from a variable whose NAME is not secret: only the param marking covers it.
+    // (A literal or vars-only value is in the mission for all to read: not a secret, E_SECRET_LITERAL.)
+    const m = mission([step('call', [], { type: 'http', hasTemplates: true, parameters: { url: `http://127.0.0.1:${port}/x`, bearer_token: '${{ env.AUTHZ_VALUE }}' } })]);
+    const result = await executeMission(m, { registry, policy, workDir: home, env: { AUTHZ_VALUE: token }, secrets: redactor, onEvent: (e) => sink.onEvent(e) });
     await sink.close();
     assert.equal(result.status, 'succeeded', JSON.stringify(result.steps[0]?.error));
     assert.ok(String(result.steps[0]?.outputs['body']).includes(token), 'the server saw the token');

@@ -52,6 +52,7 @@ export { createStepContext } from './capabilities/context.ts';
 export type { StepContextInit } from './capabilities/context.ts';
 export { DEFAULT_MAX_READ_BYTES } from './capabilities/fs.ts';
 export { DEFAULT_MAX_OUTPUT_BYTES, KILL_GRACE_MS } from './capabilities/exec.ts';
+export { settleProcessGroups, trackedGroupCount } from './capabilities/process-groups.ts';
 
 // --- policy ---
 export { resolvePolicy } from './policy/resolve.ts';

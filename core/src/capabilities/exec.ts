@@ -13,6 +13,7 @@ import type { Policy } from '../policy/types.ts';
 import { childEnv, type HostEnv } from './env.ts';
 import { checkGoverningUnchanged, snapshotGoverning } from './governing-watch.ts';
 import { checkStepInput } from './step-params.ts';
+import { deathLinkedSpawn, releaseGroup, terminateGroup, trackGroup } from './process-groups.ts';
 import type { RunProcesses, RunProcessRegistry } from './processes.ts';
 import { spawnFailed, startProcess } from './start.ts';
 
@@ -33,15 +34,6 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
     process.kill(-child.pid, signal);
   } catch {
     // ESRCH: the group is already gone.
-  }
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -172,8 +164,9 @@ function runProcess(
   return new Promise<ExecResult>((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(file, argv.slice(1), {
-        argv0: argv[0] as string,
+      const linked = deathLinkedSpawn(file, argv);
+      child = spawn(linked.file, linked.args, {
+        argv0: linked.argv0,
         cwd: o.cwd,
         env: o.env,
         shell: false,
@@ -188,7 +181,8 @@ function runProcess(
     const err: Buffer[] = [];
     const size = { out: 0, err: 0 };
     let settled = false;
-    let killTimer: NodeJS.Timeout | undefined;
+    // Tracked so the run's end, the CLI's exit and the guardian all reach the group.
+    if (child.pid !== undefined) trackGroup(child.pid);
 
     const finish = (action: () => void): void => {
       if (settled) return;
@@ -197,9 +191,8 @@ function runProcess(
       action();
     };
     const onAbort = (): void => {
-      killGroup(child, 'SIGTERM');
-      // Stragglers that ignore SIGTERM get SIGKILL; the timer is cleared once the group is gone.
-      killTimer = setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS);
+      // SIGTERM, then SIGKILL for stragglers after the grace; settleProcessGroups() awaits it.
+      if (child.pid !== undefined) void terminateGroup(child.pid, KILL_GRACE_MS);
       finish(() => reject(cancelled(o.signal.reason)));
     };
     const collect = (chunks: Buffer[], key: 'out' | 'err') => (chunk: Buffer) => {
@@ -228,7 +221,7 @@ function runProcess(
     }
     child.on('error', (error) => finish(() => reject(spawnFailed(argv, error))));
     child.on('close', (code, sig) => {
-      if (killTimer !== undefined && child.pid !== undefined && !groupAlive(child.pid)) clearTimeout(killTimer);
+      if (child.pid !== undefined) releaseGroup(child.pid);
       finish(() =>
         resolve({
           exitCode: code,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { releaseGroup, trackGroup } from './process-groups.ts';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import type { StartOptions } from '../plugin/sdk.ts';
 import type { RunProcesses } from './processes.ts';
@@ -31,6 +32,11 @@ export async function startProcess(
   const child = await spawned(spec, output !== undefined);
   const pid = table.add(child, o.detach);
   if (o.detach) child.unref();
+  else {
+    // Owned by the run: the guardian SIGKILLs the group if this process dies without ending it.
+    trackGroup(pid);
+    child.once('close', () => releaseGroup(pid));
+  }
   if (o.waitFor === undefined || (o.waitFor.port === undefined && output === undefined)) return { pid };
   try {
     await ready(child, pid, o.waitFor, o.signal);

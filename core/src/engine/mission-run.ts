@@ -59,11 +59,17 @@ export class MissionRun implements AttemptHost {
   private finished = false;
   private readonly began = performance.now();
   private settle!: { resolve: (r: MissionResult) => void; reject: (e: unknown) => void };
+  private finallyResults: StepResult[] | null = null;
 
+  /**
+   * `phase` is set for the run of a mission's `finally:` steps inside the main run: it sees
+   * the main steps' outputs, emits no run.* events and leaves the run's end to its parent.
+   */
   constructor(
     private readonly mission: Mission,
     private readonly options: ExecuteOptions,
     dispatcher: StepDispatcher,
+    private readonly phase: { seed: StepOutputs } | null = null,
   ) {
     this.steps = mission.steps;
     const schedule = computeIndexedSchedule(mission.steps);
@@ -89,7 +95,7 @@ export class MissionRun implements AttemptHost {
     this.barrier = options.barrier;
     this.limit = parallelLimit(options.maxParallelSteps ?? mission.config.maxParallelSteps);
     this.failFast = mission.config.failFast;
-    this.outputs = Object.create(null) as StepOutputs;
+    this.outputs = Object.assign(Object.create(null) as StepOutputs, phase?.seed);
     this.scope = this.steps.some((s) => s.hasTemplates)
       ? templateScope(this.outputs, mission.vars, options.policy, options.env ?? process.env)
       : null;
@@ -100,26 +106,42 @@ export class MissionRun implements AttemptHost {
     const promise = new Promise<MissionResult>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
-    this.emit({
-      type: 'run.started',
-      runId: this.runId,
-      mission: this.mission.name,
-      missionSha256: this.mission.source.sha256,
-      steps: this.steps.length,
-    });
+    if (this.phase === null) {
+      this.emit({
+        type: 'run.started',
+        runId: this.runId,
+        mission: this.mission.name,
+        missionSha256: this.mission.source.sha256,
+        steps: this.steps.length,
+      });
+    }
+    if (this.options.completed !== undefined) this.reuseCompleted(this.options.completed);
     const external = this.options.signal;
     // A sink that already failed on run.started has finished the run: add no listener then.
     if (external?.aborted) this.stop({ kind: 'signal' });
     else if (!this.finished) external?.addEventListener('abort', this.onExternalAbort, { once: true });
     if (!this.stopReason) {
-      const dependencies = this.graph.depStart;
       for (let p = 0; p < this.orderIndex.length; p++) {
         const i = this.orderIndex[p]!;
-        if (dependencies[i + 1] === dependencies[i]) this.ready.push(p);
+        if (this.remaining[i] === 0 && this.state[i] === PENDING) this.ready.push(p);
       }
     }
     this.pump();
     return promise;
+  }
+
+  /** Resume: steps that succeeded before are done with their recorded outputs; their edges count as satisfied. */
+  private reuseCompleted(completed: NonNullable<ExecuteOptions['completed']>): void {
+    const { dependentStart, dependentList } = this.graph;
+    for (let i = 0; i < this.steps.length; i++) {
+      const id = this.steps[i]!.id;
+      if (!Object.hasOwn(completed, id)) continue;
+      const done = completed[id]!;
+      this.record(i, 'succeeded', done.attempts, 0, done.outputs, null);
+      this.results[i]!.resumed = true;
+      this.outputs[id] = done.outputs;
+      for (let k = dependentStart[i]!; k < dependentStart[i + 1]!; k++) this.remaining[dependentList[k]!]!--;
+    }
   }
 
   /** Sends an event to the sink; a throwing sink stops the run (fail closed). */
@@ -264,6 +286,40 @@ export class MissionRun implements AttemptHost {
     this.finished = true;
     this.deadlines.dispose();
     this.options.signal?.removeEventListener('abort', this.onExternalAbort);
+    if (this.phase !== null) {
+      this.conclude();
+      return;
+    }
+    const cleanup = this.mission.finally;
+    if (cleanup !== undefined && cleanup.length > 0) void this.runFinally(cleanup).then(() => this.stopProcesses());
+    else this.stopProcesses();
+  }
+
+  /**
+   * The `finally:` steps, after the main steps whatever their outcome (not fail-fast among
+   * themselves, not cancelled by the signal that cancelled the run). A failed ledger is the
+   * exception: nothing more may run unrecorded, so they are reported cancelled.
+   */
+  private async runFinally(steps: MissionStep[]): Promise<void> {
+    if (this.sinkError !== null) {
+      const error = this.cancelError();
+      this.finallyResults = steps.map((s) => ({ id: s.id, status: 'cancelled', attempts: 0, durationMs: 0, outputs: {}, error }));
+      return;
+    }
+    const mission: Mission = { ...this.mission, steps, finally: [], config: { ...this.mission.config, failFast: false } };
+    const options: ExecuteOptions = { ...this.options, signal: undefined, runId: this.runId };
+    const sub = new MissionRun(mission, options, this.dispatcher, { seed: this.outputs });
+    try {
+      this.finallyResults = (await sub.start()).steps;
+    } catch (error) {
+      this.sinkError ??= { error };
+      const partial = (error as { result?: MissionResult } | null)?.result;
+      const cancel = this.cancelError();
+      this.finallyResults = partial?.steps ?? steps.map((s) => ({ id: s.id, status: 'cancelled', attempts: 0, durationMs: 0, outputs: {}, error: cancel }));
+    }
+  }
+
+  private stopProcesses(): void {
     // Processes the steps started (ctx.exec.start) are stopped before the run reports its end.
     const stopping = this.dispatcher.finishRun?.(this.runId);
     if (stopping === undefined) this.conclude();
@@ -284,10 +340,12 @@ export class MissionRun implements AttemptHost {
       if (result.status === 'failed') anyFailed = true;
       steps[p] = result;
     }
+    const cleanup = this.finallyResults;
+    if (cleanup?.some((r) => r.status === 'failed')) anyFailed = true;
     const stopped = this.stopReason?.kind;
-    const status = stopped === 'signal' ? 'cancelled' : anyFailed || stopped === 'sink' ? 'failed' : 'succeeded';
-    this.emit({ type: 'run.finished', runId: this.runId, status, durationMs });
-    const result: MissionResult = { runId: this.runId, status, durationMs, steps };
+    const status = stopped === 'signal' ? 'cancelled' : anyFailed || stopped === 'sink' || (this.phase === null && this.sinkError !== null) ? 'failed' : 'succeeded';
+    if (this.phase === null) this.emit({ type: 'run.finished', runId: this.runId, status, durationMs });
+    const result: MissionResult = cleanup === null ? { runId: this.runId, status, durationMs, steps } : { runId: this.runId, status, durationMs, steps, finally: cleanup };
     if (this.sinkError) this.settle.reject(withPartialResult(this.sinkError.error, result));
     else this.settle.resolve(result);
   }

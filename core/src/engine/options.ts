@@ -28,6 +28,12 @@ export interface ExecuteOptions {
    * its side effect begins. A rejection fails the run closed like a throwing `onEvent`.
    */
   barrier?: (() => Promise<void>) | undefined;
+  /**
+   * Resume: steps (main or `finally:`) that succeeded in an earlier, interrupted execution
+   * of this run. They are not dispatched again; their outputs feed later steps' templates and
+   * their results carry `resumed: true`. No event is emitted for them.
+   */
+  completed?: Readonly<Record<string, { outputs: Record<string, unknown>; attempts: number }>> | undefined;
   /** Default: createInProcessDispatcher({ registry, policy, workDir, env }). */
   dispatcher?: StepDispatcher | undefined;
   /** Source of `ctx.env` and `${{ env.X }}` (filtered by the policy); default process.env. */

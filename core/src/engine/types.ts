@@ -26,6 +26,8 @@ export interface StepResult {
   durationMs: number;
   outputs: Record<string, unknown>;
   error: StepError | null;
+  /** Set when the step succeeded in an earlier, interrupted execution of this run and was not re-run. */
+  resumed?: true;
 }
 
 /** The result of a run, in the `--json` shape of the CLI contract. */
@@ -35,6 +37,8 @@ export interface MissionResult {
   durationMs: number;
   /** One entry per step, in schedule order. */
   steps: StepResult[];
+  /** One entry per `finally:` step, in schedule order; absent when the mission has none. */
+  finally?: StepResult[];
 }
 
 /** What the executor reports as it goes; the ledger and the progress display subscribe. */

@@ -35,6 +35,7 @@ export function normaliseMission(file: MissionFile, source: Mission['source'], i
     },
     vars: { ...(file.vars ?? {}) },
     steps: file.steps.map((step) => normaliseStep(step, missionTimeout)),
+    ...(file.finally !== undefined && file.finally.length > 0 ? { finally: file.finally.map((step) => normaliseStep(step, missionTimeout)) } : {}),
     sourceMap,
   };
 }

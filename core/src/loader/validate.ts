@@ -4,6 +4,7 @@ import { sortDiagnostics, type Diagnostic } from '../errors.ts';
 import { MissionSchema, type Mission, type MissionFile } from '../model/mission.ts';
 import type { StepTypeLookup } from '../plugin/sdk.ts';
 import { checkFields } from './fields.ts';
+import { checkFinallyDeps, checkFinallyIds, finallyReporter } from './finally-check.ts';
 import { checkGraph } from './graph-check.ts';
 import { checkBytes, checkText, DEFAULT_MAX_BYTES, suspiciousCharacter } from './input.ts';
 import { createReporter, type Reporter } from './locate.ts';
@@ -87,6 +88,18 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
   } else if (Array.isArray(rawSteps)) {
     checkGraph(graphInput(rawSteps), report);
   }
+  const rawFinally = (value as { finally?: unknown }).finally;
+  const cleanupReport = finallyReporter(report);
+  if (Array.isArray(rawFinally) && rawFinally.length > 0) {
+    const main = Array.isArray(rawSteps) ? graphInput(rawSteps) : [];
+    const mainIds = new Set(main.map((s) => s.id));
+    checkFields({ steps: rawFinally }, file, cleanupReport);
+    checkStepShapes({ steps: rawFinally }, cleanupReport);
+    checkFinallyIds(main, rawFinally as Array<{ id: unknown }>, report);
+    checkFinallyDeps(mainIds, rawFinally as Array<{ depends_on?: unknown }>, report);
+    // Dependencies on main steps are reported above, not again as unknown ids.
+    checkGraph(graphInput(rawFinally).map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !mainIds.has(d)) })), cleanupReport);
+  }
   if (schemaProblems.length > 0 || report.diagnostics.some((d) => d.severity === 'error' && d.code === 'E_SCHEMA_TYPE')) {
     return finish(report.diagnostics, null);
   }
@@ -109,6 +122,32 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
     );
   }
   checkTemplates(mission.steps, mission.vars, options.registry ?? null, tree.index, report);
+  const cleanup = mission.finally;
+  if (cleanup !== undefined) {
+    const files = (value as MissionFile).finally ?? [];
+    if (options.registry) {
+      checkStepTypes(
+        files.map((s, index) => ({
+          index,
+          type: cleanup[index]!.type,
+          typePointer: typeof s.step_type === 'string' ? `/steps/${index}/step_type` : `/steps/${index}/step_type/type`,
+          parameters: cleanup[index]!.parameters,
+          hasParameters: s.parameters !== undefined && s.parameters !== null,
+        })),
+        options.registry,
+        file,
+        cleanupReport,
+      );
+    }
+    // Finally steps may read any main step's outputs: every main step counts as upstream of
+    // them (listed after them, with no parameters, so only finally steps are checked here).
+    const mainIds = mission.steps.map((s) => s.id);
+    const scope = [
+      ...cleanup.map((s) => ({ ...s, dependsOn: [...s.dependsOn, ...mainIds] })),
+      ...mission.steps.map((s) => ({ ...s, parameters: {} })),
+    ];
+    checkTemplates(scope, mission.vars, options.registry ?? null, tree.index, cleanupReport);
+  }
   return finish(report.diagnostics, mission);
 }
 

@@ -55,6 +55,11 @@ export const MissionSchema = Type.Object({
   name: Type.Optional(Type.String()),
   description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   steps: Type.Array(MissionStepSchema),
+  finally: Type.Optional(
+    Type.Array(MissionStepSchema, {
+      description: 'steps run after the main steps end (success, failure or cancellation); may depend on each other and read main steps\' outputs',
+    }),
+  ),
   config: Type.Optional(Type.Union([MissionConfigSchema, Type.Null()])),
   vars: Type.Optional(Type.Record(Type.String(), VarValueSchema)),
 });
@@ -116,6 +121,11 @@ export interface Mission {
   vars: Record<string, string | number | boolean>;
   /** Steps in file order. */
   steps: MissionStep[];
+  /**
+   * The `finally:` section: run once the main steps are over, whatever their outcome (not
+   * when the ledger failed). Ids are unique across both lists; absent when the file has none.
+   */
+  finally?: MissionStep[];
   /** JSON pointer (e.g. `/steps/2/depends_on/0`) → 1-based position in the source file. */
   sourceMap: Record<string, { line: number; column: number }>;
 }

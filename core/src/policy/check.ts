@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Diagnostic, RustchainError } from '../errors.ts';
 import { sortDiagnostics } from '../errors.ts';
 import { checkNetClaim } from '../capabilities/net.ts';
-import type { Mission } from '../model/mission.ts';
+import type { Mission, MissionStep } from '../model/mission.ts';
 import type { ResourceClaim, StepTypeLookup } from '../plugin/sdk.ts';
 import { checkArgs } from './arg-rules.ts';
 import { checkCommand } from './command-rules.ts';
@@ -82,8 +82,10 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
       ...(typeof allowWith === 'string' && !error.message.includes(allowWith) ? { hint: `allow with ${allowWith}` } : {}),
     });
   };
-  mission.steps.forEach((step, i) => {
-    const stepPointer = `/steps/${i}`;
+  // `finally:` steps run like any other: the same static check, at their own pointers.
+  const sections: Array<[string, MissionStep[]]> = [['/steps', mission.steps], ['/finally', mission.finally ?? []]];
+  for (const [section, steps] of sections) steps.forEach((step, i) => {
+    const stepPointer = `${section}/${i}`;
     if (policy.stepTypes !== '*' && !policy.stepTypes.includes(step.type)) {
       at(`${stepPointer}/step_type`, stepPointer, stepTypeDenied(step.type));
     }

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Node 20's `node --test` takes no globs and finds only .js files, so we list every
-// *.test.ts ourselves and hand them over explicitly. Exits non-zero when no test is found:
-// a run that executes nothing is not a passing run.
-import { spawnSync } from 'node:child_process';
+// *.test.ts ourselves and hand them over explicitly. Two groups run side by side: the
+// ordinary files (120 s each at most) and the slow ones (tests/e2e/, *.slow.test.ts: packed
+// installs, fault and scale tests; 20 min each), whose output is printed when they finish.
+// The last line counts both: `total: N passed, N failed, N skipped`. Exits non-zero when any
+// test failed or when no test was found: a run that executes nothing is not a passing run.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -27,18 +30,49 @@ if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found');
   process.exit(1);
 }
-// Ledger signing keys live in the user's config dir (XDG_CONFIG_HOME): tests get a throwaway one.
+const isSlow = (file) => file.startsWith('tests/e2e/') || file.endsWith('.slow.test.ts');
+
+// Ledger signing keys live in the user's config dir (XDG_CONFIG_HOME) and plugin digests are
+// cached in XDG_CACHE_HOME: tests get throwaway ones.
 const configHome = mkdtempSync(join(tmpdir(), 'rustchain-test-config-'));
-const result = spawnSync(
-  process.execPath,
-  ['--conditions=@rustchain/source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { cwd: root, stdio: 'inherit', env: {
-      ...process.env,
-      XDG_CONFIG_HOME: configHome,
-      // The CLI a test spawns runs the sources too (cli/bin picks dist/ without this condition).
-      NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', '--conditions=@rustchain/source'].join(' ').trim(),
-    },
-  },
-);
+const cacheHome = mkdtempSync(join(tmpdir(), 'rustchain-test-cache-'));
+const env = {
+  ...process.env,
+  XDG_CONFIG_HOME: configHome,
+  XDG_CACHE_HOME: cacheHome,
+  // The CLI a test spawns runs the sources too (cli/bin picks dist/ without this condition).
+  NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', '--conditions=@rustchain/source'].join(' ').trim(),
+};
+
+/** Runs one group; streams its TAP (or buffers it) and resolves with its counts. */
+function runGroup(group, timeoutMs, stream) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--conditions=@rustchain/source', '--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${timeoutMs}`, ...group], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (target) => (chunk) => {
+      output += chunk;
+      if (stream) target.write(chunk);
+    };
+    child.stdout.setEncoding('utf8').on('data', take(process.stdout));
+    child.stderr.setEncoding('utf8').on('data', take(process.stderr));
+    child.on('close', (code) => {
+      if (!stream) process.stdout.write(output);
+      const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
+      resolve({ code, pass: count('pass'), fail: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') });
+    });
+  });
+}
+
+const normal = files.filter((f) => !isSlow(f));
+const slow = files.filter(isSlow);
+const results = await Promise.all([
+  normal.length > 0 ? runGroup(normal, 120_000, true) : null,
+  slow.length > 0 ? runGroup(slow, 1_200_000, normal.length === 0) : null,
+]);
 rmSync(configHome, { recursive: true, force: true });
-process.exit(result.status ?? 1);
+rmSync(cacheHome, { recursive: true, force: true });
+const done = results.filter((r) => r !== null);
+const total = (key) => done.reduce((sum, r) => sum + r[key], 0);
+console.log(`total: ${total('pass')} passed, ${total('fail')} failed, ${total('skipped')} skipped`);
+const failed = done.some((r) => r.code !== 0) || total('fail') > 0;
+process.exit(failed ? 1 : total('pass') === 0 ? 1 : 0);

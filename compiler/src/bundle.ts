@@ -1,6 +1,5 @@
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'tsup';
 
 /**
  * Bundles a compiled module into one self-contained ESM file: core, the plugins and their
@@ -22,6 +21,8 @@ export async function bundleCompiledModule(code: string, options: { outFile: str
         '',
       ].join('\n'),
     );
+    // tsup (rollup, esbuild) loads only for --bundle, never for a plain compile or plan.
+    const { build } = await import('tsup');
     await build({
       entry: { bundle: join(scratch, 'entry.ts') },
       outDir: join(scratch, 'out'),

@@ -38,6 +38,7 @@ const Outputs = Type.Object({
       line: Type.Optional(Type.Integer({ description: '1-based line number (content search)' })),
       text: Type.Optional(Type.String({ description: 'the matching line (content search; cut at 1000 characters)' })),
     }),
+    { description: 'matching entries in walk order (sorted, depth first); with `content`, one per matching line' },
   ),
   count: Type.Integer({ description: 'number of matches returned' }),
   truncated: Type.Boolean({ description: 'a limit (max_results, 200,000 entries, 30 s) stopped the search early' }),

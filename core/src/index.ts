@@ -85,7 +85,7 @@ export { resolvePackage, SOURCE_CONDITION } from './registry/resolve-package.ts'
 export { compiledPluginRegistry } from './registry/compiled-registry.ts';
 export { packageIntegrity } from './registry/integrity.ts';
 export type { ResolvedPackage } from './registry/resolve-package.ts';
-export { loadProject } from './registry/project.ts';
+export { loadProject, loadProjectState } from './registry/project.ts';
 export type { Project } from './registry/project.ts';
 
 // --- audit ledger ---
@@ -104,7 +104,7 @@ export { envSecrets, isSecretEnvName, DEFAULT_SECRET_ENV_PATTERN } from './secre
 export { secretParamValues } from './secrets/params.ts';
 export { canonicalJson, computeEventHash, digestJson } from './audit/hash.ts';
 export { verifyLedger } from './audit/verify.ts';
-export type { VerifyOptions } from './audit/verify.ts';
+export type { VerifyOptions, VerifyProgress } from './audit/verify.ts';
 export { repairLedger } from './audit/repair.ts';
 export type { RepairResult } from './audit/repair.ts';
 export { buildAuditReport } from './audit/report.ts';
@@ -113,7 +113,7 @@ export { renderAuditReport, AUDIT_REPORT_FORMATS } from './audit/render.ts';
 export type { AuditReportFormat } from './audit/render.ts';
 export { exportAttestation, verifyAttestation, preAuthEncoding, IN_TOTO_STATEMENT_TYPE, RUN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './audit/attestation.ts';
 export type { InTotoStatement, DsseEnvelope, AttestationCheck } from './audit/attestation.ts';
-export { auditPaths } from './audit/paths.ts';
+export { auditPaths, segmentName, segmentPath } from './audit/paths.ts';
 export type { AuditPaths } from './audit/paths.ts';
 export { keyPaths, readTrustedPublicKey } from './audit/keys.ts';
 export { keyDirFor } from './audit/key-dir.ts';

@@ -22,4 +22,10 @@ export abstract class ProjectCommand extends RustchainCommand {
       ...(this.config === undefined ? {} : { configFile: this.config }),
     });
   }
+
+  /** Config and state dir only, without loading plugins (audit commands that only read the ledger). */
+  protected async projectState(): Promise<Omit<Project, 'registry'>> {
+    const { loadProjectState } = await import('@rustchain/core');
+    return loadProjectState({ cwd: this.cwd(), ...(this.config === undefined ? {} : { configFile: this.config }) });
+  }
 }

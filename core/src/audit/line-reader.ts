@@ -1,7 +1,7 @@
 /** Reading a JSON-lines file in bounded memory: complete lines in chunks, and the torn rest. */
 import { promises as fs } from 'node:fs';
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
 
 /** What `readLineChunks` yields: complete lines (without '\n'), or at the end the bytes after the last '\n'. */
 export type LineChunk = { lines: string[]; bytes: number } | { torn: Buffer };

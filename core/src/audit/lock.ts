@@ -1,20 +1,26 @@
 /**
  * Cross-process exclusion for ledger writers: an O_EXCL lock file beside the ledger holding
- * `{pid, host, nonce}`. A lock whose holder is a dead pid on this host, or that is older than
- * STALE_MS, is stale and taken over. (proper-lockfile was measured at ~6 ms per lock/unlock,
- * which alone would blow the per-event budget; this costs a few syscalls.)
+ * `{pid, host, nonce}`, held for one batch commit at a time (never for a whole run), so
+ * concurrent runs interleave their batches. A lock whose holder is a dead pid on this host, or
+ * (other hosts, torn lock files) that is older than STALE_MS, is stale and taken over; a live
+ * holder on this host is waited for however slow it is. Waiting blocks on an inotify watch of
+ * the audit dir (woken when a lock file goes away), with a slow timer as a safety net, instead
+ * of polling; fairness comes from the `<lock>.next` claim (see acquire). (proper-lockfile was
+ * measured at ~6 ms per lock/unlock and polls too; flock(2) needs a native binding.)
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { basename, dirname } from 'node:path';
 import { RustchainError } from '../errors.ts';
 import type { AuditPaths } from './paths.ts';
 
 /** A lock older than this is stale even when its holder cannot be checked (other host). */
 const STALE_MS = 10_000;
-/** Give up waiting for the lock after this long. */
-const WAIT_MS = 30_000;
+/** Give up waiting for the lock after this long (a safety net: holders hold it for one batch). */
+const WAIT_MS = Number(process.env['RUSTCHAIN_LEDGER_LOCK_WAIT_MS']) || 600_000;
+/** The safety-net re-check while waiting on the watch (a missed or coalesced inotify event). */
+const RECHECK_MS = 50;
 const HOST = hostname();
 
 function alive(pid: number): boolean {
@@ -42,8 +48,8 @@ function staleContent(path: string): string | null {
   } catch {
     // Torn lock file (holder crashed while writing it): judged by age alone.
   }
-  const deadHere = holder.host === HOST && typeof holder.pid === 'number' && !alive(holder.pid);
-  return deadHere || Date.now() - mtimeMs > STALE_MS ? content : null;
+  if (holder.host === HOST && typeof holder.pid === 'number') return alive(holder.pid) ? null : content;
+  return Date.now() - mtimeMs > STALE_MS ? content : null;
 }
 
 /** Create the lock file; returns its inode (our proof of ownership at release) or null if taken. */
@@ -107,23 +113,76 @@ async function acquire(path: string): Promise<number> {
   const next = `${path}.next`;
   const deadline = Date.now() + WAIT_MS;
   let claimed = false;
-  for (let attempt = 0; ; attempt++) {
-    if (claimed || !turnClaimedByOther(next, token)) {
-      const ino = tryAcquire(path, token);
-      if (ino !== null) {
-        if (claimed) unlinkQuietly(next);
-        return ino;
+  let waiter: ReleaseWaiter | null = null;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      if (claimed || !turnClaimedByOther(next, token)) {
+        const ino = tryAcquire(path, token);
+        if (ino !== null) {
+          if (claimed) unlinkQuietly(next);
+          return ino;
+        }
+        if (!claimed) claimed = tryAcquire(next, token) !== null;
+        removeIfStale(path);
       }
-      if (!claimed) claimed = tryAcquire(next, token) !== null;
-      removeIfStale(path);
+      if (Date.now() > deadline) {
+        if (claimed) unlinkQuietly(next);
+        throw Object.assign(new Error(`timed out waiting for ${path}`), { code: 'ELOCKED' });
+      }
+      // Yield first (the holder is usually mid-write), then block until a lock file goes away.
+      if (attempt < 2) await new Promise((resolve) => setImmediate(resolve));
+      else await (waiter ??= new ReleaseWaiter(path)).wait();
     }
-    if (Date.now() > deadline) {
-      if (claimed) unlinkQuietly(next);
-      throw Object.assign(new Error(`timed out waiting for ${path}`), { code: 'ELOCKED' });
+  } finally {
+    waiter?.close();
+  }
+}
+
+/**
+ * Wakes a waiter when the lock or the next-turn claim is removed: an inotify watch on the
+ * audit dir, armed before the next check so a release between check and wait is not missed.
+ */
+class ReleaseWaiter {
+  private watcher: FSWatcher | null = null;
+  private dirty = false;
+  private wake: (() => void) | null = null;
+
+  constructor(lockPath: string) {
+    const names = new Set([basename(lockPath), `${basename(lockPath)}.next`]);
+    try {
+      this.watcher = watch(dirname(lockPath), { persistent: false }, (_event, name) => {
+        if (name !== null && !names.has(String(name))) return;
+        this.dirty = true;
+        this.wake?.();
+      });
+      this.watcher.on('error', () => this.close());
+    } catch {
+      this.watcher = null; // no inotify: the timer alone
     }
-    // Yield first (the holder is usually mid-write), then poll every millisecond or two.
-    if (attempt < 3) await new Promise((resolve) => setImmediate(resolve));
-    else await sleep(1 + Math.random());
+  }
+
+  /** Resolves on a release (or one seen since the last wait), or after the safety-net timer. */
+  async wait(): Promise<void> {
+    if (this.dirty) {
+      this.dirty = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, this.watcher === null ? 2 : RECHECK_MS * (0.5 + Math.random()));
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.dirty = false;
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
   }
 }
 

@@ -28,9 +28,15 @@ const CORE_DIR = fileURLToPath(new URL('.', import.meta.url));
  * `config.stateDir` (relative to the config file), else `<cwd>/.rustchain`.
  */
 export async function loadProject(options: { cwd: string; configFile?: string; builtinsFrom?: string }): Promise<Project> {
-  const { config, file, dir } = await loadConfig(options);
+  const { config, configFile: file, dir, stateDir } = await loadProjectState(options);
   const builtinsFrom = options.builtinsFrom ?? CORE_DIR;
   const registry = file === null ? await loadPlugins(config, builtinsFrom, builtinsFrom) : await loadPlugins(config, dir, file);
+  return { config, configFile: file, dir, registry, stateDir };
+}
+
+/** `loadProject` without loading plugins: for commands that only need the state dir (audit verify). */
+export async function loadProjectState(options: { cwd: string; configFile?: string }): Promise<Omit<Project, 'registry'>> {
+  const { config, file, dir } = await loadConfig(options);
   const home = process.env['RUSTCHAIN_HOME'];
   const stateDir = home !== undefined && home !== ''
     ? resolve(options.cwd, home)
@@ -38,5 +44,5 @@ export async function loadProject(options: { cwd: string; configFile?: string; b
       ? (isAbsolute(config.stateDir) ? config.stateDir : resolve(dir, config.stateDir))
       : resolve(options.cwd, '.rustchain');
   if (config.keyDir !== undefined) setKeyDir(stateDir, isAbsolute(config.keyDir) ? config.keyDir : resolve(dir, config.keyDir));
-  return { config, configFile: file, dir, registry, stateDir };
+  return { config, configFile: file, dir, stateDir };
 }

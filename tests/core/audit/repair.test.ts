@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { appendFile, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { auditPaths, openLedger, repairLedger, verifyLedger } from '@rustchain/core';
 import { readEvents, readLines, withStateDir, writeLines } from './helpers.ts';
@@ -30,8 +31,11 @@ for (const { name, tail } of tornTails) {
       assert.equal((await readFile(auditPaths(dir).ledger, 'utf8')).endsWith(torn), true);
 
       if (tail === null) {
-        // The torn record was the signed head's: dropping it would be a truncation, so repair refuses.
-        await assert.rejects(repairLedger(dir), (e: { code?: string }) => e.code === 'E_AUDIT_TRUNCATED');
+        // The torn record is the signed head's, whole but for its newline: repair completes it, cuts nothing.
+        const result = await repairLedger(dir);
+        assert.deepEqual([result.removedBytes, result.lost, result.event?.payload['reason']], [0, null, 'completed-record']);
+        assert.equal((await readFile(auditPaths(dir).ledger, 'utf8')).startsWith(before), true);
+        assert.deepEqual([(await verifyLedger(dir)).ok, (await verifyLedger(dir)).events], [true, 4]);
         return;
       }
       const result = await repairLedger(dir);
@@ -42,7 +46,11 @@ for (const { name, tail } of tornTails) {
       assert.deepEqual([after.ok, after.problem, after.events], [true, null, 4]);
       assert.equal((await readFile(auditPaths(dir).ledger, 'utf8')).startsWith(before), true);
       const events = await readEvents(dir);
-      assert.deepEqual(events.at(-1)?.payload, { reason: 'torn-tail', removedBytes: Buffer.byteLength(torn), headResigned: false, previousHeadSeq: 2 });
+      const { copy, ...payload } = events.at(-1)?.payload ?? {};
+      assert.deepEqual(payload, { reason: 'torn-tail', removedBytes: Buffer.byteLength(torn), headResigned: false, previousHeadSeq: 2 });
+      // The cut bytes are kept.
+      assert.equal(copy, result.copy);
+      assert.equal(await readFile(join(copy as string, `ledger.jsonl.torn-at-${Buffer.byteLength(before)}`), 'utf8'), torn);
     });
   });
 }
@@ -75,6 +83,6 @@ test('a healthy ledger needs no repair', async () => {
   await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.append(input(0));
-    assert.deepEqual(await repairLedger(dir), { removedBytes: 0, headResigned: false, event: null });
+    assert.deepEqual(await repairLedger(dir), { removedBytes: 0, headResigned: false, lost: null, copy: null, event: null });
   });
 });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Command, Option } from 'clipanion';
+import { Command, Option, UsageError } from 'clipanion';
 import { EXIT } from '../../exit-codes.ts';
 import { ProjectCommand } from '../../options/project.ts';
 
@@ -15,20 +15,30 @@ export class AuditVerifyCommand extends ProjectCommand {
       missing, inserted, reordered, truncated, bad-signature, or torn-tail (a crash mid-append,
       not tampering), or head-behind (events after the last head signature: a crash before
       signing, a run in progress, or events appended without the key — unauthenticated until
-      re-signed). \`--repair\` truncates a torn last record, re-signs a missing head or one that
-      is behind (check those events first),
-      records an \`audit.repaired\` event, and verifies again; it never repairs tampering.
+      re-signed). \`--repair\` handles every state a crash or power loss leaves: it cuts a torn
+      last record, re-signs a missing head or one that is behind (check those events first), and
+      when the head or head log names records the disk lost (truncated after power loss) it drops
+      those heads and signs the ledger as it is, recording the lost seqs. Whatever it cuts or
+      replaces is copied to \`audit/repaired-<ts>/\` first; it records an \`audit.repaired\` event
+      and verifies again. It never repairs tampering (a broken chain, a foreign or mismatched head).
+      Verify streams the ledger segment by segment in bounded memory (progress on a terminal);
+      \`--since <seq|segment:N|last>\` checks only from the signed head at or before that seq, the
+      start of segment N, or where the last ok verify got to.
       \`--attestation <file>\` checks a DSSE envelope from \`audit export\` offline instead.
     `,
     examples: [
       ['Verify the ledger', '$0 audit verify'],
       ['Repair a torn tail after a crash', '$0 audit verify --repair'],
+      ['Check only what was appended since the last ok verify', '$0 audit verify --since last'],
       ['Check an attestation with a given public key', '$0 audit verify --attestation run.intoto.json --public-key ledger.pub'],
     ],
   });
 
   /** Repair a torn tail / missing head on request. */
   repair = Option.Boolean('--repair', false, { description: 'Truncate a torn last record and record the repair' });
+
+  /** Incremental check start: a seq, `segment:N`, or `last`. */
+  since = Option.String('--since', { description: 'Check from the signed head at or before this seq, segment:N, or last (the last ok verify)' });
 
   /** Check this DSSE envelope instead of the ledger. */
   attestation = Option.String('--attestation', { description: 'Verify this attestation (DSSE envelope) offline' });
@@ -39,19 +49,27 @@ export class AuditVerifyCommand extends ProjectCommand {
   override async run(): Promise<number> {
     const core = await import('@rustchain/core');
     const pem = this.publicKey === undefined ? undefined : await readFile(this.publicKey, 'utf8');
-    const { stateDir } = await this.project();
+    const { stateDir } = await this.projectState();
     if (this.attestation !== undefined) return this.checkAttestation(core, stateDir, this.attestation, pem);
-    let report = await core.verifyLedger(stateDir, pem === undefined ? {} : { publicKey: pem });
+    const options = { ...(pem === undefined ? {} : { publicKey: pem }), ...this.sinceOption(), ...this.progress() };
+    let report = await core.verifyLedger(stateDir, options);
     let repaired = null;
-    const repairable = report.problem === 'torn-tail' || (report.problem === 'bad-signature' && report.head === null);
+    // What a crash or power loss leaves; tampering (chain, foreign or mismatched heads) is not repaired.
+    const repairable = report.problem === 'torn-tail' || report.problem === 'head-behind' || report.problem === 'truncated' ||
+      (report.problem === 'bad-signature' && report.head === null);
     if (this.repair && repairable) {
       repaired = await core.repairLedger(stateDir);
-      report = await core.verifyLedger(stateDir, pem === undefined ? {} : { publicKey: pem });
+      const { since: _since, ...full } = options;
+      report = await core.verifyLedger(stateDir, full);
     }
     if (this.json) {
       this.context.stdout.write(`${JSON.stringify({ ...report, repaired }, null, 2)}\n`);
     } else {
-      if (repaired !== null) this.context.stdout.write(`repaired: removed ${repaired.removedBytes} torn bytes${repaired.headResigned ? ', re-signed the head' : ''}\n`);
+      if (repaired !== null) {
+        const lost = repaired.lost === null ? '' : `, dropped heads of lost seqs ${repaired.lost.from}..${repaired.lost.through}`;
+        const copy = repaired.copy === null ? '' : ` (copies in ${repaired.copy})`;
+        this.context.stdout.write(`repaired: removed ${repaired.removedBytes} torn bytes${repaired.headResigned ? ', re-signed the head' : ''}${lost}${copy}\n`);
+      }
       const where = report.firstBadSeq === null ? '' : ` at seq ${report.firstBadSeq}`;
       const line = report.ok && report.problem === null ? `ok: ${report.message}`
         : report.ok ? `ok (${report.problem}${where}): ${report.message}`
@@ -59,6 +77,33 @@ export class AuditVerifyCommand extends ProjectCommand {
       (report.ok ? this.context.stdout : this.context.stderr).write(`${line}\n`);
     }
     return report.ok ? EXIT.ok : EXIT.failed;
+  }
+
+  /** `--since` as verifyLedger takes it. */
+  private sinceOption(): { since?: number | { segment: number } | 'last' } {
+    const since = this.since;
+    if (since === undefined) return {};
+    if (since === 'last') return { since };
+    const segment = /^segment:(\d+)$/.exec(since);
+    if (segment !== null) return { since: { segment: Number(segment[1]) } };
+    if (/^\d+$/.test(since)) return { since: Number(since) };
+    throw new UsageError(`--since takes a seq, segment:N or last, got \`${since}\``);
+  }
+
+  /** Progress on a terminal's stderr (never in --json or when stderr is not a TTY). */
+  private progress(): { onProgress?: (p: { bytes: number; totalBytes: number; events: number }) => void } {
+    const stderr = this.context.stderr as NodeJS.WriteStream;
+    if (this.json || stderr.isTTY !== true) return {};
+    let shown = 0;
+    return {
+      onProgress: ({ bytes, totalBytes, events }) => {
+        const now = Date.now();
+        if (now - shown < 200 && bytes < totalBytes) return;
+        shown = now;
+        const pct = totalBytes === 0 ? 100 : Math.floor((bytes / totalBytes) * 100);
+        stderr.write(`\rverifying: ${pct}% (${events} events)${bytes >= totalBytes ? '\n' : ''}`);
+      },
+    };
   }
 
   private async checkAttestation(core: typeof import('@rustchain/core'), stateDir: string, file: string, pem: string | undefined): Promise<number> {

@@ -34,6 +34,9 @@ const INVALID: Array<[string, string, number, number]> = [
   ['{"a": 1} // comment', 'E_PARSE_JSON_SYNTAX', 1, 10],
   ['{"a": 1}\n{"b": 2}', 'E_PARSE_JSON_SYNTAX', 2, 1],
   ['{"x": {"__proto__": {"polluted": true}}}', 'E_SCHEMA_FORBIDDEN_KEY', 1, 8],
+  ['{"\\u005f_proto__": {"polluted": true}}', 'E_SCHEMA_FORBIDDEN_KEY', 1, 1],
+  ['{"a": "\\u0041", "prototype": 1}', 'E_SCHEMA_FORBIDDEN_KEY', 1, 17],
+  [`{"\\u0041": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'E_INPUT_TOO_DEEP', 1, 75],
   [`${'['.repeat(65)}${']'.repeat(65)}`, 'E_INPUT_TOO_DEEP', 1, 65],
   ['"a\u0000b"', 'E_INPUT_ENCODING', 1, 3],
 ];
@@ -56,6 +59,15 @@ test('parse_json: 64 levels of nesting are accepted; text over 5 MiB is refused'
   const deep = `${'['.repeat(64)}${']'.repeat(64)}`;
   assert.equal((await runPlugin<{ type: string }>(plugin, { content: deep }, recordingContext([]))).type, 'array');
   await rejectsWith(plugin.run({ content: `"${'x'.repeat(5 * 1024 * 1024)}"` } as never, recordingContext([])), 'E_INPUT_TOO_LARGE');
+});
+
+test('parse_json: a 2.4 MB document parses in well under a second', async () => {
+  const content = JSON.stringify(Array.from({ length: 100_000 }, (_, i) => ({ i, s: `x${i}` })));
+  const began = performance.now();
+  const out = await runPlugin<{ value: unknown[] }>(plugin, { content }, recordingContext([]));
+  const elapsed = performance.now() - began;
+  assert.equal(out.value.length, 100_000);
+  assert.ok(elapsed < 1000, `took ${elapsed} ms`);
 });
 
 test('parse_json: content is required and must be a string', () => {

@@ -73,15 +73,24 @@ export function parseJsonValue(text: string, options: ReadDataOptions = {}): unk
   const at = (offset: number, code: Diagnostic['code'], message: string): Diagnostic => ({
     code, severity: 'error', message, file: source, ...positionOf(body, offset),
   });
-  const syntax = findJsonSyntaxError(body);
-  if (syntax !== null) fail([at(syntax.offset, 'E_YAML_PARSE', `invalid JSON: ${syntax.message}`)], source);
+  // First: the reviver recurses (a deep document would overflow it), and so does every consumer.
   const deep = tooDeepAt(body);
   if (deep !== null) fail([at(deep, 'E_INPUT_TOO_DEEP', `the JSON nests deeper than ${MAX_DEPTH} levels`)], source);
   let forbidden: string | undefined;
-  const value: unknown = JSON.parse(body, function reviver(key, v: unknown) {
-    if (forbidden === undefined && FORBIDDEN_KEYS.has(key) && Object.hasOwn(this as object, key) && !Array.isArray(this)) forbidden = key;
+  const reviver = function (this: unknown, key: string, v: unknown): unknown {
+    if (forbidden === undefined && FORBIDDEN_KEYS.has(key) && !Array.isArray(this) && Object.hasOwn(this as object, key)) forbidden = key;
     return v;
-  });
+  };
+  let value: unknown;
+  try {
+    // Without a \u escape, a forbidden key can only appear spelled out: the reviver (several
+    // times slower than a plain parse) runs only when one of the two might be there.
+    value = /\\u|"(?:__proto__|constructor|prototype)"/.test(body) ? JSON.parse(body, reviver) : JSON.parse(body);
+  } catch (error) {
+    // JSON.parse says what, not always where: the scanner finds the offset.
+    const syntax = findJsonSyntaxError(body) ?? { offset: 0, message: error instanceof Error ? error.message : String(error) };
+    fail([at(syntax.offset, 'E_YAML_PARSE', `invalid JSON: ${syntax.message}`)], source);
+  }
   if (forbidden !== undefined) {
     const offset = Math.max(0, new RegExp(`"${forbidden}"\\s*:`).exec(body)?.index ?? 0);
     fail([at(offset, 'E_SCHEMA_FORBIDDEN_KEY', `the key \`${forbidden}\` is not allowed (it could alter object prototypes in JavaScript consumers)`)], source);

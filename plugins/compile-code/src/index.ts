@@ -1,5 +1,6 @@
 import { definePlugin, Type } from '@rustchain/core/plugin';
-import { CODE_OUTPUTS, CODE_PARAMS, cargoDiagnostics, runTool, toolClaims, type ToolStep } from './toolchain.ts';
+import { cargoDiagnostics } from './counts.ts';
+import { CODE_OUTPUTS, CODE_PARAMS, runTool, toolClaims, type ToolStep } from './toolchain.ts';
 
 /**
  * `compile_code`: the original's commands — `cargo check`, `go build .`, `npm run build` —
@@ -33,5 +34,6 @@ export default definePlugin({
   run: (p, ctx) => runTool(step, p, ctx),
 });
 
-export { LANGUAGES, DEFAULT_TAIL_BYTES, CODE_PARAMS, CODE_OUTPUTS, runTool, toolClaims, toolArgv, sumMatches, cargoDiagnostics } from './toolchain.ts';
+export { LANGUAGES, DEFAULT_TAIL_BYTES, CODE_PARAMS, CODE_OUTPUTS, runTool, toolClaims, toolArgv } from './toolchain.ts';
+export { sumMatches, cargoDiagnostics } from './counts.ts';
 export type { Language, CodeParams, CodeOutputs, ToolSpec, ToolStep } from './toolchain.ts';

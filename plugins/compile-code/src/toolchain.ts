@@ -2,6 +2,7 @@ import {
   isRustchainError, PluginError, shellExitStatus, Type,
   type PluginErrorCode, type ResourceClaim, type Static, type StepContext,
 } from '@rustchain/core/plugin';
+import { hasLocalBin, lastBytes, notFound, projectDir, toolMissing } from './tools.ts';
 
 /**
  * The runner shared by the code step types (compile_code, run_tests, format_code, lint_code):
@@ -87,70 +88,6 @@ export function toolClaims(step: ToolStep, p: CodeParams): ResourceClaim[] {
   ];
 }
 
-function lastBytes(text: string, max: number): { text: string; truncated: boolean } {
-  const bytes = Buffer.from(text);
-  if (bytes.length <= max) return { text, truncated: false };
-  // Drop a partial UTF-8 sequence at the cut (continuation bytes are 10xxxxxx).
-  let start = bytes.length - max;
-  while (start < bytes.length && ((bytes[start] as number) & 0xc0) === 0x80) start++;
-  return { text: bytes.subarray(start).toString('utf8'), truncated: true };
-}
-
-async function projectDir(ctx: StepContext, path: string, access: 'read' | 'write'): Promise<string> {
-  const dir = await ctx.fs.resolve(path, access);
-  const stat = await ctx.fs.stat(dir);
-  if (stat === null) throw new PluginError('E_FS_NOT_FOUND', `${path}: no such directory`, { details: { path, resolved: dir }, nonRetryable: true });
-  if (stat.type !== 'directory') {
-    throw new PluginError('E_CODE_NOT_A_DIRECTORY', `${path} is a ${stat.type}, not a project directory`, { details: { path, resolved: dir }, nonRetryable: true });
-  }
-  return dir;
-}
-
-/**
- * Looks for node_modules/.bin/<bin> in `dir` and its ancestors the policy lets us read. The
- * directory is listed rather than the entry stat'ed: .bin entries are symlinks, possibly into
- * a store outside the roots, and npx follows them itself.
- */
-async function hasLocalBin(ctx: StepContext, dir: string, bin: string): Promise<boolean> {
-  for (let at = dir; ; ) {
-    try {
-      if ((await ctx.fs.list(`${at}/node_modules/.bin`)).some((e) => e.name === bin)) return true;
-    } catch (error) {
-      if (!isRustchainError(error)) throw error;
-      if (error.code.startsWith('E_POLICY_')) return false;
-      // E_FS_NOT_FOUND and friends: no .bin here, keep going up.
-    }
-    const parent = at.slice(0, at.lastIndexOf('/')) || '/';
-    if (parent === at) return false;
-    at = parent;
-  }
-}
-
-function toolMissing(tool: string, language: Language, cause?: unknown): PluginError {
-  const install: Record<string, string> = {
-    prettier: 'npm install --save-dev prettier',
-    eslint: 'npm install --save-dev eslint (and an eslint.config.js)',
-    cargo: 'install Rust with rustup (https://rustup.rs)',
-    go: 'install Go (https://go.dev/dl)',
-    gofmt: 'install Go (https://go.dev/dl)',
-    npm: 'install Node.js with npm',
-    npx: 'install Node.js with npm',
-  };
-  return new PluginError('E_CODE_TOOL_MISSING', `\`${tool}\` is not installed for ${language}: ${install[tool] ?? `install ${tool}`}`, {
-    details: { tool, language, install: install[tool] ?? null },
-    nonRetryable: true,
-    ...(cause !== undefined ? { cause } : {}),
-  });
-}
-
-/**
- * True when the program itself was not found. Besides ENOENT at spawn, a launcher between
- * us and the program (setpriv, bwrap) reports it as exit 127 with "failed to execute <cmd>".
- */
-function notFound(exitCode: number, stderr: string, command: string): boolean {
-  return exitCode === 127 && stderr.length < 2000 && stderr.includes(command) && /No such file or directory/.test(stderr) && /execute|execvp/.test(stderr);
-}
-
 /** Runs the step's tool for `p` and returns its outputs, or throws its failure code. */
 export async function runTool(step: ToolStep, p: CodeParams, ctx: StepContext): Promise<CodeOutputs> {
   const language = p.language ?? 'rust';
@@ -198,26 +135,4 @@ export async function runTool(step: ToolStep, p: CodeParams, ctx: StepContext): 
     });
   }
   return outputs;
-}
-
-/** Sums every match's capture groups, by name, over `text`; null when nothing matched. */
-export function sumMatches(text: string, pattern: RegExp, names: readonly string[]): Record<string, number> | null {
-  let found = false;
-  const totals: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
-  for (const match of text.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
-    found = true;
-    names.forEach((name, i) => {
-      totals[name] = (totals[name] ?? 0) + Number(match[i + 1] ?? 0);
-    });
-  }
-  return found ? totals : null;
-}
-
-/** Errors and warnings cargo summarises ("generated N warnings", "due to N previous errors"). */
-export function cargoDiagnostics(stdout: string, stderr: string): Record<string, number> {
-  const text = `${stdout}\n${stderr}`;
-  return {
-    errors: sumMatches(text, /due to (\d+) previous errors?/m, ['errors'])?.['errors'] ?? 0,
-    warnings: sumMatches(text, /generated (\d+) warnings?/m, ['warnings'])?.['warnings'] ?? 0,
-  };
 }

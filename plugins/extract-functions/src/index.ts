@@ -107,4 +107,4 @@ export default definePlugin({
 
 export { languageOf } from './discover.ts';
 export type { SourceLanguage } from './discover.ts';
-export type { FunctionInfo, ParameterInfo, DocTag } from './extract.ts';
+export type { FunctionInfo, ParameterInfo, DocTag } from './describe.ts';

@@ -71,7 +71,8 @@ export default definePlugin({
   },
 });
 
-export { GIT_HARDENING, gitEnv, runGit, gitFailed, openRepository, refuseOptionLike, gitClaims, tail, REV_PARSE_ARGS } from './git.ts';
+export { runGit, gitFailed, openRepository, refuseOptionLike, gitClaims, tail, REV_PARSE_ARGS } from './git.ts';
+export { GIT_HARDENING, gitEnv } from './hardening.ts';
 export type { GitResult, Repository } from './git.ts';
 export { parsePorcelainV2 } from './porcelain.ts';
 export type { StatusEntry, BranchInfo, ParsedStatus } from './porcelain.ts';

@@ -168,3 +168,36 @@ test('engine: processes a run started are gone when it ends (succeeded or failed
   assert.equal(failed.status, 'failed');
   assert.equal(alive(failed.steps.find((s) => s.id === 'a')?.outputs['pid'] as number), false);
 });
+
+test('engine: a cancelled run (SIGINT) stops its processes before it reports cancelled', async (t) => {
+  const root = await tempDir(t);
+  const controller = new AbortController();
+  const started: number[] = [];
+  const running = executeMission(
+    mission([
+      // `sh` traps SIGTERM: the engine must escalate to SIGKILL after the grace.
+      step('stubborn', [], { type: 'process_start', parameters: { command: 'sh', args: ['-c', "trap '' TERM; echo up; while :; do sleep 1; done"], wait_for: { output: 'up' } }, timeoutSeconds: 10 }),
+      step('wait', ['stubborn'], { type: 'command', parameters: { command: 'sleep', args: ['30'] }, timeoutSeconds: 60 }),
+    ]),
+    {
+      registry,
+      policy: allow(root, ['sh', 'sleep']),
+      workDir: root,
+      env: { PATH: process.env['PATH'] },
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'step.succeeded' && event.stepId === 'stubborn') {
+          started.push(event.outputs['pid'] as number);
+          setTimeout(() => controller.abort(new Error('SIGINT')), 50);
+        }
+      },
+    },
+  );
+  const began = Date.now();
+  const result = await running;
+  assert.equal(result.status, 'cancelled');
+  const pid = started[0] as number;
+  assert.ok(Number.isInteger(pid));
+  assert.equal(alive(pid), false, 'a SIGTERM-ignoring process was SIGKILLed before the run ended');
+  t.diagnostic(`cancel to end: ${Date.now() - began} ms (includes the 2 s grace)`);
+});

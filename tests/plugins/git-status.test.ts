@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import gitStatus, { parsePorcelainV2 } from '@rustchain/plugin-git-status';
 import { rejectsWith, tempDir } from '../core/capabilities/helpers.ts';
 import { allowing, git, gitCtx, repo, runPlugin, runThroughEngine, write } from './git-helpers.ts';
@@ -117,4 +118,30 @@ test('git_status: through the engine, and refused by the static policy check whe
   assert.equal((await runThroughEngine(gitStatus, {}, rules, root)).result?.status, 'succeeded');
   const onlyLog = { ...ruled, commands: { ...ruled.commands, rules: [{ command: 'git', args: ['log *'] }] } };
   assert.ok((await runThroughEngine(gitStatus, {}, onlyLog, root)).denied.includes('E_POLICY_COMMAND_DENIED'));
+});
+
+test('git_status: property — any path (spaces, unicode, arrows) survives every record kind', () => {
+  const path = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !s.includes('\0'));
+  fc.assert(
+    fc.property(path, path, (a, b) => {
+      const output = [
+        '# branch.oid 0123456789abcdef0123456789abcdef01234567',
+        '# branch.head main',
+        `1 .M N... 100644 100644 100644 aaaa aaaa ${a}`,
+        `2 R. N... 100644 100644 100644 aaaa aaaa R100 ${b}`,
+        a,
+        `u UU N... 100644 100644 100644 100644 aaaa bbbb cccc ${b}`,
+        `? ${a}`,
+        '',
+      ].join('\0');
+      const { entries } = parsePorcelainV2(output);
+      assert.deepEqual(entries.map((e) => [e.kind, e.path, e.orig_path]), [
+        ['changed', a, undefined],
+        ['renamed', b, a],
+        ['unmerged', b, undefined],
+        ['untracked', a, undefined],
+      ]);
+    }),
+    { numRuns: 200 },
+  );
 });

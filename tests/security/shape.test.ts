@@ -1,7 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validateMissionText } from '@rustchain/core';
 import { assertRefused, inProject, SENTINEL_STEP } from './harness.ts';
+
+/**
+ * Loads `text` with the file loader the CLI uses, in a fresh process, and reports whether
+ * that process's Object.prototype was polluted: the check must run where the loading ran.
+ */
+function pollutedInChild(text: string): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'rustchain-shape-'));
+  try {
+    writeFileSync(join(dir, 'm.yaml'), text);
+    const script = "const core = await import('@rustchain/core'); await core.validateMission(process.argv.at(-1)); " +
+      "process.stdout.write(JSON.stringify(({}).isAdmin !== undefined || Object.prototype.hasOwnProperty('isAdmin')));";
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, join(dir, 'm.yaml')], { encoding: 'utf8' });
+    return JSON.parse(out) as boolean;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Catalogue A (6-10): inputs rejected while parsing and validating, before any step runs. */
 
@@ -17,7 +38,7 @@ for (const [name, text, pointer] of [
     assert.ok(result.diagnostics.some((d) => d.code === 'E_SCHEMA_FORBIDDEN_KEY'));
     assert.equal(({} as Record<string, unknown>)['isAdmin'], undefined);
     await inProject({ 'm.yaml': text }, ['mission', 'execute', 'm.yaml'], (c) => assertRefused(c, 'E_SCHEMA_FORBIDDEN_KEY', { pointer }));
-    assert.equal(({} as Record<string, unknown>)['isAdmin'], undefined);
+    assert.equal(pollutedInChild(text), false, 'a fresh process that loaded the file has a clean Object.prototype');
   });
 }
 

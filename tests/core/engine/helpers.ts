@@ -60,6 +60,25 @@ export function fakeDispatcher(behaviour: Behaviour): StepDispatcher & { request
   };
 }
 
+/**
+ * A dispatcher with `dispatchAttempt`, the path production takes: the engine hands it an
+ * AttemptControl; the behaviour gets the control's lazily built signal. `dispatch` must then
+ * never be used, so it fails the test if called.
+ */
+export function fakeAttemptDispatcher(behaviour: Behaviour): StepDispatcher & { requests: StepRequest[] } {
+  const requests: StepRequest[] = [];
+  return {
+    requests,
+    dispatch() {
+      throw new Error('dispatch called although dispatchAttempt exists');
+    },
+    dispatchAttempt(request, control) {
+      requests.push(request);
+      return behaviour(request, control.signal);
+    },
+  };
+}
+
 /** Resolves after `ticks` macrotask turns, or rejects with the signal's reason on abort. */
 export function ticks(count: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

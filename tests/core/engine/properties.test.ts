@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { executeMission } from '../../../core/src/engine/execute.ts';
 import { RustchainError } from '../../../core/src/errors.ts';
-import type { MissionResult, RunEvent } from '../../../core/src/engine/types.ts';
-import { baseOptions, fakeDispatcher, mission, recorder, step, ticks } from './helpers.ts';
+import type { MissionResult, RunEvent, StepRequest } from '../../../core/src/engine/types.ts';
+import { baseOptions, fakeAttemptDispatcher, fakeDispatcher, mission, recorder, step, ticks } from './helpers.ts';
 
 /** One random step: its dependencies (earlier steps only), and what it does when run. */
 interface Spec {
@@ -34,15 +34,23 @@ const arbRun = (failFast: boolean) =>
 
 const id = (i: number) => `s${i}`;
 
-async function run(specs: Spec[], limit: number | null, failFast: boolean): Promise<{ result: MissionResult; events: RunEvent[] }> {
+/**
+ * How the engine hands a step over: `dispatch` (a signal per attempt) or `dispatchAttempt`
+ * (an AttemptControl whose signal is built only when read) — the path the production
+ * in-process dispatcher takes. Every property runs under both.
+ */
+type DispatchPath = 'dispatch' | 'dispatchAttempt';
+
+async function run(specs: Spec[], limit: number | null, failFast: boolean, path: DispatchPath): Promise<{ result: MissionResult; events: RunEvent[] }> {
   const byId = new Map(specs.map((s, i) => [id(i), s]));
-  const d = fakeDispatcher(async (req, signal) => {
+  const behaviour = async (req: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> => {
     const spec = byId.get(req.stepId)!;
     // 0 ticks = a resolved promise; more = macrotask turns, so completions interleave.
     if (spec.delay > 0) await ticks(spec.delay, signal);
     if (spec.fails) throw new RustchainError('E_STEP_FAILED', `${req.stepId} fails`);
     return { from: req.stepId };
-  });
+  };
+  const d = path === 'dispatch' ? fakeDispatcher(behaviour) : fakeAttemptDispatcher(behaviour);
   const steps = specs.map((s, i) => step(id(i), s.deps.map(id), { continueOnError: s.continueOnError, timeoutSeconds: i % 2 === 0 ? 300 : 0 }));
   const { events, onEvent } = recorder();
   const result = await executeMission(mission(steps, { failFast, maxParallelSteps: limit }), { ...baseOptions(d), onEvent });
@@ -103,11 +111,11 @@ function checkCommon(specs: Spec[], limit: number | null, { result, events }: { 
   }
 }
 
-describe('executor properties over random DAGs (≤ 200 steps)', () => {
+for (const path of ['dispatch', 'dispatchAttempt'] as const) describe(`executor properties over random DAGs (≤ 200 steps), through ${path}`, () => {
   it('fail_fast false: statuses are exactly the model; skipped = transitive dependents of failures without continue_on_error', async () => {
     await fc.assert(
       fc.asyncProperty(arbRun(false), async ({ specs, limit }) => {
-        const outcome = await run(specs, limit, false);
+        const outcome = await run(specs, limit, false, path);
         checkCommon(specs, limit, outcome);
         const status = (i: number) => outcome.result.steps.find((s) => s.id === id(i))!.status;
         const failed = new Set(specs.map((_, i) => i).filter((i) => status(i) === 'failed'));
@@ -123,14 +131,14 @@ describe('executor properties over random DAGs (≤ 200 steps)', () => {
           assert.ok(failed.has(Number(String(s.error?.details?.['cause']).slice(1))));
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 
   it('fail_fast true: skipped ⊆ transitive dependents of failures; nothing starts after the first blocking failure; the rest cancelled', async () => {
     await fc.assert(
       fc.asyncProperty(arbRun(true), async ({ specs, limit }) => {
-        const outcome = await run(specs, limit, true);
+        const outcome = await run(specs, limit, true, path);
         checkCommon(specs, limit, outcome);
         const { result, events } = outcome;
         const byIndex = (i: number) => result.steps.find((s) => s.id === id(i))!;
@@ -150,7 +158,7 @@ describe('executor properties over random DAGs (≤ 200 steps)', () => {
           assert.equal(result.steps.some((s) => s.status === 'cancelled' || s.status === 'skipped'), false);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
   });
 });

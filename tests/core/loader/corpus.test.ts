@@ -64,6 +64,12 @@ const present = existsSync(CORPUS_DIR);
 const files = present ? readdirSync(CORPUS_DIR).filter((f) => !f.startsWith('_')).sort() : [];
 const registry = fakeRegistry();
 
+// Locally a missing ../shared only skips (with the reason); under CI it is a failure, so a
+// checkout without the corpus cannot pass by running none of these cases.
+it('the corpus is present (required under CI)', { skip: present || process.env['CI'] === undefined ? (present ? false : `corpus not found at ${CORPUS_DIR}`) : false }, () => {
+  assert.ok(present, `corpus not found at ${CORPUS_DIR}`);
+});
+
 describe('RustChain corpus', { skip: present ? false : `corpus not found at ${CORPUS_DIR}` }, () => {
   it('the table covers exactly the files on disk (33, as the manifest says)', () => {
     assert.deepEqual(files, Object.keys(EXPECTED).sort());

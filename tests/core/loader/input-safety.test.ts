@@ -54,11 +54,13 @@ describe('loader: hostile inputs', () => {
     }
     text += 'steps: [{ id: x, step_type: noop, parameters: { v: *i } }]\n';
     assert.ok(text.length < 1024);
-    const t0 = performance.now();
+    const before = process.cpuUsage();
     const result = validateMissionText(text, 'bomb.yaml');
-    // The bound is SECURITY-CATALOGUE #1's ("the parse finishes in under 100 ms").
-    const elapsed = performance.now() - t0;
-    assert.ok(elapsed < 100, `took ${elapsed} ms`);
+    // The bound is SECURITY-CATALOGUE #1's ("the parse finishes in under 100 ms"), on this
+    // process's CPU time: wall-clock time would count whatever else the machine is doing.
+    const spent = process.cpuUsage(before);
+    const cpuMs = (spent.user + spent.system) / 1000;
+    assert.ok(cpuMs < 100, `took ${cpuMs} ms of CPU`);
     assert.equal(result.diagnostics[0]?.code, 'E_YAML_ALIAS_LIMIT');
   });
 

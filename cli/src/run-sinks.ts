@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Mission, Project, RunEvent, SecretRedactor } from '@rustchain/core';
+import type { Mission, PolicyGrant, Project, RunEvent, SecretRedactor } from '@rustchain/core';
 import { createLogger, type CliLogger } from './logger.ts';
 
 /** Levels verbose enough to swamp a progress display: those go to the run's log file. */
@@ -26,7 +26,15 @@ export interface RunSinks {
  * `<stateDir>/runs/<runId>/run.log`; quieter levels to stderr. Both see events only through
  * the run's redactor.
  */
-export async function openRunSinks(options: { project: Project; mission: Mission; logLevel: string; redactor: SecretRedactor; durability?: 'fsync' | 'none' }): Promise<RunSinks> {
+export async function openRunSinks(options: {
+  project: Project;
+  mission: Mission;
+  logLevel: string;
+  redactor: SecretRedactor;
+  durability?: 'fsync' | 'none';
+  /** What the run was granted: recorded as `policy.granted` before any step. */
+  grant?: PolicyGrant;
+}): Promise<RunSinks> {
   const core = await import('@rustchain/core');
   const { project, mission, redactor } = options;
   const runId = randomUUID();
@@ -40,6 +48,7 @@ export async function openRunSinks(options: { project: Project; mission: Mission
   const plugins = Object.fromEntries(project.registry.list().map((p) => [p.packageName, p.version]));
   sink.record(core.pluginVersionsInput(runId, plugins));
   sink.record(core.artifactInput(runId, 'mission', mission.source.file, mission.source.sha256));
+  if (options.grant !== undefined) sink.record(core.policyGrantedInput(runId, redactor.value(options.grant)));
   return {
     runId,
     logger,

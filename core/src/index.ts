@@ -56,6 +56,8 @@ export { settleProcessGroups, trackedGroupCount } from './capabilities/process-g
 
 // --- policy ---
 export { resolvePolicy } from './policy/resolve.ts';
+export { describeGrant, policyGrantedInput } from './policy/grant.ts';
+export type { PolicyGrant } from './policy/grant.ts';
 export type { PermissionFlags, ResolvePolicyInput } from './policy/resolve.ts';
 export { checkPolicy } from './policy/check.ts';
 export type { CheckPolicyOptions } from './policy/check.ts';

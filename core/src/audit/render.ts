@@ -1,5 +1,5 @@
 /** Renderers for the audit report: text (terminal), markdown (PR comments), json. */
-import type { AuditReport, RunAuditEntry } from './report.ts';
+import type { AuditReport, RefusalAuditEntry, RunAuditEntry } from './report.ts';
 
 /** Output formats of `rustchain audit report`. */
 export const AUDIT_REPORT_FORMATS = ['text', 'markdown', 'json'] as const;
@@ -21,7 +21,9 @@ function textRun(run: RunAuditEntry): string[] {
   ];
   for (const a of run.artifacts) lines.push(`  artifact ${a.kind}: ${a.path} sha256:${a.sha256}`);
   for (const [name, version] of Object.entries(run.plugins)) lines.push(`  plugin ${name}@${version}`);
+  if (run.grant !== null) lines.push(`  policy granted: ${grantSummary(run.grant)}`);
   for (const d of run.policyDecisions) lines.push(`  policy ${d.decision}${d.stepId ? ` ${d.stepId}` : ''}${d.code ? ` ${d.code}` : ''}`);
+  for (const f of run.sandboxFallbacks) lines.push(`  sandbox fallback${f.stepId ? ` ${f.stepId}` : ''}: ${f.reason ?? '?'}`);
   for (const s of run.steps) {
     lines.push(`  step ${s.id}: ${s.status} attempts=${s.attempts} ${ms(s.durationMs)}${s.outputsDigest ? ` outputs=${s.outputsDigest}` : ''}${s.errorCode ? ` ${s.errorCode}` : ''}`);
   }
@@ -36,7 +38,9 @@ function markdownRun(run: RunAuditEntry): string[] {
     `- By ${run.user ?? '?'} on ${run.host ?? '?'}, started ${run.startedAt ?? '?'}, duration ${ms(run.durationMs)}`,
     ...run.artifacts.map((a) => `- Artifact ${a.kind}: \`${a.path}\` (sha256 \`${a.sha256}\`)`),
     ...Object.entries(run.plugins).map(([n, v]) => `- Plugin \`${n}@${v}\``),
+    ...(run.grant === null ? [] : [`- Policy granted: ${grantSummary(run.grant)}`]),
     ...run.policyDecisions.map((d) => `- Policy ${d.decision}${d.stepId ? ` \`${d.stepId}\`` : ''}${d.code ? ` ${d.code}` : ''}`),
+    ...run.sandboxFallbacks.map((f) => `- Sandbox fallback${f.stepId ? ` \`${f.stepId}\`` : ''}: ${f.reason ?? '?'}`),
     '',
     '| step | status | attempts | duration | outputs | error |',
     '|---|---|---|---|---|---|',
@@ -46,14 +50,31 @@ function markdownRun(run: RunAuditEntry): string[] {
   return lines;
 }
 
+/** One line for a `policy.granted` payload: sources (with digests), flags, policy digest. */
+function grantSummary(grant: Record<string, unknown>): string {
+  const source = (file: unknown, digest: unknown): string | null => (typeof file === 'string' ? `${file} (${String(digest ?? '?')})` : null);
+  const sources = [source(grant['configFile'], grant['configSha256']), source(grant['policyFile'], grant['policyFileSha256'])].filter((s) => s !== null);
+  const flags = Object.entries((grant['flags'] as Record<string, unknown> | undefined) ?? {})
+    .filter(([, v]) => v !== undefined && v !== false)
+    .map(([k, v]) => (v === true ? k : `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`));
+  return `${sources.length > 0 ? sources.join(', ') : 'no config'}; flags: ${flags.length > 0 ? flags.join(' ') : 'none'}; policy ${String(grant['policySha256'] ?? '?')}`;
+}
+
+function refusalLine(r: RefusalAuditEntry): string {
+  return `refused at seq ${r.seq} (${r.ts}): ${r.type === 'policy.decision' ? 'policy denied' : 'mission rejected'} ${r.code ?? '?'}${r.stepId ? ` step ${r.stepId}` : ''}${r.file ? ` ${r.file}` : ''}`;
+}
+
 /** Render a report in one of the formats (json is the report itself, pretty-printed). */
 export function renderAuditReport(report: AuditReport, format: AuditReportFormat): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
     case 'markdown':
-      return [`# Audit report`, '', integrityLine(report), '', ...report.runs.flatMap(markdownRun)].join('\n');
+      return [
+        `# Audit report`, '', integrityLine(report), '', ...report.runs.flatMap(markdownRun),
+        ...((report.refusals ?? []).length === 0 ? [] : ['## Refused invocations', '', ...(report.refusals ?? []).map((r) => `- ${refusalLine(r)}`), '']),
+      ].join('\n');
     case 'text':
-      return `${[integrityLine(report), ...report.runs.flatMap(textRun)].join('\n')}\n`;
+      return `${[integrityLine(report), ...report.runs.flatMap(textRun), ...(report.refusals ?? []).map(refusalLine)].join('\n')}\n`;
   }
 }

@@ -35,13 +35,30 @@ export interface RunAuditEntry {
   plugins: Record<string, string>;
   artifacts: Array<{ kind: string; path: string; sha256: string }>;
   policyDecisions: Array<{ stepId: string | null; decision: string; code: string | null }>;
+  /** What the run was granted (`policy.granted`: sources with digests, flags, effective policy), null for older runs. */
+  grant: Record<string, unknown> | null;
+  /** Fallbacks to unsandboxed execution (`sandbox.fallback`). */
+  sandboxFallbacks: Array<{ stepId: string | null; reason: string | null }>;
   steps: StepAuditEntry[];
+}
+
+/** An invocation refused before any run started (no run id): a policy denial or a rejected mission. */
+export interface RefusalAuditEntry {
+  seq: number;
+  ts: string;
+  type: string;
+  code: string | null;
+  stepId: string | null;
+  file: string | null;
+  message: string | null;
 }
 
 /** The whole report: ledger integrity plus the runs. */
 export interface AuditReport {
   integrity: VerifyReport;
   runs: RunAuditEntry[];
+  /** Refused invocations (policy.decision / mission.rejected without a run), oldest first. */
+  refusals?: RefusalAuditEntry[];
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -50,7 +67,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 function newRun(runId: string, seq: number): RunAuditEntry {
   return {
     runId, mission: null, missionSha256: null, status: 'running', startedAt: null, finishedAt: null, durationMs: null,
-    user: null, host: null, cancelReason: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], steps: [],
+    user: null, host: null, cancelReason: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [], steps: [],
   };
 }
 
@@ -88,6 +105,12 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
     case 'policy.decision':
       run.policyDecisions.push({ stepId, decision: str(p.decision) ?? '?', code: str(p.code) });
       return;
+    case 'policy.granted':
+      run.grant = { ...p };
+      return;
+    case 'sandbox.fallback':
+      run.sandboxFallbacks.push({ stepId, reason: str(p.reason) });
+      return;
   }
   if (stepId === null || !e.type.startsWith('step.')) return;
   const s = step(run, stepId);
@@ -105,11 +128,16 @@ export async function buildAuditReport(stateDir: string, options: { runId?: stri
   const integrity = await verifyLedger(stateDir);
   const text = await fs.readFile(auditPaths(stateDir).ledger, 'utf8').catch(() => '');
   const runs = new Map<string, RunAuditEntry>();
+  const refusals: RefusalAuditEntry[] = [];
   for (const e of checkChain(text).events) {
+    if (e.runId === null && options.runId === undefined && (e.type === 'policy.decision' || e.type === 'mission.rejected')) {
+      const p = e.payload;
+      refusals.push({ seq: e.seq, ts: e.ts, type: e.type, code: str(p.code), stepId: str(p.stepId), file: str(p.file), message: str(p.message) });
+    }
     if (e.runId === null || (options.runId !== undefined && e.runId !== options.runId)) continue;
     let run = runs.get(e.runId);
     if (!run) runs.set(e.runId, (run = newRun(e.runId, e.seq)));
     apply(run, e);
   }
-  return { integrity, runs: [...runs.values()] };
+  return { integrity, runs: [...runs.values()], refusals };
 }

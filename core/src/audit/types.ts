@@ -11,7 +11,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export const AUDIT_EVENT_TYPES = [
   'run.started', 'run.finished', 'run.cancelled',
   'step.started', 'step.retried', 'step.succeeded', 'step.failed', 'step.skipped', 'step.cancelled',
-  'policy.decision', 'run.plugins', 'run.artifact', 'audit.repaired',
+  'policy.decision', 'policy.granted', 'sandbox.fallback', 'run.plugins', 'run.artifact', 'audit.repaired',
 ] as const;
 
 /** A known audit event type. */

@@ -78,7 +78,7 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
         host.sinkFailed(error);
       }
     }
-    if (runSignal.aborted) return cancelled(host, attempt);
+    if (runSignal.aborted) return cancelled(host, attempt, attempt > 1);
     // Registered in `active` whether or not it has a timeout, so a run stop reaches it.
     const control = new AttemptAbort(step);
     host.active[index] = control;
@@ -97,7 +97,7 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
       host.active[index] = undefined;
       if (timed) host.deadlines.settled(timeoutMs);
     }
-    if (runSignal.aborted) return cancelled(host, attempt);
+    if (runSignal.aborted) return cancelled(host, attempt, resolved || attempt > 1);
     const timedOut = control.timedOut;
     const error = toStepError(timedOut ? timeoutReason(step) : failure);
     if (attempt >= maxAttempts || (!timedOut && isNonRetryable(failure))) {
@@ -108,12 +108,17 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
     try {
       await host.sleep(delayMs, runSignal);
     } catch {
-      return cancelled(host, attempt);
+      return cancelled(host, attempt, true);
     }
-    if (runSignal.aborted) return cancelled(host, attempt);
+    if (runSignal.aborted) return cancelled(host, attempt, true);
   }
 }
 
-function cancelled(host: AttemptHost, attempts: number): AttemptOutcome {
-  return { status: 'cancelled', attempts, outputs: {}, error: host.cancelError() };
+/**
+ * A cancelled step says whether its side effect may have happened: `possible` once its plugin
+ * was started (this attempt or an earlier one), `none` when no attempt ever reached it.
+ */
+function cancelled(host: AttemptHost, attempts: number, started: boolean): AttemptOutcome {
+  const error = host.cancelError();
+  return { status: 'cancelled', attempts, outputs: {}, error: { ...error, details: { ...error.details, sideEffect: started ? 'possible' : 'none' } } };
 }

@@ -112,7 +112,9 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     // (bench/PROFILES.md); method shorthand is not renamed.
     const onAbort = {
       handleEvent(): void {
-        reject(signal.reason);
+        // One macrotask of grace: a plugin whose run already returned (its resolution still in
+        // the microtask queue) is recorded as it happened, succeeded, not cancelled.
+        setImmediate(reject, signal.reason);
       },
     };
     signal.addEventListener('abort', onAbort, ONCE);
@@ -134,7 +136,8 @@ function untilControlAborts<T>(work: Promise<T>, control: AttemptControl): Promi
   // No listener to remove: once `work` settled, a late reject is a no-op (and the engine
   // marks the attempt settled, so it is not aborted any more).
   return new Promise<T>((resolve, reject) => {
-    control.onAbort(reject);
+    // One macrotask of grace, as in untilAborted: a run that already returned wins.
+    control.onAbort((reason) => setImmediate(reject, reason));
     work.then(resolve, reject);
   });
 }

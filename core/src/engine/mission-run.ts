@@ -266,6 +266,7 @@ export class MissionRun implements AttemptHost {
     for (const attempt of this.active) attempt?.abort(abortReason);
     this.ready.clear();
     const error = this.cancelError();
+    error.details = { ...error.details, sideEffect: 'none' };
     for (let p = 0; p < this.orderIndex.length; p++) {
       const i = this.orderIndex[p]!;
       if (this.state[i] !== PENDING) continue;

@@ -2,7 +2,7 @@ import { Command, Option, UsageError } from 'clipanion';
 import type { Mission, MissionResult, Policy, Project, RunEvent } from '@rustchain/core';
 import { EXIT } from '../../exit-codes.ts';
 import { PermissionedCommand } from '../../options/permissions.ts';
-import { prepareMission } from '../../prepare.ts';
+import { prepareMission, toPermissionFlags } from '../../prepare.ts';
 import { printDiagnostics } from '../../report/diagnostics.ts';
 import { createLineReporter } from '../../report/progress-lines.ts';
 import { createLiveReporter } from '../../report/progress-live.ts';
@@ -111,7 +111,14 @@ export class MissionExecuteCommand extends PermissionedCommand {
     const { runRedactor } = await import('../../run-secrets.ts');
     // One redactor for the run: ledger, log, progress, result and error messages all pass through it.
     const redactor = await runRedactor(policy, process.env, this.context.stderr);
-    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission, redactor, durability: this.durabilityMode() });
+    const flags = this.permissionFlags();
+    const grant = (await import('@rustchain/core')).describeGrant({
+      policy,
+      configFile: project.configFile,
+      policyFile: flags.policyFile,
+      flags: toPermissionFlags(flags),
+    });
+    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission, redactor, durability: this.durabilityMode(), grant });
     const reporter = this.reporter(mission.steps.map((step) => step.id));
     const signals = cancelOnSignals(this.context.stderr);
     let result: MissionResult | null = null;

@@ -92,7 +92,9 @@ export class RunProcesses {
     if (!(KILL_SIGNALS as readonly string[]).includes(signal)) {
       throw new RustchainError('E_PARAMS_INVALID', `signal ${signal} is not one of ${KILL_SIGNALS.join(', ')}`, { details: { signal }, nonRetryable: true });
     }
-    if (entry.exit !== null) return { signalled: false, exited: true, exitCode: entry.exit.code, signal: entry.exit.signal };
+    // A leader that exited with its group gone is not signalled again: its pid may be reused.
+    // While members remain the group id stays reserved, so they can still be reached.
+    if (entry.exit !== null && !groupAlive(pid)) return { signalled: false, exited: true, exitCode: entry.exit.code, signal: entry.exit.signal };
     const signalled = signalGroup(pid, signal as NodeJS.Signals);
     if (TERMINATING.has(signal)) {
       await within(graceMs, entry.exited);

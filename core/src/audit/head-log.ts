@@ -10,20 +10,39 @@
  * the log append and the head.json write legitimately skips a link.
  */
 import type { KeyObject } from 'node:crypto';
-import { closeSync, fsync as fsyncCb, openSync, promises as fs, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsync as fsyncCb, ftruncateSync, openSync, promises as fs, readSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { ErrorCode } from '../errors.ts';
 import { headSignatureValid, isLedgerHead } from './head.ts';
+import { keepCopy, tornBytesOf } from './tail.ts';
 import type { LedgerEvent, LedgerHead, VerifyProblem } from './types.ts';
 
 const fsyncAsync = promisify(fsyncCb);
 
-/** Append one head as a line (O_APPEND: one write(2), never interleaved). */
+/**
+ * Append one head as a line (O_APPEND: one write(2), never interleaved; the caller holds the
+ * ledger lock). A failed write (disk full) is cut back so the log never keeps half a line; a
+ * half line a crash left is cut (with a copy kept) before the next head goes after it.
+ */
 export async function appendHeadLog(path: string, head: LedgerHead, fsync: boolean): Promise<void> {
-  const fd = openSync(path, 'a', 0o644);
+  const fd = openSync(path, 'a+', 0o644);
   try {
-    writeSync(fd, `${JSON.stringify(head)}\n`);
-    if (fsync) await fsyncAsync(fd);
+    const size = fstatSync(fd).size;
+    const torn = tornBytesOf(fd, size);
+    if (torn > 0) {
+      const bytes = Buffer.alloc(torn);
+      readSync(fd, bytes, 0, torn, size - torn);
+      keepCopy({ dir: dirname(path) }, `${basename(path)}.torn-at-${size - torn}`, bytes);
+      ftruncateSync(fd, size - torn);
+    }
+    try {
+      writeSync(fd, `${JSON.stringify(head)}\n`);
+      if (fsync) await fsyncAsync(fd);
+    } catch (error) {
+      try { ftruncateSync(fd, size - torn); } catch { /* the write error is what matters */ }
+      throw error;
+    }
   } finally {
     closeSync(fd);
   }

@@ -86,7 +86,7 @@ function lastLineBefore(paths: AuditPaths, segment: number): string | null {
 
 
 /** Copy the torn bytes of a segment to a fresh `audit/repaired-<ts>-<rand>/` dir (fsynced) and return the copy's path. */
-export function keepCopy(paths: AuditPaths, name: string, bytes: Buffer): string {
+export function keepCopy(paths: Pick<AuditPaths, 'dir'>, name: string, bytes: Buffer): string {
   const dir = join(paths.dir, `repaired-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`);
   mkdirSync(dir, { recursive: true });
   const copy = join(dir, name);

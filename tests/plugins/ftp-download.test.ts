@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
@@ -95,12 +96,28 @@ test('ftp_download: abort closes the session with E_STEP_CANCELLED', async (t) =
   assert.equal(existsSync(join(work, 'cancel.bin')), false);
 });
 
+test('ftp_download: a server that never greets is E_FTP_TIMEOUT within timeout_ms', async (t) => {
+  const { work, policy, base } = await setup(t);
+  const silent = createServer((socket) => socket.on('error', () => {}).resume());
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+  const began = performance.now();
+  const p = { ...base, port: (silent.address() as AddressInfo).port, remote_file: 'remote.bin', local_file: 'slow.bin', timeout_ms: 300 };
+  const error = await rejectsWith(run(p, ctxFor(work, policy)), 'E_FTP_TIMEOUT');
+  assert.equal(error.details['phase'], 'greeting');
+  assert.ok(performance.now() - began < 3000);
+});
+
 test('ftp_download: claims and schema', () => {
   assert.deepEqual(plugin.claims?.({ host: 'files.example', port: 2121, secure: true, remote_file: 'r', local_file: 'l' } as never), [
     { kind: 'net', url: 'ftps://files.example:2121', pointer: '/host' },
     { kind: 'write', path: 'l', pointer: '/local_file' },
   ]);
   assert.equal(Value.Check(plugin.params, { host: 'h', local_file: 'l' }), false, 'remote_file is required');
+  for (const injected of ['a\r\nDELE important', 'a\nQUIT', 'a\u0000b']) {
+    assert.equal(Value.Check(plugin.params, { host: 'h', remote_file: injected, local_file: 'l' }), false, JSON.stringify(injected));
+    assert.equal(Value.Check(plugin.params, { host: 'h', remote_file: 'r', local_file: 'l', username: injected }), false);
+  }
   assert.equal(Value.Check(plugin.params, { host: 'h', remote_file: 'r', local_file: 'l', legacy_extra: 1 }), true, 'extra keys of original missions pass');
 });
 

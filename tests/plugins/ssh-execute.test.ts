@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
@@ -289,6 +289,21 @@ test('ssh_execute: abort closes the connection (the remote command is stopped); 
   assert.equal(stats.stoppedByClose, stopped + 1, 'the server saw the connection close and stopped the command');
   await rejectsWith(run(params(s, { command: 'sleep 30', timeout_ms: 300 }), ctxFor(s.root, s.policy)), 'E_SSH_TIMEOUT');
   assert.ok(performance.now() - began < 5000);
+});
+
+test('ssh_execute: a server that never speaks SSH is E_SSH_TIMEOUT within timeout_ms', async (t) => {
+  const s = await setup(t);
+  const silent = createServer((socket) => socket.on('error', () => {}).resume());
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => silent.close(() => resolve())));
+  const silentPort = (silent.address() as AddressInfo).port;
+  const began = performance.now();
+  const error = await rejectsWith(
+    run(params(s, { port: silentPort, command: 'true', timeout_ms: 300 }), ctxFor(s.root, { ...s.policy, net: { allow: ['127.0.0.1'] } })),
+    'E_SSH_TIMEOUT',
+  );
+  assert.equal(error.details['phase'], 'handshake');
+  assert.ok(performance.now() - began < 3000);
 });
 
 test('ssh_execute: claims name the ssh URL, the key and known_hosts files and the env variables', () => {

@@ -13,12 +13,15 @@ import { PluginError, RustchainError, Type, isRustchainError, type ResourceClaim
  * hostile server). TLS on the data socket reuses the control session, as servers require.
  */
 
+/** No CR, LF or NUL: a value sent on the control connection cannot smuggle a second FTP command. */
+export const ONE_LINE = '^[^\\r\\n\\u0000]*$';
+
 /** Parameters shared by ftp_upload and ftp_download. */
 export const connectionParams = {
   host: Type.String({ minLength: 1, description: 'FTP server host name or IP' }),
   port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'default 21 (990 for secure: implicit)' })),
-  username: Type.Optional(Type.String({ description: 'default "anonymous"' })),
-  password: Type.Optional(Type.String({ secret: true, description: 'secret (redacted); prefer password_env' })),
+  username: Type.Optional(Type.String({ pattern: ONE_LINE, description: 'default "anonymous"' })),
+  password: Type.Optional(Type.String({ secret: true, pattern: ONE_LINE, description: 'secret (redacted); prefer password_env' })),
   password_env: Type.Optional(Type.String({ minLength: 1, description: 'name of an environment variable holding the password (wins over password)' })),
   secure: Type.Optional(
     Type.Union([Type.Boolean(), Type.Literal('implicit')], { description: 'false (plain FTP, default), true (explicit FTPS: AUTH TLS), "implicit" (TLS from the first byte)' }),

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { connectionClaims, connectionParams, withSession } from './ftp-session.ts';
+import { connectionClaims, connectionParams, ONE_LINE, withSession } from './ftp-session.ts';
 
 /**
  * `ftp_download`: fetches one file from an FTP or FTPS server into a local file. Both FTP
@@ -14,7 +14,7 @@ const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 const Params = Type.Object(
   {
     ...connectionParams,
-    remote_file: Type.String({ minLength: 1, description: 'path on the server (relative to the login directory unless absolute)' }),
+    remote_file: Type.String({ minLength: 1, pattern: ONE_LINE, description: 'path on the server (relative to the login directory unless absolute)' }),
     local_file: Type.String({ minLength: 1, description: 'destination file (written through the fs policy; replaced if it exists)' }),
     create_dirs: Type.Optional(Type.Boolean({ description: 'create the local parent directories (default false)' })),
     max_bytes: Type.Optional(Type.Integer({ minimum: 1, description: 'abort when the remote file is larger than this (default 100 MiB)' })),

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { definePlugin, Type } from '@rustchain/core/plugin';
-import { connectionClaims, connectionParams, withSession } from './ftp-session.ts';
+import { connectionClaims, connectionParams, ONE_LINE, withSession } from './ftp-session.ts';
 
 /**
  * `ftp_upload`: sends one local file to an FTP or FTPS server. The file is read through
@@ -14,7 +14,7 @@ const Params = Type.Object(
   {
     ...connectionParams,
     local_file: Type.String({ minLength: 1, description: 'file to upload (read through the fs policy)' }),
-    remote_file: Type.String({ minLength: 1, description: 'destination path on the server (relative to the login directory unless absolute)' }),
+    remote_file: Type.String({ minLength: 1, pattern: ONE_LINE, description: 'destination path on the server (relative to the login directory unless absolute)' }),
     create_dirs: Type.Optional(Type.Boolean({ description: 'create the remote parent directories first (default false)' })),
     max_bytes: Type.Optional(Type.Integer({ minimum: 1, description: 'refuse a local file larger than this (default 100 MiB)' })),
   },

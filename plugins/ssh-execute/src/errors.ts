@@ -91,8 +91,8 @@ export function authFailed(at: Endpoint, username: string, methods: readonly str
 
 /** E_SSH_TIMEOUT: the connection, handshake or command exceeded timeout_ms. */
 export function sshTimeout(at: Endpoint, timeoutMs: number, phase: string): PluginError {
-  return new PluginError('E_SSH_TIMEOUT', `ssh to ${at.host}:${at.port} exceeded timeout_ms (${timeoutMs} ms) during ${phase}`, {
-    details: { ...at, timeout_ms: timeoutMs, phase },
+  return new PluginError('E_SSH_TIMEOUT', `ssh to ${at.host}:${at.port} timed out during ${phase} (${Math.round(timeoutMs)} ms left of timeout_ms)`, {
+    details: { ...at, timeout_ms: Math.round(timeoutMs), phase },
   });
 }
 

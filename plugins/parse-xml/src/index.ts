@@ -72,7 +72,9 @@ export default definePlugin({
       ignorePiTags: true,
       // An object here means: exactly these named entities, plus numeric references (one pass, so `&amp;#65;` stays `&#65;`).
       processEntities: true,
-      htmlEntities: XML_ENTITIES,
+      // The parser takes a map of named entities here (OrderedObjParser reads an object);
+      // its .d.ts only declares `boolean`, hence the cast.
+      htmlEntities: XML_ENTITIES as unknown as boolean,
       maxNestedTags: MAX_DEPTH,
     });
     let value: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Mission, PolicyGrant, Project, RunEvent, SecretRedactor } from '@rustchain/core';
+import type { LedgerInput, Mission, PolicyGrant, Project, RunEvent, SecretRedactor } from '@rustchain/core';
 import { createLogger, type CliLogger } from './logger.ts';
 
 /** Levels verbose enough to swamp a progress display: those go to the run's log file. */
@@ -17,6 +17,8 @@ export interface RunSinks {
   barrier(): Promise<void>;
   /** Flushes the ledger and signs its head; rejects with E_AUDIT_WRITE_FAILED if a write failed. */
   close(): Promise<void>;
+  /** Records a ledger event other than a run event (run.interrupted, run.resumed). */
+  record(input: LedgerInput): void;
 }
 
 /**
@@ -32,12 +34,14 @@ export async function openRunSinks(options: {
   logLevel: string;
   redactor: SecretRedactor;
   durability?: 'fsync' | 'none';
+  /** Resume: the run id to keep (default: a new UUID). */
+  runId?: string | undefined;
   /** What the run was granted: recorded as `policy.granted` before any step. */
   grant?: PolicyGrant;
 }): Promise<RunSinks> {
   const core = await import('@rustchain/core');
   const { project, mission, redactor } = options;
-  const runId = randomUUID();
+  const runId = options.runId ?? randomUUID();
   const logFile = FILE_LEVELS.has(options.logLevel) ? join(project.stateDir, 'runs', runId, 'run.log') : undefined;
   const logger = createLogger(options.logLevel, logFile);
   const ledger = await core.openLedger(project.stateDir, { fsync: options.durability !== 'none' });
@@ -63,5 +67,6 @@ export async function openRunSinks(options: {
     },
     barrier: () => sink.barrier(),
     close: () => sink.close(),
+    record: (input) => sink.record(input),
   };
 }

@@ -43,6 +43,12 @@ export interface CompileResult {
 export function compileMission(mission: Mission, registry: CompilerPluginLookup, options: CompileOptions): CompileResult {
   const cwd = options.cwd ?? process.cwd();
   const outFile = resolve(cwd, options.outFile);
+  if (mission.finally !== undefined && mission.finally.length > 0) {
+    // A module without them would silently drop the cleanup the mission asks for.
+    const pos = locate(mission, '/finally');
+    const message = 'compiled modules do not support `finally:` steps yet; run the mission file with `rustchain mission execute` instead';
+    return { code: '', diagnostics: [{ code: 'E_COMPILE_FINALLY_UNSUPPORTED', severity: 'error', message, file: mission.source.file, line: pos.line, column: pos.column }] };
+  }
   let schedule;
   try {
     schedule = computeSchedule(mission.steps.map((s) => ({ id: s.id, dependsOn: s.dependsOn, timeoutSeconds: s.timeoutSeconds })));

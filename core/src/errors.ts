@@ -98,6 +98,13 @@ export const ERROR_CODES = {
   E_AUDIT_WRITE_FAILED: 'an audit append failed; execution stops (fail closed)',
   E_AUDIT_RUN_NOT_FOUND: 'the audit ledger has no events for that run id',
   E_AUDIT_ATTESTATION_INVALID: 'an attestation envelope is malformed or its signature does not verify',
+  // Run state and resume
+  E_RUN_NOT_FOUND: 'no run state under <stateDir>/runs for that run id (or no earlier run of this mission for `latest`)',
+  E_RUN_STATE_WRITE_FAILED: 'the run state (runs/<runId>/state.json) could not be written; execution stops (fail closed)',
+  E_RESUME_NOT_RESUMABLE: 'the run cannot be resumed: it succeeded, or its process is still running',
+  E_RESUME_DIGEST_CHANGED: 'the mission file or compiled module changed since the run started; resume is refused',
+  E_RESUME_INTERRUPTED_STEP: 'a step with side effects was running when the run died; pass --rerun-interrupted to run it again',
+  E_COMPILE_FINALLY_UNSUPPORTED: 'the mission has a `finally:` section, which compiled modules do not support yet',
   // Compiler and compiled modules
   E_COMPILE_TYPE: 'the compiled module does not type-check (other than parameter or output errors)',
   E_COMPILED_DRIFT: 'a compiled module no longer matches its source digest or installed plugin versions',

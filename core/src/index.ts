@@ -47,6 +47,10 @@ export type { TemplateRef, Segment, TemplateOccurrence, TemplateSyntaxProblem, T
 export { executeMission, executeStep, createInProcessDispatcher, retryDelayMs, abortableSleep, toStepError } from './engine/index.ts';
 export type { ExecuteOptions } from './engine/index.ts';
 
+// --- run state and resume ---
+export { listRunStates, readRunState, runStatePath, createRunStateRecorder, isRepeatable, reconcileInterrupted, effectiveStatus, findResumeTarget, planResume } from './runs/index.ts';
+export type { RunState, RunStateStatus, StepState, StepStateStatus, RunStateRecorder, ResumePlan } from './runs/index.ts';
+
 // --- capabilities (fs, exec, fetch, env guards) ---
 export { createStepContext } from './capabilities/context.ts';
 export type { StepContextInit } from './capabilities/context.ts';

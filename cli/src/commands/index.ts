@@ -12,6 +12,7 @@ import { MissionMigrateCommand } from './mission/migrate.ts';
 import { MissionValidateCommand } from './mission/validate.ts';
 import { PluginsListCommand } from './plugins/list.ts';
 import { PolicyCheckCommand } from './policy/check.ts';
+import { RunsListCommand } from './runs/list.ts';
 
 /**
  * Every rustchain command: the one list the CLI registers. To add a command, write
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CommandClass[] = [
   RunCommand,
   PluginsListCommand,
   PolicyCheckCommand,
+  RunsListCommand,
   InitCommand,
   PluginNewCommand,
 ];

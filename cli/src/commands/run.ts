@@ -60,6 +60,7 @@ export class RunCommand extends MissionExecuteCommand {
       await recordRefusal(project, this.file, mission, refusals);
       throw new core.DiagnosticsError(refusals.map((d) => ({ ...d, file: this.file })));
     }
-    return this.executePrepared({ ...project, registry }, mission, policy);
+    const { compiledArtifact } = await import('../run-state.ts');
+    return this.executePrepared({ ...project, registry }, mission, policy, compiledArtifact(moduleFile));
   }
 }

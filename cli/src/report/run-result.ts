@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { MissionResult, StepStatus } from '@rustchain/core';
+import type { MissionResult, StepResult, StepStatus } from '@rustchain/core';
 import { formatDuration, SYMBOLS } from './progress.ts';
 
 /** Longest rendering of one output value in the text summary. */
@@ -7,19 +7,28 @@ const MAX_VALUE_CHARS = 200;
 
 /** The run's `--json` document (DESIGN.md shape; fields may be added, never renamed). */
 export function runDocument(result: MissionResult): MissionResult {
-  return {
+  const document: MissionResult = {
     runId: result.runId,
     status: result.status,
     durationMs: result.durationMs,
-    steps: result.steps.map((step) => ({
-      id: step.id,
-      status: step.status,
-      attempts: step.attempts,
-      durationMs: step.durationMs,
-      outputs: step.outputs,
-      error: step.error,
-    })),
+    steps: result.steps.map(stepDocument),
   };
+  if (result.finally !== undefined) document.finally = result.finally.map(stepDocument);
+  return document;
+}
+
+/** One step's entry; `resumed: true` only on steps a resume reused. */
+function stepDocument(step: StepResult): StepResult {
+  const entry: StepResult = {
+    id: step.id,
+    status: step.status,
+    attempts: step.attempts,
+    durationMs: step.durationMs,
+    outputs: step.outputs,
+    error: step.error,
+  };
+  if (step.resumed === true) entry.resumed = true;
+  return entry;
 }
 
 function preview(value: unknown): string {
@@ -33,9 +42,16 @@ export function printRunSummary(result: MissionResult, stdout: Writable): void {
   for (const step of result.steps) counts[step.status] += 1;
   const tally = (Object.keys(counts) as StepStatus[]).map((status) => `${counts[status]} ${status}`).join(', ');
   stdout.write(`${SYMBOLS[result.status]} run ${result.runId} ${result.status} in ${formatDuration(result.durationMs)} (${tally})\n`);
-  for (const step of result.steps) {
-    const error = step.error === null ? '' : ` (${step.error.code}: ${step.error.message})`;
-    stdout.write(`  ${SYMBOLS[step.status]} ${step.id} ${step.status}${error}\n`);
-    for (const [key, value] of Object.entries(step.outputs)) stdout.write(`      ${key} = ${preview(value)}\n`);
+  for (const step of result.steps) printStep(step, stdout);
+  if (result.finally !== undefined && result.finally.length > 0) {
+    stdout.write('  finally:\n');
+    for (const step of result.finally) printStep(step, stdout);
   }
+}
+
+function printStep(step: StepResult, stdout: Writable): void {
+  const error = step.error === null ? '' : ` (${step.error.code}: ${step.error.message})`;
+  const resumed = step.resumed === true ? ' (resumed: not run again)' : '';
+  stdout.write(`  ${SYMBOLS[step.status]} ${step.id} ${step.status}${resumed}${error}\n`);
+  for (const [key, value] of Object.entries(step.outputs)) stdout.write(`      ${key} = ${preview(value)}\n`);
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, Option, UsageError } from 'clipanion';
 import type { Mission, MissionResult, Policy, Project, RunEvent } from '@rustchain/core';
 import { EXIT } from '../../exit-codes.ts';
@@ -8,15 +9,16 @@ import { createLineReporter } from '../../report/progress-lines.ts';
 import { createLiveReporter } from '../../report/progress-live.ts';
 import { SILENT_REPORTER, type ProgressReporter } from '../../report/progress.ts';
 import { printRunSummary, runDocument } from '../../report/run-result.ts';
+import type { RunArtifact } from '../../run-state.ts';
 import { cancelOnSignals } from '../../signals.ts';
 
 /** Exit code for a finished run that no signal interrupted. */
 const STATUS_EXIT = { succeeded: EXIT.ok, failed: EXIT.failed, cancelled: EXIT.failed } as const satisfies Record<MissionResult['status'], number>;
 
-/** An audit ledger error (E_AUDIT_*), recognised by its code. */
+/** An audit ledger or run state write error (E_AUDIT_*, E_RUN_STATE_WRITE_FAILED), recognised by its code. */
 function isAuditFailure(error: unknown): error is { code: string; message: string } {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('E_AUDIT_');
+  return typeof code === 'string' && (code.startsWith('E_AUDIT_') || code === 'E_RUN_STATE_WRITE_FAILED');
 }
 
 /** The run result a fail-closed executor attached to its error, if any. */
@@ -65,6 +67,16 @@ export class MissionExecuteCommand extends PermissionedCommand {
   /** `fsync` (default) or `none`: ledger commits without fsync (still written before each side effect). */
   durability = Option.String('--durability', { description: 'Ledger durability: fsync (default: every commit is on disk before the step it records runs) or none (no fsync; still written first)' });
 
+  /** Resume an interrupted, failed or cancelled run of this mission: its id, or `latest`. */
+  resume = Option.String('--resume', {
+    description: 'Resume run <runId|latest> of this mission: succeeded steps are not run again and their recorded outputs feed later steps',
+  });
+
+  /** Let a resume re-run steps with side effects that were running when the run died. */
+  rerunInterrupted = Option.Boolean('--rerun-interrupted', false, {
+    description: 'With --resume: run again the steps with side effects that were running when the run died (refused otherwise)',
+  });
+
   /** The mission file (.yaml, .yml or .json). */
   file = Option.String({ name: 'file' });
 
@@ -104,9 +116,13 @@ export class MissionExecuteCommand extends PermissionedCommand {
    * validation and the policy check, with signals, progress, ledger and log wired, then
    * prints the result and returns the exit code.
    */
-  protected async executePrepared(project: Project, mission: Mission, policy: Policy): Promise<number> {
+  protected async executePrepared(project: Project, mission: Mission, policy: Policy, compiled?: RunArtifact): Promise<number> {
     const maxParallelSteps = this.maxParallelSteps();
-    const { executeMission } = await import('@rustchain/core');
+    const { executeMission, createRunStateRecorder, settleProcessGroups, KILL_GRACE_MS } = await import('@rustchain/core');
+    const runState = await import('../../run-state.ts');
+    const artifact: RunArtifact = compiled ?? { kind: 'mission', file: resolve(this.cwd(), mission.source.file), sha256: mission.source.sha256 };
+    // A refused resume (unknown run, changed mission, interrupted side effect) is exit 2 before anything runs.
+    const plan = this.resume === undefined ? null : await runState.resumePlan(project, mission, artifact, this.resume, this.rerunInterrupted);
     const { openRunSinks } = await import('../../run-sinks.ts');
     const { runRedactor } = await import('../../run-secrets.ts');
     // One redactor for the run: ledger, log, progress, result and error messages all pass through it.
@@ -118,8 +134,18 @@ export class MissionExecuteCommand extends PermissionedCommand {
       policyFile: flags.policyFile,
       flags: toPermissionFlags(flags),
     });
-    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission, redactor, durability: this.durabilityMode(), grant });
-    const reporter = this.reporter(mission.steps.map((step) => step.id));
+    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission, redactor, durability: this.durabilityMode(), grant, runId: plan?.state.runId });
+    await runState.recordInterrupted(project, (input) => sinks.record(input));
+    if (plan !== null) sinks.record(runState.resumedInput(plan));
+    const recorder = createRunStateRecorder({
+      stateDir: project.stateDir,
+      runId: sinks.runId,
+      mission,
+      artifact,
+      effectOf: (type) => project.registry.get(type)?.definition.effect ?? null,
+      previous: plan?.state,
+    });
+    const reporter = this.reporter([...mission.steps, ...(mission.finally ?? [])].map((step) => step.id));
     const signals = cancelOnSignals(this.context.stderr);
     let result: MissionResult | null = null;
     let failure: unknown = null;
@@ -132,7 +158,9 @@ export class MissionExecuteCommand extends PermissionedCommand {
         signal: signals.signal,
         ...(maxParallelSteps === undefined ? {} : { maxParallelSteps }),
         secrets: redactor,
+        ...(plan === null ? {} : { completed: plan.completed }),
         onEvent: (event: RunEvent) => {
+          recorder.onEvent(event);
           sinks.onEvent(event);
           reporter.onEvent(redactor.value(event));
         },
@@ -143,8 +171,15 @@ export class MissionExecuteCommand extends PermissionedCommand {
       // A run that failed closed on the ledger still reports what ran (the engine attaches it).
       result = partialResult(error);
     } finally {
+      // No step's process outlives the CLI: wait out SIGTERM → grace → SIGKILL of every group.
+      await settleProcessGroups(KILL_GRACE_MS);
       signals.dispose();
       reporter.finish();
+    }
+    try {
+      recorder.finish(result?.status ?? 'failed');
+    } catch (error) {
+      failure ??= error;
     }
     try {
       await sinks.close();

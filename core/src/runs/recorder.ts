@@ -1,0 +1,159 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunEvent } from '../engine/types.ts';
+import { RustchainError } from '../errors.ts';
+import type { Mission, MissionStep } from '../model/mission.ts';
+import type { Effect } from '../plugin/sdk.ts';
+import { currentProcess } from './liveness.ts';
+import { runsDir, writeRunState, type RunState, type StepState } from './state.ts';
+
+/** Effects whose step may run twice without harm: a crash during them needs no durable start. */
+const REPEATABLE: ReadonlySet<Effect> = new Set<Effect>(['pure', 'read', 'idempotent']);
+
+/** True when a step with this effect may be run again after a crash interrupted it. */
+export function isRepeatable(effect: Effect | null): boolean {
+  return effect !== null && REPEATABLE.has(effect);
+}
+
+/** Keeps a run's state file in step with its events (see createRunStateRecorder). */
+export interface RunStateRecorder {
+  readonly state: RunState;
+  /** Synchronous; throws E_RUN_STATE_WRITE_FAILED when the state cannot be written (the run fails closed). */
+  onEvent(event: RunEvent): void;
+  /** Writes whatever is pending (after the run, or before a crash test looks). */
+  flush(): void;
+  /**
+   * The run is over in this process: a run that ended without its run.finished reaching the
+   * recorder (the ledger failed first) gets `status`; the active marker goes away.
+   */
+  finish(status: 'succeeded' | 'failed' | 'cancelled'): void;
+}
+
+/** `<stateDir>/runs/.active/<runId>`: present while a process executes the run. */
+export function activeMarker(stateDir: string, runId: string): string {
+  return join(runsDir(stateDir), '.active', runId);
+}
+
+/**
+ * Creates (or, for a resume, takes over) the run state and returns the recorder the CLI feeds
+ * every run event. A step's start and success are durable before the event returns when its
+ * plugin has side effects, so resume never mistakes a started side effect for a pending step;
+ * other transitions are coalesced into one write per event-loop turn (losing them only means
+ * a repeatable step runs again).
+ */
+export function createRunStateRecorder(init: {
+  stateDir: string;
+  runId: string;
+  mission: Mission;
+  artifact: RunState['artifact'];
+  effectOf: (type: string) => Effect | null;
+  previous?: RunState | null | undefined;
+}): RunStateRecorder {
+  const { stateDir, runId, mission, previous } = init;
+  const now = new Date().toISOString();
+  const steps: Record<string, StepState> = Object.create(null) as Record<string, StepState>;
+  const add = (step: MissionStep, phase: StepState['phase']): void => {
+    const before = previous?.steps[step.id];
+    steps[step.id] =
+      before?.status === 'succeeded'
+        ? before
+        : { status: 'pending', phase, type: step.type, effect: init.effectOf(step.type), attempts: 0 };
+  };
+  for (const step of mission.steps) add(step, 'main');
+  for (const step of mission.finally ?? []) add(step, 'finally');
+  const state: RunState = {
+    version: 1,
+    runId,
+    status: 'running',
+    mission: { name: mission.name, file: mission.source.file, sha256: mission.source.sha256 },
+    artifact: init.artifact,
+    process: currentProcess(),
+    startedAt: previous?.startedAt ?? now,
+    updatedAt: now,
+    resumes: previous ? previous.resumes + 1 : 0,
+    steps,
+  };
+  let scheduled = false;
+  let failure: RustchainError | null = null;
+
+  const write = (): void => {
+    scheduled = false;
+    state.updatedAt = new Date().toISOString();
+    try {
+      writeRunState(stateDir, state);
+    } catch (error) {
+      failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true });
+      throw failure;
+    }
+  };
+  const later = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      if (!scheduled) return;
+      try {
+        write();
+      } catch {
+        // Kept in `failure`: the next event throws it.
+      }
+    });
+  };
+
+  write();
+  const marker = activeMarker(stateDir, runId);
+  mkdirSync(join(runsDir(stateDir), '.active'), { recursive: true, mode: 0o700 });
+  writeFileSync(marker, '');
+
+  return {
+    state,
+    flush() {
+      if (scheduled) write();
+    },
+    finish(status) {
+      if (state.status === 'running') {
+        state.status = status;
+        write();
+      } else if (scheduled) write();
+      rmSync(marker, { force: true });
+    },
+    onEvent(event) {
+      if (failure !== null) throw failure;
+      if (event.type === 'run.finished') {
+        state.status = event.status;
+        write();
+        rmSync(marker, { force: true });
+        return;
+      }
+      if (!('stepId' in event)) return;
+      const step = steps[event.stepId];
+      if (step === undefined) return;
+      switch (event.type) {
+        case 'step.started':
+          step.status = 'running';
+          step.attempts = event.attempt;
+          break;
+        case 'step.succeeded':
+          step.status = 'succeeded';
+          step.attempts = event.attempt;
+          step.outputs = event.outputs;
+          delete step.error;
+          break;
+        case 'step.failed':
+          step.status = 'failed';
+          step.attempts = event.attempt;
+          step.error = event.error;
+          break;
+        case 'step.skipped':
+        case 'step.cancelled':
+          step.status = event.type === 'step.skipped' ? 'skipped' : 'cancelled';
+          step.error = event.error;
+          break;
+        case 'step.retried':
+          return;
+      }
+      const durable = (event.type === 'step.started' || event.type === 'step.succeeded') && !isRepeatable(step.effect);
+      if (durable) write();
+      else later();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * A run's state on disk, `<stateDir>/runs/<runId>/state.json`: what resume needs (each step's
+ * status, attempts and outputs once succeeded, the effect of its plugin, the digest of what
+ * ran) and what `runs list` shows. Written atomically (write tmp, fsync, rename, fsync dir),
+ * so a crash leaves the previous or the next version, never a torn one. Outputs are stored as
+ * the steps returned them (they feed resumed templates): the file is created 0600.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StepError } from '../engine/types.ts';
+import type { Effect } from '../plugin/sdk.ts';
+
+/** Status of a run as stored; `interrupted` = its process died while it was `running`. */
+export type RunStateStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+/** Status of one step as stored (`running` at a crash is what resume decides about). */
+export type StepStateStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/** One step of a stored run. */
+export interface StepState {
+  status: StepStateStatus;
+  /** `finally` for steps of the mission's `finally:` section. */
+  phase: 'main' | 'finally';
+  type: string;
+  /** The plugin's declared effect; null when the step type was not installed. */
+  effect: Effect | null;
+  attempts: number;
+  /** Present once succeeded. */
+  outputs?: Record<string, unknown>;
+  error?: StepError;
+}
+
+/** What `<stateDir>/runs/<runId>/state.json` holds. */
+export interface RunState {
+  version: 1;
+  runId: string;
+  status: RunStateStatus;
+  mission: { name: string; file: string; sha256: string };
+  /** What was executed: the mission file itself, or a compiled module (its own digest). */
+  artifact: { kind: 'mission' | 'compiled'; file: string; sha256: string };
+  /** The process executing it: pid plus its start time, so a reused pid is not mistaken for it. */
+  process: { pid: number; startTime: string | null; host: string };
+  startedAt: string;
+  updatedAt: string;
+  /** How many times the run was resumed. */
+  resumes: number;
+  steps: Record<string, StepState>;
+}
+
+/** `<stateDir>/runs`. */
+export function runsDir(stateDir: string): string {
+  return join(stateDir, 'runs');
+}
+
+/** `<stateDir>/runs/<runId>/state.json`. */
+export function runStatePath(stateDir: string, runId: string): string {
+  return join(runsDir(stateDir), runId, 'state.json');
+}
+
+/** Run ids are UUIDs; anything else could walk out of the runs dir. */
+export function isRunId(value: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) && !value.includes('..');
+}
+
+/** Writes the state atomically and durably (tmp + fsync + rename + dir fsync). Synchronous. */
+export function writeRunState(stateDir: string, state: RunState): void {
+  const dir = join(runsDir(stateDir), state.runId);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, 'state.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(state));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  fsyncDir(dir);
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Reads a run's state; null when absent or unreadable. */
+export function readRunState(stateDir: string, runId: string): RunState | null {
+  if (!isRunId(runId)) return null;
+  const file = runStatePath(stateDir, runId);
+  if (!existsSync(file)) return null;
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as RunState;
+    return state.version === 1 && state.runId === runId ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Every readable run state under the state dir, newest start first. */
+export function listRunStates(stateDir: string): RunState[] {
+  let names: string[];
+  try {
+    names = readdirSync(runsDir(stateDir));
+  } catch {
+    return [];
+  }
+  const states: RunState[] = [];
+  for (const name of names) {
+    const state = readRunState(stateDir, name);
+    if (state !== null) states.push(state);
+  }
+  return states.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+}

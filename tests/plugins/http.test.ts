@@ -53,7 +53,7 @@ function context(allow: string[]): StepContext {
     signal: new AbortController().signal,
     workDir: process.cwd(),
     fs: new Proxy({}, { get: () => none }) as StepContext['fs'],
-    exec: { run: none },
+    exec: { run: none, start: none, kill: none },
     fetch: { request: (url, init) => client.request(url, init) },
     net: { connect: none },
     env: { get: () => undefined },

@@ -153,6 +153,7 @@ function passwordOf(p: ConnectionParams, ctx: StepContext): string {
     }
     return value;
   }
+  if (p.password !== undefined) ctx.log.warn('ftp: a literal `password` is redacted but lives in the mission file; prefer password_env');
   return p.password ?? 'anonymous@';
 }
 

@@ -12,6 +12,7 @@ import { resolveTemplates } from '../template/resolve.ts';
 import type { ExecuteOptions } from './options.ts';
 import type { MissionResult, RunEvent, StepDispatcher, StepError, StepResult, StepStatus } from './types.ts';
 import type { IndexedGraph } from '../dag/graph.ts';
+import { DEFAULT_MAX_RUN_OUTPUT_BYTES, OutputBudget } from './output-budget.ts';
 
 const PENDING = 0;
 const RUNNING = 1;
@@ -60,6 +61,7 @@ export class MissionRun implements AttemptHost {
   private readonly began = performance.now();
   private settle!: { resolve: (r: MissionResult) => void; reject: (e: unknown) => void };
   private finallyResults: StepResult[] | null = null;
+  private readonly budget: OutputBudget;
 
   /**
    * `phase` is set for the run of a mission's `finally:` steps inside the main run: it sees
@@ -95,6 +97,7 @@ export class MissionRun implements AttemptHost {
     this.barrier = options.barrier;
     this.limit = parallelLimit(options.maxParallelSteps ?? mission.config.maxParallelSteps);
     this.failFast = mission.config.failFast;
+    this.budget = new OutputBudget(options.policy.limits?.maxRunOutputBytes ?? DEFAULT_MAX_RUN_OUTPUT_BYTES);
     this.outputs = Object.assign(Object.create(null) as StepOutputs, phase?.seed);
     this.scope = this.steps.some((s) => s.hasTemplates)
       ? templateScope(this.outputs, mission.vars, options.policy, options.env ?? process.env)
@@ -200,9 +203,12 @@ export class MissionRun implements AttemptHost {
     );
   }
 
-  private complete(i: number, outcome: AttemptOutcome): void {
+  private complete(i: number, attempted: AttemptOutcome): void {
     this.running--;
     const step = this.steps[i]!;
+    let outcome = attempted;
+    const over = outcome.status === 'succeeded' ? this.budget.charge(step.id, outcome.outputs) : null;
+    if (over !== null) outcome = { status: 'failed', attempts: outcome.attempts, outputs: {}, error: over };
     const durationMs = performance.now() - this.startedAt[i]!;
     this.record(i, outcome.status, outcome.attempts, durationMs, outcome.outputs, outcome.error);
     if (outcome.status === 'succeeded') {

@@ -7,7 +7,7 @@ import type { ResourceClaim, StepTypeLookup } from '../plugin/sdk.ts';
 import { checkArgs } from './arg-rules.ts';
 import { checkCommand } from './command-rules.ts';
 import { checkLimits } from './limits.ts';
-import { shellDenied, stepTypeDenied } from './denials.ts';
+import { claimsFailed, shellDenied, stepTypeDenied } from './denials.ts';
 import { checkEnvRead, checkStepEnv } from './env-rules.ts';
 import { escapePointerToken } from '../template/scan.ts';
 import { checkPath } from './fs-rules.ts';
@@ -104,8 +104,11 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
     let claims: ResourceClaim[];
     try {
       claims = definition.claims(step.parameters as never);
-    } catch {
-      return; // malformed parameters: the schema check reports them
+    } catch (error) {
+      // The parameters matched the schema, so a throw is the plugin's bug: a step whose
+      // resources cannot be judged must not run unjudged.
+      at(stepPointer, stepPointer, claimsFailed(step.type, error));
+      return;
     }
     for (const claim of claims) {
       if (templated(claim)) continue;

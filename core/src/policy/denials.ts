@@ -112,6 +112,16 @@ export function schemeDenied(url: string, scheme: string): RustchainError {
   });
 }
 
+/** A plugin whose claims() threw on parameters that match its schema: its step cannot be judged, so it does not run. */
+export function claimsFailed(type: string, error: unknown): RustchainError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return denial('E_PLUGIN_INVALID', `the ${type} plugin's claims() threw (${reason.split('\n')[0] ?? ''}): its resources cannot be checked, so the step does not run`, {
+    type,
+    reason,
+    allowWith: 'nothing: fix or update the plugin',
+  });
+}
+
 /** A step type outside policy.stepTypes. */
 export function stepTypeDenied(type: string): RustchainError {
   const allowWith = `policy.stepTypes in ${CONFIG} (or -A)`;

@@ -48,6 +48,7 @@ export const PolicyFileSchema = Type.Object(
           maxSteps: Type.Optional(Type.Integer({ minimum: 1 })),
           maxTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
           maxOutputBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxRunOutputBytes: Type.Optional(Type.Integer({ minimum: 1 })),
         },
         { additionalProperties: false },
       ),

@@ -14,6 +14,8 @@ export interface PolicyLimits {
   maxTimeoutSeconds?: number;
   /** Cap on a command's stdout/stderr and an HTTP response body, in bytes. */
   maxOutputBytes?: number;
+  /** Cap on all step outputs a run keeps in memory, in bytes (default 256 MiB): E_RUN_OUTPUTS_TOO_LARGE. */
+  maxRunOutputBytes?: number;
 }
 
 /** One limit violation, located by JSON pointer. */

@@ -45,3 +45,20 @@ test('run of a compiled module honours --policy: a write outside its roots is re
   assert.ok(codes.includes('E_POLICY_PATH_DENIED'), codes.join(','));
   assert.equal(await readFile(join(work.dir, 'copy.txt'), 'utf8'), 'untouched');
 });
+
+for (const [name, text, line] of [
+  ['a syntax error', "import { defineCompiledMission } from '@rustchain/core';\nexport default defineCompiledMission({ oops\n", 3],
+  ['a package that is not installed', "import plugin from '@rustchain/plugin-not-installed';\nexport default plugin;\n", 1],
+  ['a module that is not a compiled mission', 'export default { hello: 1 };\n', 1],
+  ['an import of a file (only packages may be imported)', "import x from './other.ts';\nexport default x;\n", 1],
+] as const) {
+  test(`run of a module with ${name} is E_COMPILED_IMPORT, exit 2, never an internal error`, async () => {
+    await writeFile(join(work.dir, 'broken.mission.ts'), text);
+    await writeFile(join(work.dir, 'other.ts'), 'export default 1;\n');
+    const ran = await cli(['run', 'broken.mission.ts', '--json']);
+    assert.equal(ran.code, 2, ran.stderr);
+    const diagnostic = json<{ diagnostics: { code: string; line: number }[] }>(ran).diagnostics[0];
+    assert.equal(diagnostic?.code, 'E_COMPILED_IMPORT');
+    assert.equal(diagnostic?.line, line);
+  });
+}

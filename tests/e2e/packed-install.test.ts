@@ -107,7 +107,7 @@ test('packed packages: init, a scaffolded plugin, compile, type-check and run ou
 
   // 3. Installed into the project, listed in its config: run, compile, type-check.
   await ok(['npm', 'install', join(tarballs, 'rustchain-plugin-say-hello-0.1.0.tgz')], project);
-  const configFile = join(project, 'rustchain.config.mts');
+  const configFile = join(project, 'rustchain.config.ts');
   const config = await readFile(configFile, 'utf8');
   await writeFile(configFile, config.replace('plugins: [', "plugins: [\n    'rustchain-plugin-say-hello',"));
   await writeFile(join(project, 'missions', 'example.yaml'), await readFile(join(plugin, 'example.yaml'), 'utf8'));

@@ -30,9 +30,8 @@ export class InitCommand extends RustchainCommand {
     const dir = resolve(process.cwd(), this.dir ?? '.');
     const existing = core.CONFIG_FILE_NAMES.find((name) => existsSync(join(dir, name)));
     if (existing !== undefined) throw new UsageError(`${join(dir, existing)} already exists: this directory is set up (edit that file)`);
-    // In a CommonJS package a .ts config would be compiled to require() calls: .mts stays ESM.
-    const pkg = existsSync(join(dir, 'package.json')) ? (JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { type?: string }) : {};
-    const configName = pkg.type === 'module' ? 'rustchain.config.ts' : 'rustchain.config.mts';
+    // rustchain.config.ts loads in ESM and CommonJS packages alike (tsx, and require of core's ESM).
+    const configName = 'rustchain.config.ts';
     const { projectFiles } = await import('../scaffold/project-files.ts');
     const { writeScaffold } = await import('../scaffold/write-files.ts');
     const { written, kept } = await writeScaffold(dir, projectFiles({ plugins: core.FIRST_PARTY_PLUGINS, configName }));

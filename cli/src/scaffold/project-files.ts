@@ -4,7 +4,7 @@ import type { ScaffoldFile } from './write-files.ts';
 export interface ProjectScaffold {
   /** Plugin packages the config lists (the first-party ones installed with @rustchain/cli). */
   plugins: readonly string[];
-  /** The config's file name: `.ts` in an ESM package, `.mts` otherwise (it must stay ESM). */
+  /** The config's file name (`rustchain.config.ts`). */
   configName: string;
 }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Value } from '@sinclair/typebox/value';
@@ -200,4 +202,36 @@ test('engine: a cancelled run (SIGINT) stops its processes before it reports can
   assert.ok(Number.isInteger(pid));
   assert.equal(alive(pid), false, 'a SIGTERM-ignoring process was SIGKILLed before the run ended');
   t.diagnostic(`cancel to end: ${Date.now() - began} ms (includes the 2 s grace)`);
+});
+
+test('engine SIGKILLed mid-run: the process-group guardian still kills what the run started', async (t) => {
+  const root = await tempDir(t);
+  const script = join(root, 'engine.ts');
+  const here = new URL('.', import.meta.url).pathname;
+  await writeFile(script, [
+    `import start from '${join(here, '../../plugins/process-start/src/index.ts')}';`,
+    `import { executeMission } from '${join(here, '../../core/src/engine/execute.ts')}';`,
+    `import { mission, step } from '${join(here, '../core/engine/helpers.ts')}';`,
+    `const plugins = new Map([['process_start', { definition: start }]]);`,
+    `const registry = { get: (t) => plugins.get(t), has: (t) => plugins.has(t), types: () => ['process_start'] };`,
+    `const policy = { stepTypes: '*', commands: { allow: ['sleep'], shell: false }, fs: { read: [${JSON.stringify(root)}], write: [${JSON.stringify(root)}] }, net: { allow: [] }, env: { allow: [] } };`,
+    `void executeMission(mission([step('a', [], { type: 'process_start', parameters: { command: 'sleep', args: ['30'] }, timeoutSeconds: 60 }), step('b', ['a'], { type: 'process_start', parameters: { command: 'sleep', args: ['31'], wait_for: { output: 'never', timeout_ms: 60000 } }, timeoutSeconds: 60 })]), {`,
+    `  registry, policy, workDir: ${JSON.stringify(root)}, env: { PATH: process.env.PATH },`,
+    `  onEvent: (e) => { if (e.type === 'step.succeeded') console.log('PID ' + e.outputs.pid); },`,
+    `});`,
+  ].join('\n'));
+  const engine = spawn(process.execPath, ['--conditions=@rustchain/source', '--import', 'tsx', script], { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => engine.kill('SIGKILL'));
+  const pid = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    engine.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /PID (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    engine.once('exit', () => reject(new Error(`engine exited early: ${out}`)));
+  });
+  assert.ok(alive(pid));
+  engine.kill('SIGKILL');
+  assert.ok(await gone(pid), 'the guardian SIGKILLed the group after the engine died');
 });

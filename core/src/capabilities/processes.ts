@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { RustchainError } from '../errors.ts';
 import type { KillResult } from '../plugin/sdk.ts';
+import { releaseGroup, trackGroup } from './process-groups.ts';
 
 /**
  * The processes a run started with `ctx.exec.start`. A table lives at run scope (the
@@ -65,12 +66,15 @@ export class RunProcesses {
     const exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         entry.exit = { code, signal };
+        releaseGroup(pid);
         resolve();
       });
     });
     entry = { child, detached, exit: null, exited };
     this.entries.set(pid, entry);
     if (!detached) {
+      // The process-group guardian SIGKILLs it even if this process is killed outright.
+      trackGroup(pid);
       LIVE.add(this);
       if (!exitHookInstalled) {
         exitHookInstalled = true;
@@ -116,6 +120,7 @@ export class RunProcesses {
     await within(graceMs, Promise.all(live.map(([, e]) => e.exited)));
     for (const [pid, e] of live) if (e.exit === null || groupAlive(pid)) signalGroup(pid, 'SIGKILL');
     await within(STOP_GRACE_MS, Promise.all(live.map(([, e]) => e.exited)));
+    for (const [pid] of live) releaseGroup(pid);
   }
 
   /** Synchronous last resort on process exit. */

@@ -20,8 +20,9 @@ import { compile } from './workloads/w4-compile.ts';
 import { fibo } from './workloads/w5-fibo.ts';
 import { commands } from './workloads/w6-command.ts';
 import { peers } from './workloads/w7-peers.ts';
+import { startup } from './workloads/w8-startup.ts';
 
-const WORKLOADS: readonly Workload[] = [overhead, concurrency, scale, compile, fibo, commands, peers];
+const WORKLOADS: readonly Workload[] = [overhead, concurrency, scale, compile, fibo, commands, peers, startup];
 
 const { values } = parseArgs({
   options: {

@@ -13,6 +13,7 @@ import command from '@rustchain/plugin-command';
 import { createStepContext } from '../../core/src/capabilities/context.ts';
 import { RunProcessRegistry } from '../../core/src/capabilities/processes.ts';
 import { executeMission } from '../../core/src/engine/execute.ts';
+import { probeBwrap } from '../../core/src/sandbox/bwrap.ts';
 import type { DefinedPlugin, StepContext, StepTypeLookup } from '../../core/src/plugin/sdk.ts';
 import type { Policy } from '../../core/src/policy/types.ts';
 import { policyFor, rejectsWith, tempDir } from '../core/capabilities/helpers.ts';
@@ -234,4 +235,18 @@ test('engine SIGKILLed mid-run: the process-group guardian still kills what the 
   assert.ok(alive(pid));
   engine.kill('SIGKILL');
   assert.ok(await gone(pid), 'the guardian SIGKILLed the group after the engine died');
+});
+
+test('process_start: wait_for.port sees a server in the bwrap sandbox (its own network namespace)', { skip: !probeBwrap().available && 'bwrap is not available here' }, async (t) => {
+  const root = await tempDir(t);
+  const registry = new RunProcessRegistry();
+  t.after(() => registry.finish('run-1'));
+  const policy = policyFor(root, { commands: { allow: [process.execPath], shell: false }, fs: { read: [root, '/usr', '/etc'], write: [root] } });
+  const ctx = ctxWith(root, policy, registry);
+  const port = 40_000 + (process.pid % 20_000);
+  const server = `setTimeout(() => require('net').createServer().listen(${port}, '127.0.0.1'), 200); setInterval(() => {}, 1000)`;
+  const { pid } = await call<{ pid: number }>(start, { command: process.execPath, args: ['-e', server], sandbox: 'bwrap', wait_for: { port, timeout_ms: 10_000 } }, ctx);
+  assert.ok(alive(pid));
+  await registry.finish('run-1');
+  assert.ok(await gone(pid));
 });

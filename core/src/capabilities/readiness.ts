@@ -2,17 +2,20 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 
 /**
  * `waitFor.port` of ctx.exec.start without touching the network: the port is ready when a
- * socket in LISTEN state on it (/proc/net/tcp, tcp6) is held by the started process or one
- * of its descendants (their /proc/<pid>/fd links). No connection is made, so the probe needs
+ * socket in LISTEN state on it (/proc/<pid>/net/tcp, tcp6) is held by the started process or
+ * one of its descendants (their /proc/<pid>/fd links). No connection is made, so the probe needs
  * no net policy and cannot be used to scan ports owned by anyone else. Linux only.
  */
 
 const LISTEN = '0A';
 
-/** Inodes of sockets listening on `port` in this network namespace. */
-async function listeningInodes(port: number): Promise<Set<string>> {
+/**
+ * Inodes of sockets listening on `port` in the network namespace of process `pid`
+ * (/proc/<pid>/net is that process's namespace: a sandboxed server has its own).
+ */
+async function listeningInodes(pid: number, port: number): Promise<Set<string>> {
   const inodes = new Set<string>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  for (const table of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
     let text: string;
     try {
       text = await readFile(table, 'utf8');
@@ -50,11 +53,11 @@ async function descendants(root: number): Promise<number[]> {
   return out;
 }
 
-/** True when `pid` or a descendant holds a socket listening on `port`. */
+/** True when `pid` or a descendant holds a socket listening on `port` (in its own network namespace). */
 export async function listensOn(pid: number, port: number): Promise<boolean> {
-  const inodes = await listeningInodes(port);
-  if (inodes.size === 0) return false;
   for (const p of await descendants(pid)) {
+    const inodes = await listeningInodes(p, port);
+    if (inodes.size === 0) continue;
     let fds: string[];
     try {
       fds = await readdir(`/proc/${p}/fd`);

@@ -22,24 +22,31 @@ export async function* readLineChunks(path: string, end?: number): AsyncGenerato
   try {
     const limit = end ?? (await handle.stat()).size;
     let position = 0;
-    let carry: Buffer = Buffer.alloc(0);
-    const buffer = Buffer.alloc(CHUNK);
+    // One buffer for the whole file: the unfinished line is moved to its front and the next
+    // read lands after it (no allocation per chunk; lines are copied out as strings).
+    let buffer = Buffer.alloc(CHUNK);
+    let carry = 0;
     while (position < limit) {
-      const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK, limit - position), position);
+      if (carry === buffer.length) {
+        const bigger = Buffer.alloc(buffer.length * 2); // a line longer than the buffer
+        buffer.copy(bigger, 0, 0, carry);
+        buffer = bigger;
+      }
+      const { bytesRead } = await handle.read(buffer, carry, Math.min(buffer.length - carry, limit - position), position);
       if (bytesRead === 0) break;
       position += bytesRead;
-      const data = carry.length === 0 ? buffer.subarray(0, bytesRead) : Buffer.concat([carry, buffer.subarray(0, bytesRead)]);
+      const filled = carry + bytesRead;
       const lines: string[] = [];
       let start = 0;
-      for (let nl = data.indexOf(0x0a, start); nl >= 0; nl = data.indexOf(0x0a, start)) {
-        lines.push(data.toString('utf8', start, nl));
+      for (let nl = buffer.indexOf(0x0a, carry); nl >= 0 && nl < filled; nl = buffer.indexOf(0x0a, nl + 1)) {
+        lines.push(buffer.toString('utf8', start, nl));
         start = nl + 1;
       }
-      // Copy the rest: `buffer` is reused by the next read.
-      carry = Buffer.from(data.subarray(start));
+      buffer.copy(buffer, 0, start, filled);
+      carry = filled - start;
       if (lines.length > 0) yield { lines, bytes: start };
     }
-    if (carry.length > 0) yield { torn: carry };
+    if (carry > 0) yield { torn: Buffer.from(buffer.subarray(0, carry)) };
   } finally {
     await handle.close();
   }

@@ -49,9 +49,8 @@ export const CODE_OUTPUTS = {
 const CodeParams = Type.Object(CODE_PARAMS);
 /** The common parameters, typed. */
 export type CodeParams = Static<typeof CodeParams>;
-const CodeOutputs = Type.Object(CODE_OUTPUTS);
 /** The common outputs, typed. */
-export type CodeOutputs = Static<typeof CodeOutputs>;
+export type CodeOutputs = Static<ReturnType<typeof Type.Object<typeof CODE_OUTPUTS>>>;
 
 /** How one step type runs one language. */
 export interface ToolSpec {

@@ -1,5 +1,8 @@
 // Shared by ftp_upload and ftp_download (plugins never import each other): this file is kept
 // byte-identical in plugins/ftp-upload/src and plugins/ftp-download/src, which a test checks.
+// node:tls only wraps sockets ctx.net already opened (FTPS must reuse the control session's TLS
+// session on the data connection, which ctx.net.connect cannot): it opens no connection itself.
+// eslint-disable-next-line no-restricted-imports
 import { connect as tlsUpgrade, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { Client, FTPError, type FTPContext, type FTPResponse } from 'basic-ftp';
 import { PluginError, RustchainError, Type, isRustchainError, type ResourceClaim, type StepContext } from '@rustchain/core/plugin';

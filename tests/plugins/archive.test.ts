@@ -136,6 +136,7 @@ test('decompress: links: skip leaves inside links out, still refuses escaping on
   await writeFile(join(root, 'in.tar'), rawTar([{ path: 'a.txt', data: 'x' }, { path: 'b', type: 'SymbolicLink', linkpath: 'a.txt' }]));
   const out = await call(unpack, { source: 'in.tar', destination: 'o', links: 'skip' }, root);
   assert.equal(out['files'], 1);
+  assert.deepEqual(out['skipped'], ['b']);
   assert.equal(existsSync(join(root, 'o/b')), false);
   await writeFile(join(root, 'out.tar'), rawTar([{ path: 'b', type: 'SymbolicLink', linkpath: '/etc' }]));
   await rejectsWith(call(unpack, { source: 'out.tar', destination: 'o2', links: 'skip' }, root), 'E_ARCHIVE_ENTRY_ESCAPE');

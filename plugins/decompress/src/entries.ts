@@ -71,17 +71,26 @@ function linkStaysInside(segments: readonly string[], target: string, relativeTo
   return true;
 }
 
+/** How links are handled, and the names of those left out (`skip`). */
+export interface LinkPolicy {
+  mode: LinkMode;
+  skipped: string[];
+}
+
 /**
  * Decides one entry: a SafeEntry to write, null to leave out (root entry, or a link in `skip`
- * mode), or a thrown coded error.
+ * mode, then recorded in `links.skipped`), or a thrown coded error.
  */
-export function check(entry: RawEntry, links: LinkMode): SafeEntry | null {
+export function check(entry: RawEntry, links: LinkPolicy): SafeEntry | null {
   const segments = safeSegments(entry.name);
   if (entry.kind === 'symlink' || entry.kind === 'hardlink') {
     const target = entry.linkTarget ?? '';
     // Hard link targets are archive paths (from the root); symlink targets are relative to the link.
     if (!linkStaysInside(segments ?? [], target, entry.kind === 'hardlink')) throw escape(entry.name, `${entry.kind} to \`${target}\``);
-    if (links === 'skip') return null;
+    if (links.mode === 'skip') {
+      links.skipped.push(entry.name);
+      return null;
+    }
     throw new PluginError('E_ARCHIVE_LINK_REFUSED', `archive entry \`${entry.name}\` is a ${entry.kind} (links are not extracted; links: skip leaves them out)`, {
       details: { entry: entry.name, kind: entry.kind, target },
       nonRetryable: true,

@@ -39,6 +39,7 @@ const Outputs = Type.Object({
   files: Type.Integer(),
   directories: Type.Integer(),
   bytes: Type.Integer({ description: 'uncompressed bytes written' }),
+  skipped: Type.Array(Type.String(), { description: 'links left out (links: skip)' }),
 });
 
 function formatOf(source: string, explicit: string | undefined, head: Uint8Array): Format {
@@ -84,10 +85,10 @@ export default definePlugin({
     const archive = await ctx.fs.readBytes(p.source, { maxBytes: maxBytes + limits.maxEntries * 1024 + 1024 * 1024 });
     const format = formatOf(p.source, p.format, archive.subarray(0, 512));
     const budget = new Budget(limits);
-    const links = p.links ?? 'refuse';
+    const links = { mode: p.links ?? 'refuse', skipped: [] as string[] };
     const entries: SafeEntry[] = format === 'zip' ? await readZip(archive, budget, links, maxBytes) : await readTar(archive, budget, links);
     const { root, created } = await prepareDestination(ctx, p.destination, p.overwrite ?? false);
     const written = await writeEntries(ctx, root, entries, created);
-    return { path: root, format, entries: written.files + written.directories, ...written };
+    return { path: root, format, entries: written.files + written.directories, ...written, skipped: links.skipped };
   },
 });

@@ -1,6 +1,6 @@
 import { PluginError } from '@rustchain/core/plugin';
 import { Parser, type ReadEntry } from 'tar';
-import { Budget, check, type LinkMode, type RawEntry, type SafeEntry } from './entries.ts';
+import { Budget, check, type LinkPolicy, type RawEntry, type SafeEntry } from './entries.ts';
 
 /**
  * tar and tar.gz (tar's Parser detects gzip) read from memory. The archive is fed in small
@@ -22,7 +22,7 @@ const KINDS: Readonly<Record<string, 'file' | 'directory' | 'symlink' | 'hardlin
 };
 
 /** Every entry of a tar/tar.gz archive, checked; throws the first coded refusal. */
-export function readTar(archive: Uint8Array, budget: Budget, links: LinkMode): Promise<SafeEntry[]> {
+export function readTar(archive: Uint8Array, budget: Budget, links: LinkPolicy): Promise<SafeEntry[]> {
   return new Promise((resolve, reject) => {
     const out: SafeEntry[] = [];
     let failure: unknown = null;

@@ -1,6 +1,6 @@
 import { PluginError } from '@rustchain/core/plugin';
 import { fromBuffer, getFileNameLowLevel, type Entry, type ZipFile } from 'yauzl';
-import { Budget, check, tooLarge, type LinkMode, type RawEntry, type SafeEntry } from './entries.ts';
+import { Budget, check, tooLarge, type LinkPolicy, type RawEntry, type SafeEntry } from './entries.ts';
 
 /**
  * zip read from memory with yauzl. Names are decoded here (decodeStrings: false) so a
@@ -52,7 +52,7 @@ function readAll(zip: ZipFile, entry: Entry, budget: Budget, name: string): Prom
 }
 
 /** Every entry of a zip archive, checked; throws the first coded refusal. */
-export async function readZip(archive: Uint8Array, budget: Budget, links: LinkMode, maxBytes: number): Promise<SafeEntry[]> {
+export async function readZip(archive: Uint8Array, budget: Budget, links: LinkPolicy, maxBytes: number): Promise<SafeEntry[]> {
   const buffer = Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
   const zip = await new Promise<ZipFile>((resolve, reject) => {
     fromBuffer(buffer, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (error, z) => (error ? reject(corrupt(error)) : resolve(z)));

@@ -170,6 +170,13 @@ test('decompress: bombs are refused by the bounds (gzip ratio ~1000:1, zip decla
   t.diagnostic(`gzip bomb refused in ${Date.now() - began} ms`);
   await writeFile(join(root, 'bomb.zip'), await rawZip([{ name: 'zeros', data: zeros.subarray(0, 20 * 1024 * 1024) }]));
   await rejectsWith(call(unpack, { source: 'bomb.zip', destination: 'o', max_bytes: 1024 * 1024 }, root), 'E_ARCHIVE_TOO_LARGE');
+  // A zip that lies about its size (10 bytes declared, 2 MiB inside): yauzl stops at the first
+  // inflated chunk beyond the declared size, before the budget is even reached.
+  const liar = await rawZip([{ name: 'zeros', data: zeros.subarray(0, 2 * 1024 * 1024) }]);
+  liar.writeUInt32LE(10, liar.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04])) + 22);
+  liar.writeUInt32LE(10, liar.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
+  await writeFile(join(root, 'liar.zip'), liar);
+  await rejectsWith(call(unpack, { source: 'liar.zip', destination: 'o' }, root), 'E_ARCHIVE_CORRUPT');
   await writeFile(join(root, 'many.tar'), rawTar(Array.from({ length: 30 }, (_, i) => ({ path: `f${i}`, data: '' }))));
   await rejectsWith(call(unpack, { source: 'many.tar', destination: 'o', max_entries: 20 }, root), 'E_ARCHIVE_TOO_LARGE');
   assert.equal(existsSync(join(root, 'o')), false);

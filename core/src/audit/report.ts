@@ -2,9 +2,10 @@
  * `buildAuditReport`: fold the ledger's events into one summary per run (steps with status,
  * attempts, durations and output digests; policy decisions; plugin versions; digests).
  */
-import { promises as fs } from 'node:fs';
-import { checkChain } from './chain.ts';
-import { auditPaths } from './paths.ts';
+import { ChainWalker } from './chain.ts';
+import { readLineChunks } from './line-reader.ts';
+import { listSegments } from './segments.ts';
+import { auditPaths, segmentPath, type AuditPaths } from './paths.ts';
 import type { LedgerEvent, VerifyReport } from './types.ts';
 import { verifyLedger } from './verify.ts';
 
@@ -123,13 +124,28 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
   if (errorCode !== null && status !== 'retried') s.errorCode = errorCode;
 }
 
+/** The events of the intact chain prefix, across every segment, read a chunk at a time. */
+async function* intactEvents(paths: AuditPaths): AsyncGenerator<LedgerEvent> {
+  let accepted: LedgerEvent[] = [];
+  const walker = new ChainWalker({ onEvent: (e) => accepted.push(e) });
+  for (const n of await listSegments(paths)) {
+    for await (const chunk of readLineChunks(segmentPath(paths, n))) {
+      if ('torn' in chunk) break;
+      let going = true;
+      for (const line of chunk.lines) if (!(going = walker.feed(line))) break;
+      yield* accepted;
+      accepted = [];
+      if (!going) return;
+    }
+  }
+}
+
 /** Build the report for every run, or for one (`runId`). */
 export async function buildAuditReport(stateDir: string, options: { runId?: string } = {}): Promise<AuditReport> {
   const integrity = await verifyLedger(stateDir);
-  const text = await fs.readFile(auditPaths(stateDir).ledger, 'utf8').catch(() => '');
   const runs = new Map<string, RunAuditEntry>();
   const refusals: RefusalAuditEntry[] = [];
-  for (const e of checkChain(text).events) {
+  for await (const e of intactEvents(auditPaths(stateDir))) {
     if (e.runId === null && options.runId === undefined && (e.type === 'policy.decision' || e.type === 'mission.rejected')) {
       const p = e.payload;
       refusals.push({ seq: e.seq, ts: e.ts, type: e.type, code: str(p.code), stepId: str(p.stepId), file: str(p.file), message: str(p.message) });

@@ -53,6 +53,14 @@ export async function openRunSinks(options: {
   sink.record(core.pluginVersionsInput(runId, plugins));
   sink.record(core.artifactInput(runId, 'mission', mission.source.file, mission.source.sha256));
   if (options.grant !== undefined) sink.record(core.policyGrantedInput(runId, redactor.value(options.grant)));
+  // A command that ran without the sandbox the policy preferred: one stderr warning, a ledger event per step.
+  let warned = false;
+  const unsubscribe = core.onSandboxFallback((fallback) => {
+    if (fallback.runId !== runId) return;
+    if (!warned) process.stderr.write(`rustchain: warning: step ${fallback.stepId ?? '?'}: ${redactor.text(fallback.reason)}\n`);
+    warned = true;
+    sink.record(core.sandboxFallbackInput(fallback));
+  });
   return {
     runId,
     logger,
@@ -66,7 +74,10 @@ export async function openRunSinks(options: {
       }
     },
     barrier: () => sink.barrier(),
-    close: () => sink.close(),
+    close: () => {
+      unsubscribe();
+      return sink.close();
+    },
     record: (input) => sink.record(input),
   };
 }

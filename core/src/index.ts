@@ -73,8 +73,8 @@ export { checkArgs, argsMatch, globMatch } from './policy/arg-rules.ts';
 export type { CommandRule } from './policy/arg-rules.ts';
 export { checkLimits } from './policy/limits.ts';
 export type { PolicyLimits, LimitViolation } from './policy/limits.ts';
-export { probeBwrap, bwrapArgv, decideSandbox } from './sandbox/index.ts';
-export type { BwrapProbe, SandboxSpec, SandboxMode, SandboxRequest, SandboxDecision } from './sandbox/index.ts';
+export { probeBwrap, bwrapArgv, decideSandbox, defaultSandboxMode, onSandboxFallback, sandboxFallbackInput } from './sandbox/index.ts';
+export type { BwrapProbe, SandboxSpec, SandboxMode, SandboxRequest, SandboxDecision, SandboxFallback } from './sandbox/index.ts';
 
 // --- network guard (SSRF-safe HTTP client behind ctx.fetch) ---
 export { createHttpClient, systemResolver, checkUrl, checkHost, checkResolvedAddress, classifyAddress, parseHttpUrl } from './net/index.ts';

@@ -64,11 +64,12 @@ test('fail closed: when the ledger stops taking writes mid-run, no later step ru
   mkdirSync(audit, { recursive: true });
   const why = tryMount(['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', audit]);
   if (why !== null) return t.skip(why);
-  // s2 makes the audit dir read-only; s3 and s4 come after it and must never run.
+  // s2 makes the audit dir read-only; s3 and s4 come after it and must never run. It opts out of
+  // the default sandbox: a remount inside bwrap's mount namespace would not reach the host.
   const mission = `${header('fail-closed')}${createStep('s1')}  - id: s2
     step_type: command
     depends_on: [s1]
-    parameters: { command: mount, args: ["-o", "remount,ro", "${audit}"] }
+    parameters: { command: mount, args: ["-o", "remount,ro", "${audit}"], sandbox: none }
 ${createStep('s3', ['s2'])}${createStep('s4', ['s3'])}`;
   await writeFile(join(project.dir, 'm.yaml'), mission);
   const run = await runCli(['mission', 'execute', '--json', '--allow-run=mount', 'm.yaml'], { cwd: project.dir, home: project.home });

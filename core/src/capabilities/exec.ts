@@ -7,6 +7,7 @@ import { checkCommand } from '../policy/command-rules.ts';
 import { capOutput } from '../policy/limits.ts';
 import { bwrapArgv, probeBwrap, sandboxMasks } from '../sandbox/bwrap.ts';
 import { decideSandbox } from '../sandbox/mode.ts';
+import { reportSandboxFallback } from '../sandbox/fallback.ts';
 import { checkPath } from '../policy/fs-rules.ts';
 import { detachDenied } from '../policy/denials.ts';
 import type { Policy } from '../policy/types.ts';
@@ -65,7 +66,7 @@ interface SpawnSpec {
  */
 function prepare(
   policy: Policy,
-  init: { workDir: string; env: HostEnv; params?: Readonly<Record<string, unknown>> | undefined },
+  init: { workDir: string; env: HostEnv; params?: Readonly<Record<string, unknown>> | undefined; runId?: string | undefined; stepId?: string | undefined },
   argv: readonly string[],
   options: { cwd?: string; env?: Record<string, string>; sandbox?: 'bwrap' | 'none' },
 ): SpawnSpec {
@@ -87,6 +88,9 @@ function prepare(
   const mode = policy.sandbox ?? 'off';
   if (mode !== 'off' || options.sandbox !== undefined) {
     const decision = decideSandbox(mode, options.sandbox, probeBwrap());
+    if (!decision.sandbox && decision.warning !== null) {
+      reportSandboxFallback({ runId: init.runId ?? null, stepId: init.stepId ?? null, command, reason: decision.warning });
+    }
     if (decision.sandbox) {
       const wrapped = bwrapArgv([allowed.file, ...argv.slice(1)], {
         bwrap: probeBwrap().path as string,
@@ -109,6 +113,7 @@ export function createExecCapability(init: {
   env: HostEnv;
   signal: AbortSignal;
   runId?: string;
+  stepId?: string;
   processes?: RunProcessRegistry | undefined;
   params?: Readonly<Record<string, unknown>> | undefined;
 }): ExecCapability {

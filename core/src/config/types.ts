@@ -16,7 +16,7 @@ export interface RustchainConfig {
   policy?: PolicyConfig;
   /** State directory (ledger, keys, runs), relative to the config file; `$RUSTCHAIN_HOME` wins; default `.rustchain` in the working directory. */
   stateDir?: string;
-  /** Directory of the ledger signing key, relative to the config file; `$RUSTCHAIN_KEY_DIR` wins; default: under the user's config dir, outside the project. */
+  /** Directory of the ledger signing key, relative to the config file (`~/` = home); `$RUSTCHAIN_KEY_DIR` wins; default: under the user's config dir, outside the project. */
   keyDir?: string;
 }
 

@@ -9,7 +9,7 @@ import { checkCommand } from './command-rules.ts';
 import { checkLimits } from './limits.ts';
 import { claimsFailed, shellDenied, stepTypeDenied } from './denials.ts';
 import { checkEnvRead, checkStepEnv } from './env-rules.ts';
-import { escapePointerToken } from '../template/scan.ts';
+import { containsTemplate, escapePointerToken } from '../template/scan.ts';
 import { checkPath } from './fs-rules.ts';
 import type { Policy } from './types.ts';
 
@@ -106,8 +106,9 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
       claims = definition.claims(step.parameters as never);
     } catch (error) {
       // The parameters matched the schema, so a throw is the plugin's bug: a step whose
-      // resources cannot be judged must not run unjudged.
-      at(stepPointer, stepPointer, claimsFailed(step.type, error));
+      // resources cannot be judged must not run unjudged. (A templated value may not parse
+      // before resolution; the runtime guards judge those.)
+      if (!containsTemplate(step.parameters)) at(stepPointer, stepPointer, claimsFailed(step.type, error));
       return;
     }
     for (const claim of claims) {

@@ -2,6 +2,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { resolveReal } from '../capabilities/real-path.ts';
 import type { PolicyConfig } from '../config/types.ts';
 import { keyDirFor } from '../audit/key-dir.ts';
+import { defaultSandboxMode } from '../sandbox/mode.ts';
 import { governingPaths } from './governing.ts';
 import type { Policy } from './types.ts';
 
@@ -120,7 +121,8 @@ export function resolvePolicy(input: ResolvePolicyInput): Policy {
       ...(policy.commands.rules ? { rules: policy.commands.rules } : {}),
     },
     ...(policy.limits ? { limits: policy.limits } : {}),
-    ...(policy.sandbox ? { sandbox: policy.sandbox } : {}),
+    // Sandbox by default where bubblewrap works (issue 11); a config or policy file may say otherwise.
+    sandbox: policy.sandbox ?? defaultSandboxMode(),
     fs: { read: fsRoots(policy.fs.read, flags.allowRead), write: fsRoots(policy.fs.write, flags.allowWrite), ...reserved },
     net: { allow: extend(policy.net.allow, flags.allowNet) },
     env: { allow: extend(policy.env.allow, flags.allowEnv), ...secrets },

@@ -54,6 +54,6 @@ export interface Policy {
   };
   /** Size and time limits; absent = unlimited. */
   limits?: PolicyLimits;
-  /** bwrap sandbox for command steps: `required` refuses without it, `preferred` falls back, `off` (default) never. */
+  /** bwrap sandbox for command steps: `required` refuses without it, `preferred` falls back (reported), `off` never; resolvePolicy defaults to `preferred` where bwrap is usable. */
   sandbox?: SandboxMode;
 }

@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setKeyDir } from '../audit/key-dir.ts';
 import type { RustchainConfig } from '../config/types.ts';
@@ -43,6 +44,9 @@ export async function loadProjectState(options: { cwd: string; configFile?: stri
     : config.stateDir !== undefined
       ? (isAbsolute(config.stateDir) ? config.stateDir : resolve(dir, config.stateDir))
       : resolve(options.cwd, '.rustchain');
-  if (config.keyDir !== undefined) setKeyDir(stateDir, isAbsolute(config.keyDir) ? config.keyDir : resolve(dir, config.keyDir));
+  if (config.keyDir !== undefined) {
+    const keyDir = config.keyDir.startsWith('~/') ? join(homedir(), config.keyDir.slice(2)) : config.keyDir;
+    setKeyDir(stateDir, isAbsolute(keyDir) ? keyDir : resolve(dir, keyDir));
+  }
   return { config, configFile: file, dir, stateDir };
 }

@@ -1,5 +1,5 @@
 import { RustchainError } from '../errors.ts';
-import type { BwrapProbe } from './bwrap.ts';
+import { probeBwrap, type BwrapProbe } from './bwrap.ts';
 
 /**
  * Whether a command runs sandboxed. The policy's `sandbox` mode decides what happens when
@@ -16,6 +16,15 @@ export type SandboxRequest = 'bwrap' | 'none' | undefined;
 
 /** The decision: sandbox or not, plus a warning when a preferred sandbox was skipped. */
 export type SandboxDecision = { sandbox: true } | { sandbox: false; warning: string | null };
+
+/**
+ * The mode when the policy names none: `preferred` where bubblewrap is usable (commands are
+ * confined by default), else `off` — asking for a sandbox that cannot exist would only make
+ * every command warn. An explicit `preferred` that falls back is reported (fallback.ts).
+ */
+export function defaultSandboxMode(probe: BwrapProbe = probeBwrap()): SandboxMode {
+  return probe.available ? 'preferred' : 'off';
+}
 
 /** Decides for one command; throws E_SANDBOX_UNAVAILABLE (or E_POLICY_LIMIT for a refused opt-out). */
 export function decideSandbox(mode: SandboxMode, request: SandboxRequest, probe: BwrapProbe): SandboxDecision {

@@ -77,6 +77,19 @@ test('sql_query: refusals and errors carry codes', async (t) => {
   assert.deepEqual(query.claims?.({ query: 'SELECT 1' } as never), []);
 });
 
+test('sql_query: a long statement runs off the engine thread, so a timeout or cancel is not blocked by it', async (t) => {
+  const root = await tempDir(t);
+  const controller = new AbortController();
+  const ctx = ctxFor(root, policyFor(root), { signal: controller.signal });
+  // ~1 s of SQLite work in one sqlite3_step (an aggregate yields no row until the end).
+  const slow = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) SELECT count(*) AS n FROM c';
+  const began = Date.now();
+  setTimeout(() => controller.abort(new Error('step timeout')), 50);
+  await assert.rejects(query.run({ query: slow } as never, ctx), /step timeout/);
+  const elapsed = Date.now() - began;
+  assert.ok(elapsed < 500, `the abort was heard after ${elapsed} ms`);
+});
+
 test('db_backup: an online backup of a real database, verified; policy and bad input', async (t) => {
   const root = await tempDir(t);
   const src = new Database(join(root, 'live.db'));

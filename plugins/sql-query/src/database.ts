@@ -61,13 +61,20 @@ export function sqlError(error: unknown, what: string): PluginError {
   });
 }
 
-/** Opens the database; files are resolved (and policy-checked) through ctx.fs first. */
-export async function openDatabase(ctx: StepContext, url: string, access: 'read' | 'write'): Promise<{ db: Database.Database; path: string | null }> {
+/** The file a database_url names, resolved (and policy-checked) through ctx.fs; null for memory. */
+export async function resolveDatabase(ctx: StepContext, url: string, access: 'read' | 'write'): Promise<string | null> {
   const location = parseDatabaseUrl(url);
-  const path = location.kind === 'memory' ? null : await ctx.fs.resolve(location.path, access);
-  if (path !== null && access === 'read' && (await ctx.fs.stat(path)) === null) {
-    throw new PluginError('E_FS_NOT_FOUND', `database \`${location.kind === 'file' ? location.path : url}\` does not exist`, { details: { path }, nonRetryable: true });
+  if (location.kind === 'memory') return null;
+  const path = await ctx.fs.resolve(location.path, access);
+  if (access === 'read' && (await ctx.fs.stat(path)) === null) {
+    throw new PluginError('E_FS_NOT_FOUND', `database \`${location.path}\` does not exist`, { details: { path }, nonRetryable: true });
   }
+  return path;
+}
+
+/** Opens the database in this thread; files are resolved (and policy-checked) through ctx.fs first. */
+export async function openDatabase(ctx: StepContext, url: string, access: 'read' | 'write'): Promise<{ db: Database.Database; path: string | null }> {
+  const path = await resolveDatabase(ctx, url, access);
   let db: Database.Database;
   try {
     db = new Database(path ?? ':memory:', { readonly: access === 'read', fileMustExist: access === 'read', timeout: 5000 });

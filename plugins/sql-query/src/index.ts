@@ -1,5 +1,6 @@
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { databaseClaims, openDatabase, refuseFileStatements, sqlError } from './database.ts';
+import { databaseClaims, refuseFileStatements, resolveDatabase, sqlError } from './database.ts';
+import { runInWorker } from './worker.ts';
 import { bindValue, jsonValue } from './values.ts';
 
 /**
@@ -41,45 +42,28 @@ export default definePlugin({
   claims: (p) => databaseClaims(p.database_url ?? 'sqlite://memory:', p.readonly ? 'read' : 'write', '/database_url'),
   async run(p, ctx) {
     refuseFileStatements(p.query);
-    const { db } = await openDatabase(ctx, p.database_url ?? 'sqlite://memory:', p.readonly ? 'read' : 'write');
-    try {
-      let statement;
-      try {
-        statement = db.prepare(p.query).safeIntegers(true);
-      } catch (error) {
-        throw sqlError(error, 'the query does not compile');
+    const readonly = p.readonly ?? false;
+    const path = await resolveDatabase(ctx, p.database_url ?? 'sqlite://memory:', readonly ? 'read' : 'write');
+    const bind = Array.isArray(p.params)
+      ? [p.params.map(bindValue)]
+      : p.params === undefined
+        ? []
+        : [Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k.replace(/^[:@$]/, ''), bindValue(v)]))];
+    const reply = await runInWorker({ path, readonly, query: p.query, bind, maxRows: p.max_rows ?? 1000 }, ctx.signal);
+    if (!reply.ok) {
+      const cause = Object.assign(new Error(reply.message), { code: reply.code });
+      if (reply.phase === 'run' && reply.name === 'RangeError') {
+        throw new PluginError('E_SQL_PARAMS', `the parameters do not match the query: ${reply.message}`, { nonRetryable: true });
       }
-      const bind = Array.isArray(p.params)
-        ? [p.params.map(bindValue)]
-        : p.params === undefined
-          ? []
-          : [Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k.replace(/^[:@$]/, ''), bindValue(v)]))];
-      const maxRows = p.max_rows ?? 1000;
-      try {
-        if (statement.reader) {
-          const columns = statement.columns().map((c) => c.name);
-          const rows: Array<Record<string, unknown>> = [];
-          let truncated = false;
-          for (const row of statement.iterate(...bind) as Iterable<Record<string, unknown>>) {
-            if (rows.length === maxRows) {
-              truncated = true;
-              break;
-            }
-            rows.push(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, jsonValue(v)])));
-          }
-          return { rows, columns, row_count: rows.length, truncated, changes: 0, last_insert_rowid: 0 };
-        }
-        const result = statement.run(...bind);
-        return { rows: [], columns: [], row_count: 0, truncated: false, changes: Number(result.changes), last_insert_rowid: jsonValue(result.lastInsertRowid) as number | string };
-      } catch (error) {
-        if (error instanceof RangeError) throw new PluginError('E_SQL_PARAMS', `the parameters do not match the query: ${error.message}`, { nonRetryable: true });
-        throw sqlError(error, 'the query failed');
-      }
-    } finally {
-      db.close();
+      throw sqlError(cause, reply.phase === 'open' ? 'cannot open the database' : reply.phase === 'prepare' ? 'the query does not compile' : 'the query failed');
     }
+    if (reply.reader) {
+      const rows = reply.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, jsonValue(v)])));
+      return { rows, columns: reply.columns, row_count: rows.length, truncated: reply.truncated, changes: 0, last_insert_rowid: 0 };
+    }
+    return { rows: [], columns: [], row_count: 0, truncated: false, changes: reply.changes, last_insert_rowid: jsonValue(reply.lastInsertRowid) as number | string };
   },
 });
 
-export { parseDatabaseUrl, databaseClaims, openDatabase, refuseFileStatements, sqlError } from './database.ts';
+export { parseDatabaseUrl, databaseClaims, openDatabase, resolveDatabase, refuseFileStatements, sqlError } from './database.ts';
 export type { DatabaseLocation } from './database.ts';

@@ -85,19 +85,37 @@ export async function readHead(path: string): Promise<HeadRead> {
  * head never names events the disk does not hold).
  */
 export async function writeHead(path: string, head: LedgerHead, fsync: boolean): Promise<void> {
+  await publishHead(await stageHead(path, head, fsync), path, fsync);
+}
+
+/** The first half of writeHead: the new head in a temp file beside head.json (fsynced); returns its path. */
+export async function stageHead(path: string, head: LedgerHead, fsync: boolean): Promise<string> {
   const tmp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
   try {
-    try {
-      writeSync(fd, `${JSON.stringify(head)}\n`);
-      if (fsync) await fsyncAsync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSync(fd, `${JSON.stringify(head)}\n`);
+    if (fsync) await fsyncAsync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/** The second half: rename the staged head over head.json, then fsync the directory. */
+export async function publishHead(tmp: string, path: string, fsync: boolean): Promise<void> {
+  try {
     renameSync(tmp, path);
   } catch (error) {
     rmSync(tmp, { force: true });
     throw error;
   }
   if (fsync) await fsyncDir(dirname(path));
+}
+
+/** Remove a staged head that will not be published. */
+export function discardStagedHead(tmp: string): void {
+  rmSync(tmp, { force: true });
 }

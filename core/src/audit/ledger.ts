@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import { computeEventHash } from './hash.ts';
-import { readHead, signHead, writeHead } from './head.ts';
+import { discardStagedHead, publishHead, readHead, signHead, stageHead } from './head.ts';
 import { appendHeadLog } from './head-log.ts';
 import { loadOrCreateKey, type LedgerKey } from './keys.ts';
 import { withLedgerLock } from './lock.ts';
@@ -231,8 +231,17 @@ class FileLedger implements Ledger {
   private async writeHeadFor(tail: Pick<TailState, 'seq' | 'hash'>): Promise<LedgerHead> {
     const head = await signNextHead(this.paths, this.key, tail);
     try {
-      await appendHeadLog(this.paths.heads, head, this.fsync);
-      await writeHead(this.paths.head, head, this.fsync);
+      // The log append and the staged head.json are fsynced in parallel; the rename comes only
+      // after both, so head.json is always a head the log holds.
+      const [logged, staged] = await Promise.allSettled([
+        appendHeadLog(this.paths.heads, head, this.fsync),
+        stageHead(this.paths.head, head, this.fsync),
+      ]);
+      if (logged.status === 'rejected' || staged.status === 'rejected') {
+        if (staged.status === 'fulfilled') discardStagedHead(staged.value);
+        throw logged.status === 'rejected' ? logged.reason : (staged as PromiseRejectedResult).reason;
+      }
+      await publishHead(staged.value, this.paths.head, this.fsync);
     } catch (error) {
       throw writeFailed(error, this.paths.head);
     }

@@ -14,6 +14,7 @@ import { createStepContext } from '../../core/src/capabilities/context.ts';
 import { RunProcessRegistry } from '../../core/src/capabilities/processes.ts';
 import { executeMission } from '../../core/src/engine/execute.ts';
 import { probeBwrap } from '../../core/src/sandbox/bwrap.ts';
+import { json, REPO, runCli, tempProject } from '../cli/harness.ts';
 import type { DefinedPlugin, StepContext, StepTypeLookup } from '../../core/src/plugin/sdk.ts';
 import type { Policy } from '../../core/src/policy/types.ts';
 import { policyFor, rejectsWith, tempDir } from '../core/capabilities/helpers.ts';
@@ -249,4 +250,20 @@ test('process_start: wait_for.port sees a server in the bwrap sandbox (its own n
   assert.ok(alive(pid));
   await registry.finish('run-1');
   assert.ok(await gone(pid));
+});
+
+test('CLI: `rustchain mission execute` leaves no started process behind', async () => {
+  const config = { plugins: [join(REPO, 'plugins/process-start'), join(REPO, 'plugins/noop')], policy: { commands: { allow: ['sleep'] }, fs: { read: ['.'], write: ['.'] } } };
+  const missionText = 'steps:\n  - id: bg\n    step_type: process_start\n    parameters: { command: sleep, args: ["30"] }\n  - id: after\n    step_type: noop\n    depends_on: [bg]\n';
+  const project = await tempProject({ 'rustchain.config.json': JSON.stringify(config), 'm.yaml': missionText });
+  try {
+    const run = await runCli(['mission', 'execute', 'm.yaml', '--json'], { cwd: project.dir, home: project.home });
+    const doc = json<{ status: string; steps: Array<{ id: string; outputs: Record<string, unknown> }> }>(run);
+    assert.equal(doc.status, 'succeeded', run.stderr);
+    const pid = doc.steps.find((s) => s.id === 'bg')?.outputs['pid'] as number;
+    assert.ok(Number.isInteger(pid));
+    assert.equal(alive(pid), false, 'the run stopped its process before the CLI exited');
+  } finally {
+    await project.cleanup();
+  }
 });

@@ -30,7 +30,8 @@ if (files.length === 0) {
   console.error('run-tests: no *.test.ts files found');
   process.exit(1);
 }
-const isSlow = (file) => file.startsWith('tests/e2e/') || file.endsWith('.slow.test.ts');
+// Property suites that drive the real CLI many times (kill-and-resume) run with the slow group.
+const isSlow = (file) => file.startsWith('tests/e2e/') || file.endsWith('.slow.test.ts') || (file.startsWith('tests/cli/') && file.endsWith('.property.test.ts'));
 
 // Ledger signing keys live in the user's config dir (XDG_CONFIG_HOME) and plugin digests are
 // cached in XDG_CACHE_HOME: tests get throwaway ones.

@@ -46,7 +46,7 @@ function tellGuardian(line: string): void {
 function startGuardian(): ChildProcess | null {
   if (!existsSync('/bin/sh')) return null;
   try {
-    const child = spawn('/bin/sh', ['-c', GUARDIAN_SCRIPT], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = spawn('/bin/sh', ['-c', GUARDIAN_SCRIPT], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', () => {
       guardian = null;
     });

@@ -11,7 +11,7 @@ import { releaseGroup, trackGroup } from './process-groups.ts';
  */
 
 /** Time between SIGTERM and SIGKILL when the run ends. */
-export const STOP_GRACE_MS = 2000;
+const STOP_GRACE_MS = 2000;
 
 /** Signals a step may send; the terminating ones are escalated to SIGKILL after the grace. */
 export const KILL_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGKILL', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;

@@ -12,7 +12,7 @@ import { listensOn } from './readiness.ts';
  */
 
 /** Default time a started process has to become ready. */
-export const DEFAULT_READY_TIMEOUT_MS = 30_000;
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
 /** How often the port readiness is probed. */
 const PORT_POLL_MS = 100;
 /** How much of the recent output is kept to find the `output` marker across chunk boundaries. */

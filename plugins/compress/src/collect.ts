@@ -16,7 +16,7 @@ export interface Limits {
 }
 
 /** Last segment of a resolved absolute path. */
-export function baseName(path: string): string {
+function baseName(path: string): string {
   const trimmed = path.replace(/\/+$/, '');
   return trimmed.slice(trimmed.lastIndexOf('/') + 1) || 'root';
 }

@@ -31,7 +31,7 @@ export interface Limits {
 }
 
 /** How link entries are handled: refused (default) or left out; escaping links are always refused. */
-export type LinkMode = 'refuse' | 'skip';
+type LinkMode = 'refuse' | 'skip';
 
 function escape(name: string, reason: string): PluginError {
   return new PluginError('E_ARCHIVE_ENTRY_ESCAPE', `archive entry \`${name}\` would land outside the extraction directory (${reason})`, {
@@ -49,7 +49,7 @@ export function tooLarge(what: 'bytes' | 'entries', limit: number, entry?: strin
 }
 
 /** The relative segments of `name`, or null for the archive root (`./`); throws when it escapes. */
-export function safeSegments(name: string): string[] | null {
+function safeSegments(name: string): string[] | null {
   if (name.includes('\0')) throw escape(name.replace(/\0/g, '\\0'), 'NUL byte');
   if (/^[/\\]/.test(name) || /^[A-Za-z]:/.test(name)) throw escape(name, 'absolute path');
   const segments = name.split(/[/\\]+/).filter((s) => s !== '' && s !== '.');

@@ -1,6 +1,6 @@
 import { PluginError } from '@rustchain/core/plugin';
 import { Parser, type ReadEntry } from 'tar';
-import { Budget, check, type LinkPolicy, type RawEntry, type SafeEntry } from './entries.ts';
+import { check, type Budget, type LinkPolicy, type RawEntry, type SafeEntry } from './entries.ts';
 
 /**
  * tar and tar.gz (tar's Parser detects gzip) read from memory. The archive is fed in small

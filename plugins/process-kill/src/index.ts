@@ -1,4 +1,4 @@
-import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
+import { definePlugin, KILL_SIGNALS, PluginError, Type } from '@rustchain/core/plugin';
 
 /**
  * `process_kill`: signals a process this run started with `process_start` (its whole process
@@ -6,13 +6,11 @@ import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
  * sent, so a mission cannot signal processes it does not own.
  */
 
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGKILL', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
-
 const Params = Type.Object(
   {
     // A templated pid (`${{ steps.start.outputs.pid }}`) may arrive as a string of digits.
     pid: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]*$' })], { description: 'pid from a process_start step of this run' }),
-    signal: Type.Optional(Type.Union(SIGNALS.map((s) => Type.Literal(s)), { default: 'SIGTERM' })),
+    signal: Type.Optional(Type.Union(KILL_SIGNALS.map((s) => Type.Literal(s)), { default: 'SIGTERM' })),
     grace_ms: Type.Optional(Type.Integer({ minimum: 0, default: 2000, description: 'for terminating signals: wait this long for the exit, then SIGKILL' })),
   },
   { additionalProperties: true },

@@ -41,6 +41,8 @@ export interface Ledger {
   readonly paths: AuditPaths;
   readonly keyId: string;
   readonly publicKey: KeyObject;
+  /** True when commits are fsynced (the default); false with durability none. */
+  readonly durable: boolean;
   /** Append one event and re-sign the head; resolves with the event as written. */
   append(input: LedgerInput, options?: { secrets?: readonly string[] }): Promise<LedgerEvent>;
   /** Append events in one write; the head is re-signed when `signHead` or the interval says so. */
@@ -113,6 +115,10 @@ class FileLedger implements Ledger {
   ) {
     this.keyId = key.keyId;
     this.publicKey = key.publicKey;
+  }
+
+  get durable(): boolean {
+    return this.fsync;
   }
 
   private readonly state: WriterState = { tail: null, segment: null, lastHeadAt: 0 };

@@ -57,10 +57,14 @@ export function planResume(state: RunState, mission: Mission, artifactSha256: st
   const reused: string[] = [];
   const rerun: string[] = [];
   const unsafe: string[] = [];
+  // Cleanup follows the main steps' work: it runs again after a resume that runs any main
+  // step, and is reused only when the run died in its finally phase.
+  const mainDone = mission.steps.every((s) => state.steps[s.id]?.status === 'succeeded');
+  const cleanup = new Set((mission.finally ?? []).map((s) => s.id));
   for (const step of [...mission.steps, ...(mission.finally ?? [])]) {
     const stored = state.steps[step.id];
     if (stored === undefined) continue;
-    if (stored.status === 'succeeded') {
+    if (stored.status === 'succeeded' && (mainDone || !cleanup.has(step.id))) {
       completed[step.id] = { outputs: stored.outputs ?? {}, attempts: stored.attempts };
       reused.push(step.id);
     } else if (interrupted(stored)) {

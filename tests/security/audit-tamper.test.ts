@@ -4,7 +4,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, computeEventHash, digestJson, openLedger, verifyLedger, type LedgerEvent, type LedgerHead } from '@rustchain/core';
+import { canonicalJson, computeEventHash, digestJson, keyDirFor, keyPaths, openLedger, verifyLedger, type LedgerEvent, type LedgerHead } from '@rustchain/core';
 import { readLoggedHeads, signAsOwner } from '../core/audit/helpers.ts';
 
 /** Catalogue F (32-34): the verifier against a tampered ledger of a completed run. */
@@ -20,6 +20,8 @@ before(async () => {
   );
   older = await mkdtemp(join(tmpdir(), 'rc-tamper-old-'));
   await cp(pristine, older, { recursive: true });
+  // The signing key lives outside the state dir, in a directory named after its path: a copy needs its own.
+  await cp(keyPaths(pristine).dir, keyDirFor(older), { recursive: true });
   await ledger.appendBatch(
     [3, 4, 5].map((i) => ({ runId: 'r1', type: 'step.succeeded', payload: { stepId: `s${i}`, outputs: { n: i } } })),
     { signHead: true },
@@ -35,6 +37,7 @@ async function copy(body: (dir: string, lines: string[], write: (lines: string[]
   const dir = await mkdtemp(join(tmpdir(), 'rc-tamper-case-'));
   try {
     await cp(pristine, dir, { recursive: true });
+    await cp(keyPaths(pristine).dir, keyDirFor(dir), { recursive: true });
     const file = join(dir, 'audit', 'ledger.jsonl');
     const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '');
     await body(dir, lines, (next) => writeFile(file, `${next.join('\n')}\n`));

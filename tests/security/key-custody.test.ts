@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { keyPaths, verifyLedger } from '@rustchain/core';
 import { probeBwrap } from '../../core/src/sandbox/bwrap.ts';
-import { json, runCli, tempProject } from '../cli/harness.ts';
+import { json, REPO, runCli, tempProject } from '../cli/harness.ts';
 import { assertLedgerRecords, assertRefused, readLedger, SENTINEL_STEP, type CaseRun } from './harness.ts';
 
 /**
@@ -43,6 +43,19 @@ test('RUSTCHAIN_KEY_DIR names the key directory', async () => {
     const run = await runCli(['mission', 'execute', 'm.yaml', '--json'], { cwd: project.dir, home: project.home, env: { RUSTCHAIN_KEY_DIR: keyDir } });
     assert.equal(run.code, 0, run.stderr);
     assert.ok(existsSync(join(keyDir, 'ledger.key')));
+  } finally {
+    await project.cleanup();
+  }
+});
+
+test('config keyDir names the key directory (relative to the config file)', async () => {
+  const config = JSON.stringify({ plugins: ['@rustchain/plugin-noop'], keyDir: '../cfg-keys' });
+  const project = await tempProject({ 'm.yaml': NOOP, 'rustchain.config.json': config });
+  try {
+    await symlink(join(REPO, 'node_modules'), join(project.dir, 'node_modules'), 'dir');
+    const run = await runCli(['mission', 'execute', 'm.yaml', '--json'], { cwd: project.dir, home: project.home });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(existsSync(join(project.dir, '..', 'cfg-keys', 'ledger.key')));
   } finally {
     await project.cleanup();
   }

@@ -58,11 +58,17 @@ function resolver(moduleDir: string, fallbackDir: string, core: typeof import('@
 }
 
 /**
- * Reads a compiled mission module once, hashes those bytes, transpiles them (TypeScript or
- * JavaScript) with bare imports bound to installed packages, and imports the result. Any
- * failure is an E_COMPILED_IMPORT diagnostic at the module (exit 2), never an internal error.
+ * Reads a compiled mission module once, hashes those bytes, hands the digest to `verify` (the
+ * signature check: it throws to refuse, and nothing of the module has run then), transpiles
+ * exactly those bytes (TypeScript or JavaScript) with bare imports bound to installed
+ * packages, and imports the result. A load failure is an E_COMPILED_IMPORT diagnostic at the
+ * module (exit 2), never an internal error.
  */
-export async function importCompiledModule(moduleFile: string, fallbackDir: string): Promise<LoadedModule> {
+export async function importCompiledModule(
+  moduleFile: string,
+  fallbackDir: string,
+  verify: (digest: string) => void | Promise<void> = () => undefined,
+): Promise<LoadedModule> {
   const core = await import('@rustchain/core');
   const fail = (message: string, line = 1, column = 1): never => {
     throw new core.DiagnosticsError([{ code: 'E_COMPILED_IMPORT', severity: 'error', message, file: moduleFile, line, column }]);
@@ -74,6 +80,7 @@ export async function importCompiledModule(moduleFile: string, fallbackDir: stri
     return fail(`cannot read the module: ${(error as Error).message}`);
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
+  await verify(digest);
   const { build } = await import('esbuild');
   let code: string;
   const packages: ResolvedPackage[] = [];

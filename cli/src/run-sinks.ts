@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { LedgerInput, Mission, PolicyGrant, Project, RunEvent, SecretRedactor } from '@rustchain/core';
+import type { CompiledRunArtifact, LedgerInput, Mission, PolicyGrant, Project, RunEvent, SecretRedactor } from '@rustchain/core';
 import { createLogger, type CliLogger } from './logger.ts';
 
 /** Levels verbose enough to swamp a progress display: those go to the run's log file. */
@@ -22,9 +22,10 @@ export interface RunSinks {
 }
 
 /**
- * Opens the audit ledger in the project's state dir and the run's logger. Every run is
- * appended to `<stateDir>/audit/ledger.jsonl`: first the plugin versions and the mission
- * digest, then every run event. Verbose logs (`--log-level info|debug|trace`) go to
+ * Opens the audit ledger in the project's state dir (core's `openRunLedger`, which a bundle
+ * run uses too) and the run's logger. Every run is appended to `<stateDir>/audit/ledger.jsonl`:
+ * first the plugin versions, the mission digest and the compiled module's digest and signature
+ * check, then every run event. Verbose logs (`--log-level info|debug|trace`) go to
  * `<stateDir>/runs/<runId>/run.log`; quieter levels to stderr. Both see events only through
  * the run's redactor.
  */
@@ -38,21 +39,25 @@ export async function openRunSinks(options: {
   runId?: string | undefined;
   /** What the run was granted: recorded as `policy.granted` before any step. */
   grant?: PolicyGrant;
+  /** The compiled module the run executes (digest of the bytes imported, signature check). */
+  compiled?: CompiledRunArtifact | undefined;
 }): Promise<RunSinks> {
   const core = await import('@rustchain/core');
   const { project, mission, redactor } = options;
   const runId = options.runId ?? randomUUID();
   const logFile = FILE_LEVELS.has(options.logLevel) ? join(project.stateDir, 'runs', runId, 'run.log') : undefined;
   const logger = createLogger(options.logLevel, logFile);
-  const ledger = await core.openLedger(project.stateDir, { fsync: options.durability !== 'none' });
-  const sink = core.createLedgerSink(ledger, {
+  const sink = await core.openRunLedger({
+    stateDir: project.stateDir,
+    runId,
+    mission: mission.source,
+    plugins: Object.fromEntries(project.registry.list().map((p) => [p.packageName, p.version])),
+    compiled: options.compiled,
+    grant: options.grant,
     redactor,
+    durability: options.durability,
     onError: (error) => logger.error({ code: error.code }, error.message),
   });
-  const plugins = Object.fromEntries(project.registry.list().map((p) => [p.packageName, p.version]));
-  sink.record(core.pluginVersionsInput(runId, plugins));
-  sink.record(core.artifactInput(runId, 'mission', mission.source.file, mission.source.sha256));
-  if (options.grant !== undefined) sink.record(core.policyGrantedInput(runId, redactor.value(options.grant)));
   // A command that ran without the sandbox the policy preferred: one stderr warning, a ledger event per step.
   let warned = false;
   const unsubscribe = core.onSandboxFallback((fallback) => {
@@ -65,13 +70,8 @@ export async function openRunSinks(options: {
     runId,
     logger,
     onEvent(event) {
-      if (sink.error !== null) throw sink.error;
       if (logger.isLevelEnabled('info')) logger.info({ event: redactor.value(event) }, event.type);
       sink.onEvent(event);
-      // A runtime guard's refusal is a policy decision too, recorded next to the failed step.
-      if (event.type === 'step.failed' && event.error.code.startsWith('E_POLICY_')) {
-        sink.record(core.policyDecisionInput(runId, { stepId: event.stepId, decision: 'denied', code: event.error.code, message: redactor.text(event.error.message) }));
-      }
     },
     barrier: () => sink.barrier(),
     close: () => {

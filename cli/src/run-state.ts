@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { LedgerInput, Mission, Project, ResumePlan, RunState } from '@rustchain/core';
 
 /** What a run executes, as its state records it (and resume compares). */
@@ -8,11 +6,13 @@ export interface RunArtifact {
   /** Absolute path. */
   file: string;
   sha256: string;
+  /** A compiled module's signature check, as the ledger records it. */
+  signature?: Record<string, unknown>;
 }
 
-/** The artifact of a compiled module: its own bytes' digest. */
-export function compiledArtifact(moduleFile: string): RunArtifact {
-  return { kind: 'compiled', file: moduleFile, sha256: createHash('sha256').update(readFileSync(moduleFile)).digest('hex') };
+/** The artifact of a compiled module: the digest of the bytes that were verified and imported (never a second read). */
+export function compiledArtifact(moduleFile: string, sha256: string, signature: Record<string, unknown>): RunArtifact {
+  return { kind: 'compiled', file: moduleFile, sha256, signature };
 }
 
 /** The ledger event that records a run found interrupted (its process died while it ran). */

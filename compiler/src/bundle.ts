@@ -1,6 +1,12 @@
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** The `--conditions` this process was started with (execArgv or NODE_OPTIONS). */
+function customConditions(): string[] {
+  const flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+  return flags.flatMap((flag) => /^(?:--conditions|-C)=(.+)$/.exec(flag)?.[1] ?? []);
+}
+
 /**
  * Bundles a compiled module into one self-contained ESM file: core, the plugins and their
  * dependencies inlined, plus an entry that runs the mission (`runStandalone`: the no-config
@@ -16,8 +22,10 @@ export async function bundleCompiledModule(code: string, options: { outFile: str
       join(scratch, 'entry.ts'),
       [
         "import compiled from './mission.ts';",
+        "import { fileURLToPath } from 'node:url';",
         "import { runStandalone } from '@rustchain/core';",
-        'process.exitCode = await runStandalone(compiled);',
+        // The bundle hashes its own file for the ledger: the run's compiled artifact.
+        'process.exitCode = await runStandalone(compiled, { bundleFile: fileURLToPath(import.meta.url) });',
         '',
       ].join('\n'),
     );
@@ -37,6 +45,10 @@ export async function bundleCompiledModule(code: string, options: { outFile: str
       config: false,
       silent: true,
       outExtension: () => ({ js: '.mjs' }),
+      // Inline the same core and plugins this process runs: their sources under `--conditions=@rustchain/source`.
+      esbuildOptions: (esbuild) => {
+        esbuild.conditions = [...customConditions(), ...(esbuild.conditions ?? [])];
+      },
       // CommonJS dependencies call require() for node builtins; give the ESM bundle one.
       banner: { js: "import { createRequire as __rustchainRequire } from 'node:module'; const require = __rustchainRequire(import.meta.url);" },
     });

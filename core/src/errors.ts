@@ -109,6 +109,9 @@ export const ERROR_CODES = {
   E_COMPILE_TYPE: 'the compiled module does not type-check (other than parameter or output errors)',
   E_COMPILED_DRIFT: 'a compiled module no longer matches its source digest or installed plugin versions',
   E_COMPILED_IMPORT: 'a compiled module cannot be loaded (syntax error, a package it imports is not installed, not a compiled mission)',
+  E_COMPILED_UNSIGNED: 'a compiled module has no valid signed statement (<module>.intoto.json) beside it; pass --allow-unsigned to run it anyway (recorded)',
+  E_COMPILED_DIGEST_MISMATCH: 'a compiled module\'s bytes differ from the SHA-256 its signed statement names (edited after compilation)',
+  E_COMPILED_UNTRUSTED_SIGNER: 'a compiled module\'s statement is not signed by a trusted compile key (config trustedCompileKeys, or the local compile key)',
   // CLI / usage / internal
   E_USAGE: 'the command line is wrong',
   E_INTERNAL: 'a bug: please report it',

@@ -117,12 +117,18 @@ export { buildAuditReport } from './audit/report.ts';
 export type { AuditReport, RunAuditEntry, StepAuditEntry } from './audit/report.ts';
 export { renderAuditReport, AUDIT_REPORT_FORMATS } from './audit/render.ts';
 export type { AuditReportFormat } from './audit/render.ts';
-export { exportAttestation, verifyAttestation, preAuthEncoding, IN_TOTO_STATEMENT_TYPE, RUN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './audit/attestation.ts';
+export { exportAttestation, verifyAttestation, signStatement, preAuthEncoding, IN_TOTO_STATEMENT_TYPE, RUN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './audit/attestation.ts';
 export type { InTotoStatement, DsseEnvelope, AttestationCheck } from './audit/attestation.ts';
 export { auditPaths, segmentName, segmentPath } from './audit/paths.ts';
 export type { AuditPaths } from './audit/paths.ts';
 export { keyPaths, readTrustedPublicKey } from './audit/keys.ts';
 export { keyDirFor } from './audit/key-dir.ts';
+export { openRunLedger } from './audit/run-ledger.ts';
+export type { RunLedger, RunLedgerOptions, CompiledRunArtifact } from './audit/run-ledger.ts';
+export {
+  COMPILE_PREDICATE_TYPE, compileStatement, signCompileStatement, trustedCompileKeys, verifyCompiledArtifact, statementPathFor, compileKeyPaths,
+} from './compiled/signature.ts';
+export type { CompileStatementInput, CompileMaterialPlugin, TrustedCompileKey, CompiledSignature, CompiledSignatureCode } from './compiled/signature.ts';
 
 // --- compiled modules ---
 export { defineCompiledMission, isCompiledMission, materialiseParameters, checkCompiledDrift, runStandalone, COMPILED_MISSION_MARKER } from './compiled/index.ts';

@@ -55,7 +55,8 @@ for (const [name, text, line] of [
   test(`run of a module with ${name} is E_COMPILED_IMPORT, exit 2, never an internal error`, async () => {
     await writeFile(join(work.dir, 'broken.mission.ts'), text);
     await writeFile(join(work.dir, 'other.ts'), 'export default 1;\n');
-    const ran = await cli(['run', 'broken.mission.ts', '--json']);
+    // Hand-written, so unsigned: --allow-unsigned gets it past the signature check to the import.
+    const ran = await cli(['run', 'broken.mission.ts', '--allow-unsigned', '--json']);
     assert.equal(ran.code, 2, ran.stderr);
     const diagnostic = json<{ diagnostics: { code: string; line: number }[] }>(ran).diagnostics[0];
     assert.equal(diagnostic?.code, 'E_COMPILED_IMPORT');

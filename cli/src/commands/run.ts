@@ -25,7 +25,13 @@ export class RunCommand extends MissionExecuteCommand {
     description: 'Run a mission file or a compiled mission module (.mission.ts)',
     details: `
       A \`.yaml\`, \`.yml\` or \`.json\` mission runs exactly like \`mission execute\`. A compiled module
-      (from \`rustchain compile\`) is refused (exit 2, E_COMPILED_DRIFT) when the plugin versions or
+      (from \`rustchain compile\`) is hashed before anything of it is imported, and refused (exit 2) when
+      the signed statement \`<module>.intoto.json\` that compile wrote beside it is missing
+      (E_COMPILED_UNSIGNED), names other bytes (E_COMPILED_DIGEST_MISMATCH: the module was edited), or
+      is not signed by a trusted compile key (E_COMPILED_UNTRUSTED_SIGNER; trusted: config
+      \`trustedCompileKeys\` plus the local compile key). \`--allow-unsigned\` runs it anyway and the
+      ledger records that it ran unsigned and why. The ledger records the module's SHA-256 for every
+      run, and \`audit export\` names the module as the subject. It is then refused (exit 2, E_COMPILED_DRIFT) when the plugin versions or
       lockfile integrity it recorded differ from the installed ones, or when its source mission changed
       since compilation — unless \`--allow-drift\`. It is then checked against the policy and run by the
       same executor as YAML: same \`--json\` document, same exit codes.
@@ -33,11 +39,17 @@ export class RunCommand extends MissionExecuteCommand {
     examples: [
       ['Run a compiled mission', '$0 run build.mission.ts --allow-run=npm'],
       ['Run it although its source changed', '$0 run build.mission.ts --allow-drift'],
+      ['Run a hand-written module (recorded as unsigned)', '$0 run handmade.mission.ts --allow-unsigned'],
     ],
   });
 
   /** Run a compiled module whose manifest no longer matches. */
   allowDrift = Option.Boolean('--allow-drift', false, { description: 'Run a compiled module even if its plugins or source changed since compilation' });
+
+  /** Run a compiled module whose signed statement is missing, names other bytes or has an untrusted signer. */
+  allowUnsigned = Option.Boolean('--allow-unsigned', false, {
+    description: 'Run a compiled module without a valid signed statement from a trusted compile key (recorded in the ledger)',
+  });
 
   override async run(): Promise<number> {
     if (!isCompiledModule(this.file)) return super.run();
@@ -46,7 +58,23 @@ export class RunCommand extends MissionExecuteCommand {
     const project = await this.project();
     const cwd = this.cwd();
     const moduleFile = resolve(cwd, this.file);
-    const { compiled, packages } = await importCompiledModule(moduleFile, CLI_DIR);
+    let signature: Record<string, unknown> = {};
+    // Checked on the digest of the bytes read, before they are transpiled or imported: a refused module never runs its top level.
+    const { compiled, packages, digest } = await importCompiledModule(moduleFile, CLI_DIR, async (sha256) => {
+      const trusted = core.trustedCompileKeys({ stateDir: project.stateDir, entries: project.config.trustedCompileKeys, configFile: project.configFile, configDir: project.dir });
+      const check = core.verifyCompiledArtifact(moduleFile, sha256, trusted);
+      if (check.verified) {
+        signature = { verified: true, keyId: check.keyId, trustedBy: check.origin, statement: check.statementFile };
+        return;
+      }
+      const diagnostic = { code: check.code, severity: 'error' as const, message: check.message, file: moduleFile, line: 1, column: 1 };
+      if (!this.allowUnsigned) {
+        await recordRefusal(project, this.file, null, [diagnostic]);
+        throw new core.DiagnosticsError([{ ...diagnostic, hint: 'recompile it with `rustchain compile`, trust its signer in config trustedCompileKeys, or pass --allow-unsigned' }]);
+      }
+      await printDiagnostics([{ ...diagnostic, severity: 'warning' }], { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
+      signature = { verified: false, code: check.code, reason: check.message, allowedUnsigned: '--allow-unsigned' };
+    });
     // The module runs with the plugins it imports, wherever it is run from; the project (the
     // working directory's config) contributes the policy and the state dir.
     const registry = core.compiledPluginRegistry(compiled, packages);
@@ -61,6 +89,6 @@ export class RunCommand extends MissionExecuteCommand {
       throw new core.DiagnosticsError(refusals.map((d) => ({ ...d, file: this.file })));
     }
     const { compiledArtifact } = await import('../run-state.ts');
-    return this.executePrepared({ ...project, registry }, mission, policy, compiledArtifact(moduleFile));
+    return this.executePrepared({ ...project, registry }, mission, policy, compiledArtifact(moduleFile, digest, signature));
   }
 }

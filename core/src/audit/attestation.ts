@@ -3,7 +3,7 @@
  * mission file) digest and whose predicate is the run summary, wrapped in a DSSE envelope
  * signed with the ledger's Ed25519 key. Verification is offline: envelope + public key.
  */
-import { verify, type KeyObject } from 'node:crypto';
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { RustchainError } from '../errors.ts';
 import { keyIdOf, toPublicKey } from './keys.ts';
 import { openLedger } from './ledger.ts';
@@ -43,6 +43,13 @@ export interface AttestationCheck {
 export function preAuthEncoding(payloadType: string, body: Buffer): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
   return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${body.length} `), body]);
+}
+
+/** Wraps a statement in a DSSE envelope signed with an Ed25519 key (the compile key, see compiled/signature.ts). */
+export function signStatement(statement: InTotoStatement, key: { privateKey: KeyObject; keyId: string }): DsseEnvelope {
+  const body = Buffer.from(JSON.stringify(statement), 'utf8');
+  const sig = sign(null, preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, body), key.privateKey).toString('base64');
+  return { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: body.toString('base64'), signatures: [{ keyid: key.keyId, sig }] };
 }
 
 /** Export a DSSE-wrapped in-toto statement for one run of a verified ledger. */

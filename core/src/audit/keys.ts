@@ -35,6 +35,11 @@ export function toPublicKey(key: KeyObject | string): KeyObject {
 /** Load the ledger key, creating it atomically on first use (two processes agree on one key). */
 export async function loadOrCreateKey(stateDir: string): Promise<LedgerKey> {
   const { dir, privatePath, publicPath } = keyPaths(stateDir);
+  return loadOrCreateKeyPair(dir, privatePath, publicPath);
+}
+
+/** Load an Ed25519 pair (`<name>.key` + `.pub`) in `dir`, creating it atomically on first use: the compile key shares the ledger key's custody. */
+export async function loadOrCreateKeyPair(dir: string, privatePath: string, publicPath: string): Promise<LedgerKey> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   let pem: string;
   try {

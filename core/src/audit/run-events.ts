@@ -70,6 +70,6 @@ export function pluginVersionsInput(runId: string, plugins: Readonly<Record<stri
 }
 
 /** Ledger input for the digest of the mission file or the compiled module a run used. */
-export function artifactInput(runId: string, kind: 'mission' | 'compiled', path: string, sha256: string): LedgerInput {
-  return { runId, type: 'run.artifact', payload: { kind, path, sha256 } };
+export function artifactInput(runId: string, kind: 'mission' | 'compiled', path: string, sha256: string, details: Record<string, unknown> = {}): LedgerInput {
+  return { runId, type: 'run.artifact', payload: { ...details, kind, path, sha256 } };
 }

@@ -1,8 +1,15 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { openRunLedger, type CompiledRunArtifact, type RunLedger } from '../audit/run-ledger.ts';
 import { executeMission } from '../engine/execute.ts';
 import type { MissionResult } from '../engine/types.ts';
 import { formatDiagnostic, isRustchainError, sortDiagnostics, type Diagnostic } from '../errors.ts';
 import { checkPolicy } from '../policy/check.ts';
+import { describeGrant } from '../policy/grant.ts';
 import { resolvePolicy, type PermissionFlags } from '../policy/resolve.ts';
+import { envSecrets } from '../secrets/env.ts';
+import { createSecretRedactor } from '../secrets/redactor.ts';
 import type { CompiledMission } from './define.ts';
 
 /**
@@ -13,6 +20,9 @@ import type { CompiledMission } from './define.ts';
  * Deno-style flags (`--allow-run[=...]`, `--allow-read[=...]`, `--allow-write[=...]`,
  * `--allow-net[=...]`, `--allow-env[=...]`, `-A`). `--json` prints the run document.
  * Exit codes follow the CLI contract: 0 ok, 1 failed, 2 usage/refused by policy, 130/143.
+ * Like any run it is recorded in the audit ledger of the state dir it runs in
+ * (`$RUSTCHAIN_HOME`, else `<cwd>/.rustchain`; no config is read), with the bundle's own
+ * SHA-256 as the compiled artifact, through the same `openRunLedger` the CLI uses.
  */
 
 /** Streams and inputs of one standalone run (defaults: the process's). */
@@ -22,6 +32,14 @@ export interface StandaloneIo {
   env: Readonly<Record<string, string | undefined>>;
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
+  /** The bundle's own file (its entry passes `import.meta.url`'s path): its digest is the run's compiled artifact. */
+  bundleFile?: string | undefined;
+}
+
+/** The bundle's own bytes, as the ledger records them (absent when run from a module, not a bundle). */
+function bundleArtifact(file: string | undefined): CompiledRunArtifact | undefined {
+  if (file === undefined) return undefined;
+  return { path: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex'), bundle: true };
 }
 
 const GRANTS = { '--allow-run': 'allowRun', '--allow-read': 'allowRead', '--allow-write': 'allowWrite', '--allow-net': 'allowNet', '--allow-env': 'allowEnv' } as const;
@@ -65,6 +83,7 @@ export async function runStandalone(compiled: CompiledMission, partial: Partial<
     env: partial.env ?? process.env,
     stdout: partial.stdout ?? process.stdout,
     stderr: partial.stderr ?? process.stderr,
+    bundleFile: partial.bundleFile,
   };
   const args = parseArgs(io.argv);
   if (typeof args === 'string') {
@@ -89,16 +108,45 @@ export async function runStandalone(compiled: CompiledMission, partial: Partial<
   const onTerm = onSignal(143);
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
+  const redactor = createSecretRedactor();
+  for (const { value } of envSecrets(policy, io.env)) redactor.add([value]);
+  const home = io.env['RUSTCHAIN_HOME'];
+  const stateDir = resolve(io.cwd, home !== undefined && home !== '' ? home : '.rustchain');
+  const runId = randomUUID();
+  let ledger: RunLedger | null = null;
+  let started = false;
   try {
-    const result = await executeMission(mission, { registry, policy, workDir: io.cwd, env: io.env, signal: controller.signal });
-    printResult(result, args.json, io);
+    ledger = await openRunLedger({
+      stateDir,
+      runId,
+      mission: mission.source,
+      plugins: Object.fromEntries(Object.values(compiled.manifest.plugins).map((p) => [p.package, p.version])),
+      compiled: bundleArtifact(io.bundleFile),
+      grant: describeGrant({ policy, configFile: null, flags: args.flags }),
+      redactor,
+    });
+    const sink = ledger;
+    started = true;
+    const result = await executeMission(mission, {
+      registry, policy, workDir: io.cwd, env: io.env, signal: controller.signal, runId, secrets: redactor,
+      onEvent: (event) => sink.onEvent(event),
+      barrier: () => sink.barrier(),
+    });
+    const closing = ledger;
+    ledger = null;
+    await closing.close();
+    printResult(redactor.value(result), args.json, io);
     if (signalled !== null) return signalled;
     return result.status === 'succeeded' ? 0 : 1;
   } catch (error) {
     if (!isRustchainError(error)) throw error;
-    printDiagnostics([{ code: error.code, severity: 'error', message: error.message, file: mission.source.file, line: 1, column: 1 }], args.json, io);
-    return 2;
+    // A ledger that cannot be written stopped a started run (fail closed): a failed run, as in the CLI;
+    // one that cannot be opened (or refuses, e.g. an unsigned tail) refused it before anything ran.
+    const auditFailure = started && error.code.startsWith('E_AUDIT_');
+    printDiagnostics([{ code: error.code, severity: 'error', message: redactor.text(error.message), file: mission.source.file, line: 1, column: 1 }], args.json, io);
+    return auditFailure ? 1 : 2;
   } finally {
+    await ledger?.close().catch(() => undefined);
     process.removeListener('SIGINT', onInt);
     process.removeListener('SIGTERM', onTerm);
   }

@@ -18,6 +18,8 @@ export interface RustchainConfig {
   stateDir?: string;
   /** Directory of the ledger signing key, relative to the config file (`~/` = home); `$RUSTCHAIN_KEY_DIR` wins; default: under the user's config dir, outside the project. */
   keyDir?: string;
+  /** Compile keys whose signed modules `rustchain run` accepts: PEM text or a path to a `.pub` (relative to the config file); the local compile key is always trusted. */
+  trustedCompileKeys?: string[];
 }
 
 /** Declares the config; exists only for type inference. */

@@ -18,6 +18,7 @@ const ConfigSchema = Type.Object(
     policy: Type.Optional(PolicyFileSchema),
     stateDir: Type.Optional(Type.String({ minLength: 1 })),
     keyDir: Type.Optional(Type.String({ minLength: 1 })),
+    trustedCompileKeys: Type.Optional(StringList),
   },
   { additionalProperties: false },
 );

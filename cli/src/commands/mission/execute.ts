@@ -134,7 +134,10 @@ export class MissionExecuteCommand extends PermissionedCommand {
       policyFile: flags.policyFile,
       flags: toPermissionFlags(flags),
     });
-    const sinks = await openRunSinks({ project, logLevel: this.logLevel, mission, redactor, durability: this.durabilityMode(), grant, runId: plan?.state.runId });
+    const sinks = await openRunSinks({
+      project, logLevel: this.logLevel, mission, redactor, durability: this.durabilityMode(), grant, runId: plan?.state.runId,
+      compiled: compiled === undefined ? undefined : { path: compiled.file, sha256: compiled.sha256, ...(compiled.signature === undefined ? {} : { signature: compiled.signature }) },
+    });
     await runState.recordInterrupted(project, (input) => sinks.record(input));
     if (plan !== null) sinks.record(runState.resumedInput(plan));
     const recorder = createRunStateRecorder({

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -266,4 +267,27 @@ test('CLI: `rustchain mission execute` leaves no started process behind', async 
   } finally {
     await project.cleanup();
   }
+});
+
+test('process_kill and the end of the run reach group members that outlive their leader', async (t) => {
+  const root = await tempDir(t);
+  const registry = new RunProcessRegistry();
+  t.after(() => registry.finish('run-1'));
+  const ctx = ctxWith(root, allow(root, ['sh']), registry);
+  const orphan = async (name: string): Promise<{ leader: number; member: number }> => {
+    const { pid } = await call<{ pid: number }>(start, { command: 'sh', args: ['-c', `sleep 30 & echo $! > ${name}`] }, ctx);
+    for (let i = 0; i < 200 && !existsSync(join(root, name)); i++) await sleep(10);
+    await sleep(50);
+    const member = Number((await readFile(join(root, name), 'utf8')).trim());
+    assert.ok(await gone(pid), 'the leader exited');
+    assert.ok(alive(member), 'its member lives on in the group');
+    return { leader: pid, member };
+  };
+  const first = await orphan('a.pid');
+  const killed = await call<Record<string, unknown>>(kill, { pid: first.leader }, ctx);
+  assert.equal(killed['signalled'], true);
+  assert.ok(await gone(first.member));
+  const second = await orphan('b.pid');
+  await registry.finish('run-1');
+  assert.ok(await gone(second.member));
 });

@@ -51,6 +51,16 @@ const within = (ms: number, work: Promise<unknown>): Promise<void> =>
     });
   });
 
+/** Polling step for group members that outlive their leader (no event tells of them). */
+const GROUP_POLL_MS = 25;
+
+/** Resolves once the leader exited and no member of its group is left, or after `ms`. */
+async function groupGone(pid: number, entry: Entry, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  await within(ms, entry.exited);
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, GROUP_POLL_MS));
+}
+
 /** Every live table, so a process exiting without ending its runs still kills their groups. */
 const LIVE = new Set<RunProcesses>();
 let exitHookInstalled = false;
@@ -101,10 +111,10 @@ export class RunProcesses {
     if (entry.exit !== null && !groupAlive(pid)) return { signalled: false, exited: true, exitCode: entry.exit.code, signal: entry.exit.signal };
     const signalled = signalGroup(pid, signal as NodeJS.Signals);
     if (TERMINATING.has(signal)) {
-      await within(graceMs, entry.exited);
+      await groupGone(pid, entry, graceMs);
       if (entry.exit === null || groupAlive(pid)) {
         signalGroup(pid, 'SIGKILL');
-        await within(STOP_GRACE_MS, entry.exited);
+        await groupGone(pid, entry, STOP_GRACE_MS);
       }
     }
     const exit = entry.exit as Entry['exit'];
@@ -117,9 +127,9 @@ export class RunProcesses {
     const live = [...this.entries].filter(([pid, e]) => !e.detached && (e.exit === null || groupAlive(pid)));
     if (live.length === 0) return;
     for (const [pid] of live) signalGroup(pid, 'SIGTERM');
-    await within(graceMs, Promise.all(live.map(([, e]) => e.exited)));
+    await Promise.all(live.map(([pid, e]) => groupGone(pid, e, graceMs)));
     for (const [pid, e] of live) if (e.exit === null || groupAlive(pid)) signalGroup(pid, 'SIGKILL');
-    await within(STOP_GRACE_MS, Promise.all(live.map(([, e]) => e.exited)));
+    await Promise.all(live.map(([pid, e]) => groupGone(pid, e, STOP_GRACE_MS)));
     for (const [pid] of live) releaseGroup(pid);
   }
 

@@ -1,7 +1,7 @@
 /** The signed head `audit/head.json`: {seq, hash, ts, keyId, prevHead, signature}. */
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsync as fsyncCb, openSync, promises as fs, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsync as fsyncCb, openSync, promises as fs, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, digestJson } from './hash.ts';
@@ -70,6 +70,22 @@ export async function readHead(path: string): Promise<HeadRead> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     throw error;
   }
+  return parseHead(text);
+}
+
+/** `readHead` for the writer's hot path under the lock (a few µs, no thread-pool round trip). */
+export function readHeadSync(path: string): HeadRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    throw error;
+  }
+  return parseHead(text);
+}
+
+function parseHead(text: string): HeadRead {
   try {
     const parsed: unknown = JSON.parse(text);
     return isLedgerHead(parsed) ? { kind: 'ok', head: parsed } : { kind: 'invalid' };

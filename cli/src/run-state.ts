@@ -16,7 +16,7 @@ export function compiledArtifact(moduleFile: string, sha256: string, signature: 
 }
 
 /** The ledger event that records a run found interrupted (its process died while it ran). */
-export function interruptedInput(state: RunState): LedgerInput {
+function interruptedInput(state: RunState): LedgerInput {
   const running = Object.entries(state.steps).filter(([, s]) => s.status === 'running').map(([id]) => id);
   return { runId: state.runId, type: 'run.interrupted', payload: { pid: state.process.pid, host: state.process.host, startedAt: state.startedAt, running } };
 }

@@ -87,7 +87,7 @@ export function deathLinkedSpawn(file: string, argv: readonly string[]): { file:
 }
 
 /** Whether any process of group `pgid` still exists. */
-export function groupAlive(pgid: number): boolean {
+function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;

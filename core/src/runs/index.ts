@@ -1,5 +1,5 @@
 /** Run state on disk, interrupted-run detection, resume planning. */
-export { listRunStates, readRunState, runStatePath, writeRunState } from './state.ts';
+export { listRunStates, readRunState, runStatePath } from './state.ts';
 export type { RunState, RunStateStatus, StepState, StepStateStatus } from './state.ts';
 export { createRunStateRecorder, isRepeatable } from './recorder.ts';
 export type { RunStateRecorder } from './recorder.ts';

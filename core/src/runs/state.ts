@@ -58,7 +58,7 @@ export function runStatePath(stateDir: string, runId: string): string {
 }
 
 /** Run ids are UUIDs; anything else could walk out of the runs dir. */
-export function isRunId(value: string): boolean {
+function isRunId(value: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) && !value.includes('..');
 }
 

@@ -58,14 +58,6 @@ export async function openRunSinks(options: {
     durability: options.durability,
     onError: (error) => logger.error({ code: error.code }, error.message),
   });
-  // A command that ran without the sandbox the policy preferred: one stderr warning, a ledger event per step.
-  let warned = false;
-  const unsubscribe = core.onSandboxFallback((fallback) => {
-    if (fallback.runId !== runId) return;
-    if (!warned) process.stderr.write(`rustchain: warning: step ${fallback.stepId ?? '?'}: ${redactor.text(fallback.reason)}\n`);
-    warned = true;
-    sink.record(core.sandboxFallbackInput(fallback));
-  });
   return {
     runId,
     logger,
@@ -74,10 +66,7 @@ export async function openRunSinks(options: {
       sink.onEvent(event);
     },
     barrier: () => sink.barrier(),
-    close: () => {
-      unsubscribe();
-      return sink.close();
-    },
+    close: () => sink.close(),
     record: (input) => sink.record(input),
   };
 }

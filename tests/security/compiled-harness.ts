@@ -20,7 +20,7 @@ export const sha256 = (bytes: Buffer | string): string => createHash('sha256').u
 export const payloadOf = (envelope: DsseEnvelope): InTotoStatement => JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as InTotoStatement;
 
 /** The `run.artifact` events of one run in a state dir's ledger. */
-export function artifactsOf(home: string, runId: string): LedgerLine[] {
+function artifactsOf(home: string, runId: string): LedgerLine[] {
   return readLedger(home).filter((e) => e.type === 'run.artifact' && (e as LedgerLine & { runId: string }).runId === runId);
 }
 

@@ -2,11 +2,13 @@
  * One run's audit record, opened the same way by every runner (the CLI's `mission execute` /
  * `run`, and a bundle's `node out.mjs`): the ledger of the state dir, the plugin versions,
  * the mission digest, the compiled artifact (module or bundle) with its signature check, the
- * granted policy, then every run event, with runtime policy refusals recorded beside them.
+ * granted policy, then every run event, with runtime policy refusals and sandbox fallbacks
+ * recorded beside them.
  */
 import type { RunEvent } from '../engine/types.ts';
 import type { RustchainError } from '../errors.ts';
 import { policyGrantedInput, type PolicyGrant } from '../policy/grant.ts';
+import { onSandboxFallback, sandboxFallbackInput } from '../sandbox/fallback.ts';
 import type { SecretRedactor } from '../secrets/redactor.ts';
 import { openLedger } from './ledger.ts';
 import { artifactInput, pluginVersionsInput, policyDecisionInput } from './run-events.ts';
@@ -38,6 +40,8 @@ export interface RunLedgerOptions {
   redactor: SecretRedactor;
   durability?: 'fsync' | 'none' | undefined;
   onError?: (error: RustchainError) => void;
+  /** Where the one warning about a sandbox fallback goes (default: process.stderr). */
+  warn?: (text: string) => void;
 }
 
 /** What a runner talks to. */
@@ -67,6 +71,15 @@ export async function openRunLedger(options: RunLedgerOptions): Promise<RunLedge
     sink.record(artifactInput(runId, 'compiled', compiled.path, compiled.sha256, details));
   }
   if (options.grant !== undefined) sink.record(policyGrantedInput(runId, redactor.value(options.grant)));
+  // A command that ran without the sandbox the policy preferred: one warning, a ledger event per step.
+  const warn = options.warn ?? ((text: string) => process.stderr.write(text));
+  let warned = false;
+  const unsubscribe = onSandboxFallback((fallback) => {
+    if (fallback.runId !== runId) return;
+    if (!warned) warn(`rustchain: warning: step ${fallback.stepId ?? '?'}: ${redactor.text(fallback.reason)}\n`);
+    warned = true;
+    sink.record(sandboxFallbackInput(fallback));
+  });
   return {
     onEvent(event) {
       if (sink.error !== null) throw sink.error;
@@ -77,7 +90,10 @@ export async function openRunLedger(options: RunLedgerOptions): Promise<RunLedge
       }
     },
     barrier: () => sink.barrier(),
-    close: () => sink.close(),
+    close: () => {
+      unsubscribe();
+      return sink.close();
+    },
     record: (input) => sink.record(input),
   };
 }

@@ -124,6 +124,7 @@ export async function runStandalone(compiled: CompiledMission, partial: Partial<
       compiled: bundleArtifact(io.bundleFile),
       grant: describeGrant({ policy, configFile: null, flags: args.flags }),
       redactor,
+      warn: (text) => io.stderr.write(text),
     });
     const sink = ledger;
     started = true;

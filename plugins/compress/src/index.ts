@@ -2,9 +2,7 @@
 // network is touched; every read and write of the step goes through ctx.fs.
 import { gzipSync } from 'node:zlib';
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { collect } from './collect.ts';
-import { writeTar } from './tar-writer.ts';
-import { writeZip } from './zip-writer.ts';
+import { collect, type SourceEntry } from './collect.ts';
 
 /**
  * `compress`: packs a file or a directory (stored under its own name) into a tar, tar.gz or
@@ -41,9 +39,10 @@ const Outputs = Type.Object({
   skipped: Type.Array(Type.String(), { description: 'symlinks and special files left out' }),
 });
 
-async function encode(format: Format, entries: Parameters<typeof writeTar>[0], level: number | undefined): Promise<Buffer> {
-  if (format === 'zip') return writeZip(entries, level);
-  const tar = writeTar(entries);
+async function encode(format: Format, entries: readonly SourceEntry[], level: number | undefined): Promise<Buffer> {
+  // The archive libraries load only when a step archives (every invocation imports the plugin).
+  if (format === 'zip') return (await import('./zip-writer.ts')).writeZip(entries, level);
+  const tar = (await import('./tar-writer.ts')).writeTar(entries);
   return format === 'tar' ? tar : gzipSync(tar, level === undefined ? {} : { level });
 }
 

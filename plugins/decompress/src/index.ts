@@ -1,7 +1,5 @@
 import { definePlugin, PluginError, Type, type StepContext } from '@rustchain/core/plugin';
 import { Budget, type SafeEntry } from './entries.ts';
-import { readTar } from './read-tar.ts';
-import { readZip } from './read-zip.ts';
 import { writeEntries } from './write.ts';
 
 /**
@@ -86,7 +84,10 @@ export default definePlugin({
     const format = formatOf(p.source, p.format, archive.subarray(0, 512));
     const budget = new Budget(limits);
     const links = { mode: p.links ?? 'refuse', skipped: [] as string[] };
-    const entries: SafeEntry[] = format === 'zip' ? await readZip(archive, budget, links, maxBytes) : await readTar(archive, budget, links);
+    // The archive libraries load only when a step extracts (every invocation imports the plugin).
+    const entries: SafeEntry[] = format === 'zip'
+      ? await (await import('./read-zip.ts')).readZip(archive, budget, links, maxBytes)
+      : await (await import('./read-tar.ts')).readTar(archive, budget, links);
     const { root, created } = await prepareDestination(ctx, p.destination, p.overwrite ?? false);
     const written = await writeEntries(ctx, root, entries, created);
     return { path: root, format, entries: written.files + written.directories, ...written, skipped: links.skipped };

@@ -1,4 +1,11 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+
+/**
+ * better-sqlite3 (a native addon) loads when a database is first opened, not when the plugin
+ * is imported: every rustchain invocation imports every configured plugin.
+ */
+const loadDriver = (): typeof Database => createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 import { PluginError, type ResourceClaim, type StepContext } from '@rustchain/core/plugin';
 
 /**
@@ -77,7 +84,7 @@ export async function openDatabase(ctx: StepContext, url: string, access: 'read'
   const path = await resolveDatabase(ctx, url, access);
   let db: Database.Database;
   try {
-    db = new Database(path ?? ':memory:', { readonly: access === 'read', fileMustExist: access === 'read', timeout: 5000 });
+    db = new (loadDriver())(path ?? ':memory:', { readonly: access === 'read', fileMustExist: access === 'read', timeout: 5000 });
   } catch (error) {
     throw sqlError(error, `cannot open the database`);
   }

@@ -7,6 +7,9 @@ import type { Effect } from '../plugin/sdk.ts';
 import { currentProcess } from './liveness.ts';
 import { runsDir, writeRunState, type RunState, type StepState } from './state.ts';
 
+/** Transitions that need not be durable at once are written at most this often. */
+const COALESCE_MS = 25;
+
 /** Effects whose step may run twice without harm: a crash during them needs no durable start. */
 const REPEATABLE: ReadonlySet<Effect> = new Set<Effect>(['pure', 'read', 'idempotent']);
 
@@ -38,8 +41,8 @@ export function activeMarker(stateDir: string, runId: string): string {
  * Creates (or, for a resume, takes over) the run state and returns the recorder the CLI feeds
  * every run event. A step's start and success are durable before the event returns when its
  * plugin has side effects, so resume never mistakes a started side effect for a pending step;
- * other transitions are coalesced into one write per event-loop turn (losing them only means
- * a repeatable step runs again).
+ * other transitions are coalesced into one write per COALESCE_MS (losing them only means a
+ * repeatable step runs again).
  */
 export function createRunStateRecorder(init: {
   stateDir: string;
@@ -89,14 +92,15 @@ export function createRunStateRecorder(init: {
   const later = (): void => {
     if (scheduled) return;
     scheduled = true;
-    setImmediate(() => {
+    // Each write is the whole state: bounding their rate keeps a large run linear.
+    setTimeout(() => {
       if (!scheduled) return;
       try {
         write();
       } catch {
         // Kept in `failure`: the next event throws it.
       }
-    });
+    }, COALESCE_MS).unref();
   };
 
   write();

@@ -129,9 +129,12 @@ async function acquire(path: string): Promise<number> {
         if (claimed) unlinkQuietly(next);
         throw Object.assign(new Error(`timed out waiting for ${path}`), { code: 'ELOCKED' });
       }
-      // Yield first (the holder is usually mid-write), then block until a lock file goes away.
+      // Yield first (the holder is usually mid-write), then arm the watch and check once more
+      // (a release between the check and the arming is not missed), then block until a lock
+      // file goes away.
       if (attempt < 2) await new Promise((resolve) => setImmediate(resolve));
-      else await (waiter ??= new ReleaseWaiter(path)).wait();
+      else if (waiter === null) waiter = new ReleaseWaiter(path);
+      else await waiter.wait();
     }
   } finally {
     waiter?.close();

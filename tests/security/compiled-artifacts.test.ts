@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { compileKeyPaths, COMPILE_PREDICATE_TYPE, verifyAttestation, verifyLedger, type DsseEnvelope } from '@rustchain/core';
+import {
+  buildAuditReport, compileKeyPaths, COMPILE_PREDICATE_TYPE, renderAuditReport, verifyAttestation, verifyLedger, type DsseEnvelope,
+} from '@rustchain/core';
 import { json } from '../cli/harness.ts';
 import { cliWorkdir } from '../compiler/helpers.ts';
 import { assertModuleRefused, compiledArtifactOf, payloadOf, sha256, SLOW } from './compiled-harness.ts';
@@ -55,6 +57,7 @@ test('compile writes a signed statement; the run verifies it, records the module
   const signature = compiledArtifact?.payload['signature'] as { verified: boolean; keyId: string };
   assert.equal(signature.verified, true);
   assert.equal(signature.keyId, envelope.signatures[0]?.keyid);
+  assert.match(renderAuditReport(await buildAuditReport(work.home, { runId }), 'text'), new RegExp(`\\(signed by ${signature.keyId}\\)`));
 
   const exported = await cli(['audit', 'export', '--run', runId]);
   assert.equal(exported.code, 0, exported.stderr);
@@ -95,6 +98,8 @@ test('a planted top-level statement is refused before import (sentinel absent); 
     { ...(artifact?.payload['signature'] as Record<string, unknown>), reason: '' },
     { verified: false, code: 'E_COMPILED_DIGEST_MISMATCH', reason: '', allowedUnsigned: '--allow-unsigned' },
   );
+  const report = renderAuditReport(await buildAuditReport(work.home, { runId }), 'text');
+  assert.match(report, /artifact compiled: .*planted\.mission\.ts sha256:\w+ \(unsigned: E_COMPILED_DIGEST_MISMATCH \(--allow-unsigned\)\)/);
   assert.equal((await verifyLedger(work.home)).ok, true);
 });
 

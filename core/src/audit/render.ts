@@ -19,7 +19,7 @@ function textRun(run: RunAuditEntry): string[] {
     `  mission: ${run.mission ?? '-'} sha256:${run.missionSha256 ?? '-'}`,
     `  by ${run.user ?? '?'} on ${run.host ?? '?'} at ${run.startedAt ?? '?'}`,
   ];
-  for (const a of run.artifacts) lines.push(`  artifact ${a.kind}: ${a.path} sha256:${a.sha256}`);
+  for (const a of run.artifacts) lines.push(`  artifact ${a.kind}: ${a.path} sha256:${a.sha256}${a.signature === undefined ? '' : ` (${a.signature})`}`);
   for (const [name, version] of Object.entries(run.plugins)) lines.push(`  plugin ${name}@${version}`);
   if (run.grant !== null) lines.push(`  policy granted: ${grantSummary(run.grant)}`);
   for (const d of run.policyDecisions) lines.push(`  policy ${d.decision}${d.stepId ? ` ${d.stepId}` : ''}${d.code ? ` ${d.code}` : ''}`);
@@ -36,7 +36,7 @@ function markdownRun(run: RunAuditEntry): string[] {
     '',
     `- Mission: \`${run.mission ?? '-'}\` (sha256 \`${run.missionSha256 ?? '-'}\`)`,
     `- By ${run.user ?? '?'} on ${run.host ?? '?'}, started ${run.startedAt ?? '?'}, duration ${ms(run.durationMs)}`,
-    ...run.artifacts.map((a) => `- Artifact ${a.kind}: \`${a.path}\` (sha256 \`${a.sha256}\`)`),
+    ...run.artifacts.map((a) => `- Artifact ${a.kind}: \`${a.path}\` (sha256 \`${a.sha256}\`${a.signature === undefined ? '' : `, ${a.signature}`})`),
     ...Object.entries(run.plugins).map(([n, v]) => `- Plugin \`${n}@${v}\``),
     ...(run.grant === null ? [] : [`- Policy granted: ${grantSummary(run.grant)}`]),
     ...run.policyDecisions.map((d) => `- Policy ${d.decision}${d.stepId ? ` \`${d.stepId}\`` : ''}${d.code ? ` ${d.code}` : ''}`),

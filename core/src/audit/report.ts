@@ -34,7 +34,8 @@ export interface RunAuditEntry {
   firstSeq: number;
   lastSeq: number;
   plugins: Record<string, string>;
-  artifacts: Array<{ kind: string; path: string; sha256: string }>;
+  /** `signature` (compiled modules): `signed by <keyId>`, or `unsigned: <code> (--allow-unsigned)` for a module run without a valid statement. */
+  artifacts: Array<{ kind: string; path: string; sha256: string; signature?: string }>;
   policyDecisions: Array<{ stepId: string | null; decision: string; code: string | null }>;
   /** What the run was granted (`policy.granted`: sources with digests, flags, effective policy), null for older runs. */
   grant: Record<string, unknown> | null;
@@ -63,6 +64,15 @@ export interface AuditReport {
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** A compiled artifact's recorded signature check, in one phrase; nothing when none was recorded (missions, bundles). */
+function signatureSummary(value: unknown): { signature?: string } {
+  if (typeof value !== 'object' || value === null) return {};
+  const sig = value as Record<string, unknown>;
+  return sig['verified'] === true
+    ? { signature: `signed by ${str(sig['keyId']) ?? '?'}` }
+    : { signature: `unsigned: ${str(sig['code']) ?? '?'} (${str(sig['allowedUnsigned']) ?? 'allowed'})` };
+}
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
 function newRun(runId: string, seq: number): RunAuditEntry {
@@ -101,7 +111,7 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
       Object.assign(run.plugins, p.plugins as Record<string, string>);
       return;
     case 'run.artifact':
-      run.artifacts.push({ kind: str(p.kind) ?? '?', path: str(p.path) ?? '?', sha256: str(p.sha256) ?? '?' });
+      run.artifacts.push({ kind: str(p.kind) ?? '?', path: str(p.path) ?? '?', sha256: str(p.sha256) ?? '?', ...signatureSummary(p.signature) });
       return;
     case 'policy.decision':
       run.policyDecisions.push({ stepId, decision: str(p.decision) ?? '?', code: str(p.code) });

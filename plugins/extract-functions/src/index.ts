@@ -1,6 +1,5 @@
 import { definePlugin, isRustchainError, Type, type Static, type StepContext } from '@rustchain/core/plugin';
 import { discover, unsupported } from './discover.ts';
-import { createProject, extractFromSource } from './extract.ts';
 
 /**
  * `extract_functions`: the functions of TypeScript and JavaScript files — signatures with
@@ -63,6 +62,9 @@ export type ExtractParams = Params;
 
 /** The extraction itself, the public helper generate_docs uses too. */
 export async function extractFunctions(p: Params, ctx: StepContext): Promise<ExtractOutputs> {
+  // ts-morph (the TypeScript compiler) loads only when a step runs: the registry imports every
+  // plugin at start-up, generate_docs included (it imports this package).
+  const { createProject, extractFromSource } = await import('./extract.ts');
   const language = p.language ?? 'auto';
   if (!['auto', 'typescript', 'javascript'].includes(language)) throw unsupported(`${p.path} (language: ${language})`);
   const { files, truncated } = await discover(ctx, p.path, p.max_files ?? DEFAULT_MAX_FILES);

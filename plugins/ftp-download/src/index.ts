@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { connectionClaims, connectionParams, ONE_LINE, withSession } from './ftp-session.ts';
+import { connectionClaims, connectionParams, ONE_LINE } from './ftp-params.ts';
 
 /**
  * `ftp_download`: fetches one file from an FTP or FTPS server into a local file. Both FTP
@@ -62,6 +62,8 @@ export default definePlugin({
   effect: 'idempotent',
   claims: (p) => [...connectionClaims(p), { kind: 'write', path: p.local_file, pointer: '/local_file' }],
   async run(p, ctx) {
+    // basic-ftp loads only when a step runs: the registry imports every plugin at start-up.
+    const { withSession } = await import('./ftp-session.ts');
     const started = performance.now();
     // Refuse a forbidden destination before connecting to anything.
     await ctx.fs.resolve(p.local_file, 'write');

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { definePlugin, Type } from '@rustchain/core/plugin';
-import { connectionClaims, connectionParams, ONE_LINE, withSession } from './ftp-session.ts';
+import { connectionClaims, connectionParams, ONE_LINE } from './ftp-params.ts';
 
 /**
  * `ftp_upload`: sends one local file to an FTP or FTPS server. The file is read through
@@ -45,6 +45,8 @@ export default definePlugin({
   effect: 'idempotent',
   claims: (p) => [...connectionClaims(p), { kind: 'read', path: p.local_file, pointer: '/local_file' }],
   async run(p, ctx) {
+    // basic-ftp loads only when a step runs: the registry imports every plugin at start-up.
+    const { withSession } = await import('./ftp-session.ts');
     const started = performance.now();
     const localFile = await ctx.fs.resolve(p.local_file, 'read');
     const data = await ctx.fs.readBytes(p.local_file, { maxBytes: p.max_bytes ?? DEFAULT_MAX_BYTES });

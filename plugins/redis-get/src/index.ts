@@ -1,5 +1,5 @@
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { DEFAULT_REDIS_URL, parseRedisUrl, passwordFrom, redisClaims, withRedis } from './connection.ts';
+import { DEFAULT_REDIS_URL, parseRedisUrl, passwordFrom, redisClaims } from './connection.ts';
 
 /** `redis_get`: GET a key over a policy-checked connection; a missing key is `value: null`. */
 
@@ -32,6 +32,8 @@ export default definePlugin({
   effect: 'read',
   claims: redisClaims,
   async run(p, ctx) {
+    // ioredis loads only when a step runs: the registry imports every plugin at start-up.
+    const { withRedis } = await import('./client.ts');
     const target = parseRedisUrl(p.redis_url ?? DEFAULT_REDIS_URL);
     const password = passwordFrom(ctx, p.password_env);
     const maxBytes = p.max_bytes ?? DEFAULT_MAX_BYTES;

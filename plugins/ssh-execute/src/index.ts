@@ -1,8 +1,7 @@
 import { definePlugin, Type, type ResourceClaim, type Static, type StepContext } from '@rustchain/core/plugin';
-import ssh2 from 'ssh2';
 import * as errors from './errors.ts';
 import { knownHostsPins, parsePin, type HostKeyPin } from './host-key.ts';
-import { runRemote, type SessionOptions } from './session.ts';
+import type { SessionOptions } from './session.ts';
 
 /**
  * `ssh_execute`: runs one command on a remote host over SSH. The TCP connection comes from
@@ -93,7 +92,7 @@ function fromEnv(ctx: StepContext, param: string, name: string): string {
   return value;
 }
 
-/** Reads the credentials; the key is parsed up front so a bad key or passphrase fails before connecting. */
+/** Reads the credentials (the key is checked by the session module's `checkKey`, before connecting). */
 async function loadAuth(p: Params, ctx: StepContext): Promise<SessionOptions['auth']> {
   if (p.password !== undefined) throw errors.literalSecret('password');
   if (p.passphrase !== undefined) throw errors.literalSecret('passphrase');
@@ -103,10 +102,6 @@ async function loadAuth(p: Params, ctx: StepContext): Promise<SessionOptions['au
   if (p.passphrase_env !== undefined) auth.passphrase = fromEnv(ctx, 'passphrase_env', p.passphrase_env);
   if (p.password_env !== undefined) auth.password = fromEnv(ctx, 'password_env', p.password_env);
   if (auth.privateKey === undefined && auth.password === undefined) throw errors.noCredentials();
-  if (auth.privateKey !== undefined) {
-    const parsed = ssh2.utils.parseKey(auth.privateKey, auth.passphrase);
-    if (parsed instanceof Error) throw errors.keyInvalid(parsed.message, /encrypt|passphrase/i.test(parsed.message) || /ENCRYPTED/.test(auth.privateKey));
-  }
   return auth;
 }
 
@@ -129,10 +124,13 @@ export default definePlugin({
     return claims;
   },
   async run(p, ctx) {
+    // ssh2 loads only when a step runs: the registry imports every plugin at start-up.
+    const { checkKey, runRemote } = await import('./session.ts');
     const started = performance.now();
     const port = p.port ?? 22;
     const at = { host: p.host, port };
     const auth = await loadAuth(p, ctx);
+    checkKey(auth);
     const pins = await loadPins(p, port, ctx);
     const connectTimeoutMs = Math.min(p.timeout_ms ?? DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS);
     const socket = await ctx.net.connect({ host: p.host, port, timeoutMs: connectTimeoutMs });

@@ -37,6 +37,13 @@ export interface RemoteResult {
   stderr: string;
 }
 
+/** Parses the private key up front, so a bad key or passphrase fails before connecting. */
+export function checkKey(auth: SessionOptions['auth']): void {
+  if (auth.privateKey === undefined) return;
+  const parsed = ssh2.utils.parseKey(auth.privateKey, auth.passphrase);
+  if (parsed instanceof Error) throw errors.keyInvalid(parsed.message, /encrypt|passphrase/i.test(parsed.message) || /ENCRYPTED/.test(auth.privateKey));
+}
+
 /** Runs the command; rejects with the plugin's codes (host key, auth, timeout, size, cancel). */
 export function runRemote(o: SessionOptions): Promise<RemoteResult> {
   return new Promise<RemoteResult>((resolve, reject) => {

@@ -1,5 +1,4 @@
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { runSession } from './session.ts';
 
 /**
  * `websocket_connect`: opens a WebSocket (ws:/wss:) through ctx.net, sends `message` and
@@ -45,6 +44,8 @@ export default definePlugin({
   effect: 'side-effect',
   claims: (p) => [{ kind: 'net', url: p.url, pointer: '/url', schemes: ['ws:', 'wss:'] }],
   async run(p, ctx) {
+    // ws loads only when a step runs: the registry imports every plugin at start-up.
+    const { runSession } = await import('./session.ts');
     let url: URL;
     try {
       url = new URL(p.url);

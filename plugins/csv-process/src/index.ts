@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import type { parse as parseCsv } from 'csv-parse/sync';
 import { definePlugin, PluginError, Type, type Static } from '@rustchain/core/plugin';
 
 /**
@@ -36,7 +36,7 @@ const Outputs = Type.Object({
 type Params = Static<typeof Params>;
 
 /** Reads all records (arrays of fields), at most `limit`; csv-parse errors become E_CSV_PARSE. */
-function records(p: Params, limit: number): string[][] {
+function records(parse: typeof parseCsv, p: Params, limit: number): string[][] {
   try {
     return parse(p.content, {
       delimiter: p.delimiter ?? ',',
@@ -79,10 +79,12 @@ export default definePlugin({
   capabilities: [],
   effect: 'pure',
   async run(p) {
+    // csv-parse loads only when a step runs: the registry imports every plugin at start-up.
+    const { parse } = await import('csv-parse/sync');
     const hasHeader = p.has_header ?? true;
     const maxRows = p.max_rows ?? DEFAULT_MAX_ROWS;
     // One record more than returned tells whether anything was left out.
-    const all = records(p, maxRows + (hasHeader ? 2 : 1));
+    const all = records(parse, p, maxRows + (hasHeader ? 2 : 1));
     const header = hasHeader ? (all[0] ?? []) : [];
     if (hasHeader) checkHeader(header);
     const data = all.slice(hasHeader ? 1 : 0);

@@ -1,5 +1,4 @@
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { compileMatcher } from './match.ts';
 import { walk } from './walk.ts';
 
 /**
@@ -54,6 +53,8 @@ export default definePlugin({
   effect: 'read',
   claims: (p) => [{ kind: 'read', path: p.path, pointer: '/path' }],
   async run(p, ctx) {
+    // picomatch loads only when a step runs: the registry imports every plugin at start-up.
+    const { compileMatcher } = await import('./match.ts');
     const root = await ctx.fs.resolve(p.path, 'read');
     const stat = await ctx.fs.stat(root);
     if (stat === null) throw new PluginError('E_FS_NOT_FOUND', `\`${p.path}\` does not exist`, { details: { path: p.path, resolved: root }, nonRetryable: true });

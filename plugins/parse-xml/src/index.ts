@@ -1,4 +1,3 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { definePlugin, PluginError, RustchainError, Type } from '@rustchain/core/plugin';
 import { findDeclaration, positionOf } from './dtd.ts';
 
@@ -48,6 +47,8 @@ export default definePlugin({
   capabilities: [],
   effect: 'pure',
   async run(params) {
+    // fast-xml-parser loads only when a step runs: the registry imports every plugin at start-up.
+    const { XMLParser, XMLValidator } = await import('fast-xml-parser');
     const text = params.content;
     if (text.length * 3 > MAX_BYTES && Buffer.byteLength(text, 'utf8') > MAX_BYTES) {
       throw new RustchainError('E_INPUT_TOO_LARGE', `content is larger than ${MAX_BYTES} bytes`, { details: { maxBytes: MAX_BYTES }, nonRetryable: true });

@@ -18,9 +18,6 @@ export interface SchemaError {
   message: string;
 }
 
-/** Errors kept in the outputs at most. */
-export const MAX_ERRORS = 100;
-
 const OPTIONS = { strict: false, allErrors: true, logger: false, validateFormats: false } as const;
 
 function engineFor(schema: unknown): Ajv | Ajv2019 | Ajv2020 {
@@ -50,9 +47,9 @@ function badSchema(reason: string, cause?: unknown): PluginError {
   });
 }
 
-/** ajv's errors in the output shape, at most MAX_ERRORS. */
-export function toErrors(errors: readonly ErrorObject[] | null | undefined): SchemaError[] {
-  return (errors ?? []).slice(0, MAX_ERRORS).map((e) => ({
+/** ajv's errors in the output shape, at most `max`. */
+export function toErrors(errors: readonly ErrorObject[] | null | undefined, max: number): SchemaError[] {
+  return (errors ?? []).slice(0, max).map((e) => ({
     instancePath: e.instancePath,
     schemaPath: e.schemaPath,
     keyword: e.keyword,

@@ -1,11 +1,13 @@
 import { definePlugin, isRustchainError, parseJsonValue, PluginError, Type } from '@rustchain/core/plugin';
-import { compile, MAX_ERRORS, toErrors } from './ajv.ts';
 
 /**
  * `validate_schema`: checks data against a JSON Schema with ajv. Invalid data fails the step
  * (E_VALIDATE_SCHEMA_INVALID, outputs attached) unless `fail_on_invalid: false`; then the
  * step succeeds with `valid: false` and the errors, for a later step to act on.
  */
+
+/** Errors kept in the outputs at most. */
+const MAX_ERRORS = 100;
 
 /** Parameters of a `validate_schema` step. */
 const Params = Type.Object(
@@ -57,11 +59,13 @@ export default definePlugin({
   capabilities: [],
   effect: 'pure',
   async run(p) {
+    // ajv loads only when a step runs: the registry imports every plugin at start-up.
+    const { compile, toErrors } = await import('./ajv.ts');
     const schema = typeof p.schema === 'string' ? fromJson(p.schema, 'schema', 'E_VALIDATE_SCHEMA_SCHEMA_SYNTAX') : p.schema;
     const validate = compile(schema);
     const value = typeof p.data === 'string' ? fromJson(p.data, 'data', 'E_VALIDATE_SCHEMA_DATA_SYNTAX') : (p.data ?? null);
     const valid = validate(value) as boolean;
-    const outputs = { valid, errors: valid ? [] : toErrors(validate.errors), value };
+    const outputs = { valid, errors: valid ? [] : toErrors(validate.errors, MAX_ERRORS), value };
     if (!valid && (p.fail_on_invalid ?? true)) {
       const first = outputs.errors[0];
       const where = first ? ` (${first.instancePath || '/'} ${first.message})` : '';

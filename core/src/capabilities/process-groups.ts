@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 
 /**
  * The process groups this process started for steps, so none outlives the run:
@@ -82,8 +83,20 @@ function setpriv(): string | null {
  */
 export function deathLinkedSpawn(file: string, argv: readonly string[]): { file: string; args: string[]; argv0: string } {
   const wrapper = setpriv();
-  if (wrapper === null) return { file, args: argv.slice(1), argv0: argv[0] ?? file };
+  // A file that is not an executable we can see is spawned directly: then spawn itself
+  // reports ENOENT/EACCES (setpriv would only exit non-zero).
+  if (wrapper === null || !executable(file)) return { file, args: argv.slice(1), argv0: argv[0] ?? file };
   return { file: wrapper, args: ['--pdeathsig', 'SIGKILL', '--', file, ...argv.slice(1)], argv0: 'setpriv' };
+}
+
+function executable(file: string): boolean {
+  if (!isAbsolute(file)) return false;
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Whether any process of group `pgid` still exists. */

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import { computeEventHash } from './hash.ts';
-import { discardStagedHead, publishHead, readHead, readHeadSync, signHead, stageHead } from './head.ts';
+import { discardStagedHead, publishHead, readHeadSync, signHead, stageHead, type HeadRead } from './head.ts';
 import { appendHeadLog } from './head-log.ts';
 import { loadOrCreateKey, type LedgerKey } from './keys.ts';
 import { withLedgerLock } from './lock.ts';
@@ -263,7 +263,7 @@ function repairInput(repaired: TornRepair): LedgerInput {
 
 /** Sign the head for `tail`, linked to the head.json it replaces (caller holds the lock). */
 export async function signNextHead(paths: AuditPaths, key: LedgerKey, tail: Pick<TailState, 'seq' | 'hash'>): Promise<LedgerHead> {
-  let current: Awaited<ReturnType<typeof readHead>>;
+  let current: HeadRead;
   try {
     current = readHeadSync(paths.head);
   } catch {

@@ -50,6 +50,8 @@ export async function policyFor(
   const governing = {
     configFile: project.configFile,
     ...(flags.policyFile === undefined ? {} : { policyFile: realpathSync(flags.policyFile) }),
+    // A step that could rewrite a trusted compile key file could sign its own modules.
+    files: core.compileKeyFiles(project.config.trustedCompileKeys, project.dir),
   };
   return core.resolvePolicy({ cwd, ...policySource, flags: toPermissionFlags(flags), stateDir: project.stateDir, governing });
 }

@@ -126,7 +126,7 @@ export { keyDirFor } from './audit/key-dir.ts';
 export { openRunLedger } from './audit/run-ledger.ts';
 export type { RunLedger, RunLedgerOptions, CompiledRunArtifact } from './audit/run-ledger.ts';
 export {
-  COMPILE_PREDICATE_TYPE, compileStatement, signCompileStatement, trustedCompileKeys, verifyCompiledArtifact, statementPathFor, compileKeyPaths,
+  COMPILE_PREDICATE_TYPE, compileStatement, signCompileStatement, trustedCompileKeys, verifyCompiledArtifact, statementPathFor, compileKeyPaths, compileKeyFiles,
 } from './compiled/signature.ts';
 export type { CompileStatementInput, CompileMaterialPlugin, TrustedCompileKey, CompiledSignature, CompiledSignatureCode } from './compiled/signature.ts';
 

@@ -23,7 +23,7 @@ import { readLedger, type LedgerLine } from './harness.ts';
 const work = cliWorkdir();
 const cli = work.cli;
 
-test('a statement signed by another key: E_COMPILED_UNTRUSTED_SIGNER, until config trustedCompileKeys names that key', SLOW, async () => {
+test('a statement signed by another key: E_COMPILED_UNTRUSTED_SIGNER, until config trustedCompileKeys names that key, whose file steps cannot rewrite', SLOW, async () => {
   const name = 'foreign.mission.ts';
   const compiled = await cli(['compile', 'mission.yaml', '-o', name]);
   assert.equal(compiled.code, 0, compiled.stderr);
@@ -52,6 +52,14 @@ test('a statement signed by another key: E_COMPILED_UNTRUSTED_SIGNER, until conf
     const signature = compiledArtifactOf(work.home, runId)?.payload['signature'] as Record<string, unknown>;
     assert.equal(signature['keyId'], keyIdOf(publicKey));
     assert.equal(signature['trustedBy'], 'config trustedCompileKeys[0]');
+
+    // The trusted key file is a governing path: a step may not swap in its own key.
+    const pem = await readFile(join(work.dir, 'foreign.pub'), 'utf8');
+    await writeFile(join(work.dir, 'swap.yaml'), 'version: "1.0"\nname: swap\nsteps:\n  - id: swap\n    step_type: create_file\n    parameters: { path: foreign.pub, content: attacker }\n');
+    const swapped = await cli(['mission', 'execute', 'swap.yaml', '--json']);
+    assert.equal(swapped.code, 2, swapped.stderr);
+    assert.ok(json<{ diagnostics: Array<{ code: string }> }>(swapped).diagnostics.some((d) => d.code === 'E_POLICY_PATH_DENIED'));
+    assert.equal(await readFile(join(work.dir, 'foreign.pub'), 'utf8'), pem);
   } finally {
     await unlink(config);
   }

@@ -110,8 +110,7 @@ export function trustedCompileKeys(input: { stateDir: string; entries?: readonly
     try {
       let pem = entry;
       if (!entry.trimStart().startsWith('-----BEGIN')) {
-        const path = entry.startsWith('~/') ? join(homedir(), entry.slice(2)) : entry;
-        pem = readFileSync(isAbsolute(path) ? path : resolve(input.configDir, path), 'utf8');
+        pem = readFileSync(keyFilePath(entry, input.configDir), 'utf8');
       }
       const key = createPublicKey(pem);
       keys.push({ key, keyId: keyIdOf(key), origin });
@@ -125,6 +124,16 @@ export function trustedCompileKeys(input: { stateDir: string; entries?: readonly
   const local = localCompilePublicKey(input.stateDir);
   if (local !== null) keys.push({ key: local, keyId: keyIdOf(local), origin: 'local compile key' });
   return keys;
+}
+
+/** Absolute paths of the `trustedCompileKeys` entries that are files (not inline PEM): governing paths steps may not touch. */
+export function compileKeyFiles(entries: readonly string[] | undefined, configDir: string): string[] {
+  return (entries ?? []).filter((entry) => !entry.trimStart().startsWith('-----BEGIN')).map((entry) => keyFilePath(entry, configDir));
+}
+
+function keyFilePath(entry: string, configDir: string): string {
+  const path = entry.startsWith('~/') ? join(homedir(), entry.slice(2)) : entry;
+  return isAbsolute(path) ? path : resolve(configDir, path);
 }
 
 /** The local compile key's public half (derived from the private key when readable, so a swapped `.pub` cannot vouch); null before the first compile. */

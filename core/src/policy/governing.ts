@@ -39,6 +39,8 @@ export interface GoverningInput {
   programs?: readonly string[] | '*';
   /** Directory path-like allowlist entries are relative to. */
   programBase?: string;
+  /** Other files that decide what the next invocation trusts: the config's `trustedCompileKeys` .pub files. */
+  files?: readonly string[] | undefined;
 }
 
 function real(path: string): string {
@@ -60,6 +62,7 @@ export function governingPaths(input: GoverningInput): string[] {
   add(legacyKeyDir(input.stateDir));
   add(input.configFile);
   add(input.policyFile);
+  for (const file of input.files ?? []) add(file);
   const dirs = configSearchDirs(input.cwd);
   if (input.configFile) dirs.push(resolve(input.configFile, '..'));
   for (const dir of dirs) for (const name of GOVERNING_CONFIG_NAMES) add(resolve(dir, name));

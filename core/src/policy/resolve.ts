@@ -33,7 +33,7 @@ export interface ResolvePolicyInput {
   /** State dir (ledger, keys); default `.rustchain` next to the config, else in cwd. */
   stateDir?: string;
   /** The files this policy came from; with the state and key dirs they become `fs.protect`. */
-  governing?: { configFile?: string | null; policyFile?: string; keyDir?: string };
+  governing?: { configFile?: string | null; policyFile?: string; keyDir?: string; files?: readonly string[] };
 }
 
 type List = readonly string[] | '*';
@@ -98,6 +98,7 @@ export function resolvePolicy(input: ResolvePolicyInput): Policy {
     stateDir,
     configFile: input.governing?.configFile,
     policyFile: input.governing?.policyFile,
+    files: input.governing?.files,
     keyDir,
     // Allowlisted programs are read-only to steps: rewriting ./scripts/build.sh then running it is code execution.
     programs: flags.allowAll || configured === '*' || flagged === '*' ? '*' : [...configured.map(commandEntry(base)), ...flagged],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,12 @@ test('a bundle is signed too, and its run appends to the ledger of its working d
   const statement = payloadOf(JSON.parse(await readFile(join(work.dir, 'bundle.mjs.intoto.json'), 'utf8')) as DsseEnvelope);
   assert.deepEqual(statement.subject, [{ name: 'bundle.mjs', digest: { sha256: sha256(bundle) } }]);
   assert.equal((statement.predicate as { bundle: boolean }).bundle, true);
+  // `rustchain run` does not import a bundle: its top level would run the mission outside the command.
+  await rm(join(work.dir, 'copy.txt'), { force: true });
+  const imported = await cli(['run', 'bundle.mjs', '--json']);
+  assert.equal(imported.code, 2, imported.stderr);
+  assert.deepEqual(json<{ diagnostics: Array<{ code: string }> }>(imported).diagnostics.map((d) => d.code), ['E_COMPILED_IMPORT']);
+  assert.equal(existsSync(join(work.dir, 'copy.txt')), false);
 
   const outside = await mkdtemp(join(tmpdir(), 'rustchain-signed-bundle-'));
   try {

@@ -64,6 +64,10 @@ export class RunCommand extends MissionExecuteCommand {
       const trusted = core.trustedCompileKeys({ stateDir: project.stateDir, entries: project.config.trustedCompileKeys, configFile: project.configFile, configDir: project.dir });
       const check = core.verifyCompiledArtifact(moduleFile, sha256, trusted);
       if (check.verified) {
+        // A bundle runs itself at import (`node out.mjs`): importing it here would run it outside this command.
+        if ((check.statement.predicate as { bundle?: unknown }).bundle === true) {
+          throw new core.DiagnosticsError([{ code: 'E_COMPILED_IMPORT', severity: 'error', message: `${this.file} is a bundle: run it with \`node ${this.file}\``, file: moduleFile, line: 1, column: 1 }]);
+        }
         signature = { verified: true, keyId: check.keyId, trustedBy: check.origin, statement: check.statementFile };
         return;
       }

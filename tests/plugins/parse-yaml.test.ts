@@ -54,9 +54,7 @@ const INVALID: Array<[string, string, string, number, number]> = [
 
 for (const [name, content, code, line, column] of INVALID) {
   test(`parse_yaml: ${name} fails with ${code}${column > 0 ? ` at ${line}:${column}` : ''}`, async () => {
-    const began = performance.now();
     const error = await rejectsWith(plugin.run({ content } as never, recordingContext([])), code);
-    assert.ok(performance.now() - began < 1000, 'refused quickly');
     assert.equal(error.details['line'], line);
     if (column > 0) assert.equal(error.details['column'], column);
     assert.equal((error as unknown as { nonRetryable: boolean }).nonRetryable, true);

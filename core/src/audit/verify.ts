@@ -134,10 +134,20 @@ async function scanHeadLog(paths: AuditPaths, snap: Snapshot, trusted: KeyObject
       } catch {
         head = null;
       }
-      // Below the `since` seq the log was checked by an earlier verify: only the anchor's signature matters.
       const skip = sinceSeq !== null && head !== null && head.seq <= sinceSeq;
-      if (head === null || (!skip && (trusted === null || !headSignatureValid(head, trusted)))) {
-        problem = { problem: 'bad-signature', code: 'E_AUDIT_HEAD_SIGNATURE', seq: head?.seq ?? 0, message: `heads.jsonl line ${line} is not a head signed by the trusted key` };
+      if (head === null) {
+        problem = badSignature(0, line);
+        break outer;
+      }
+      // A line out of order is first checked for its signature (and the one before it): a
+      // forged line is bad-signature, a signed one a real fork or roll-back.
+      const outOfOrder = before !== null && ((before.seq === head.seq && before.hash !== head.hash) || head.seq < before.seq || head.ts < before.ts);
+      if (outOfOrder && !signedBy(head, trusted)) {
+        problem = badSignature(head.seq, line);
+        break outer;
+      }
+      if (outOfOrder && before !== null && !signedBy(before, trusted)) {
+        problem = badSignature(before.seq, line - 1);
         break outer;
       }
       if (before !== null && before.seq === head.seq && before.hash !== head.hash) {
@@ -158,15 +168,39 @@ async function scanHeadLog(paths: AuditPaths, snap: Snapshot, trusted: KeyObject
   return { problem, anchor, logged };
 }
 
-/** Logged heads from seq `from` on, in order (the log is monotonic once scanHeadLog passed). */
-async function* loggedHeads(paths: AuditPaths, size: number, from: number): AsyncGenerator<{ seq: number; hash: string }> {
+/** Logged heads from seq `from` on, in order (the log is monotonic once scanHeadLog passed), with their 1-based line. */
+async function* loggedHeads(paths: AuditPaths, size: number, from: number): AsyncGenerator<LoggedAt> {
+  let line = 0;
   for await (const chunk of readLineChunks(paths.heads, size)) {
     if ('torn' in chunk) return;
     for (const raw of chunk.lines) {
+      line++;
       const head = JSON.parse(raw) as LedgerHead;
-      if (head.seq >= from) yield { seq: head.seq, hash: head.hash };
+      if (head.seq >= from) yield { seq: head.seq, hash: head.hash, head, line };
     }
   }
+}
+
+/** A logged head and its line in heads.jsonl. */
+interface LoggedAt {
+  seq: number;
+  hash: string;
+  head: LedgerHead;
+  line: number;
+}
+
+/**
+ * Signatures of logged heads are checked where they matter: a logged head that names the hash
+ * the chain has at its seq vouches for nothing the chain and head.json do not already prove,
+ * so only heads that disagree with the ledger or with the log's order pay an Ed25519 verify
+ * (a log of a million per-batch heads would otherwise cost minutes).
+ */
+function signedBy(head: LedgerHead, trusted: KeyObject | null): boolean {
+  return trusted !== null && headSignatureValid(head, trusted);
+}
+
+function badSignature(seq: number, line: number): { problem: 'bad-signature'; code: 'E_AUDIT_HEAD_SIGNATURE'; seq: number; message: string } {
+  return { problem: 'bad-signature', code: 'E_AUDIT_HEAD_SIGNATURE', seq, message: `heads.jsonl line ${line} is not a head signed by the trusted key` };
 }
 
 async function resolveSince(paths: AuditPaths, snap: Snapshot, since: VerifyOptions['since']): Promise<number | null> {
@@ -201,10 +235,10 @@ async function check(paths: AuditPaths, snap: Snapshot, trusted: KeyObject | nul
   }
 
   // The logged heads ahead of the walk, refilled between chunks (a chunk of L lines accepts at most L seqs).
-  const upcoming: Array<{ seq: number; hash: string }> = [];
+  const upcoming: LoggedAt[] = [];
   const headsIter = log.problem === null ? loggedHeads(paths, snap.headsSize, anchor === null ? 0 : anchor.seq + 1) : null;
   let headsDone = headsIter === null;
-  let contradiction: { seq: number } | null = null;
+  let contradiction: LoggedAt | null = null;
   let hashAtHead: string | null = null;
   const refill = async (upTo: number): Promise<void> => {
     while (!headsDone && (upcoming.length === 0 || upcoming[upcoming.length - 1]!.seq <= upTo)) {
@@ -220,7 +254,7 @@ async function check(paths: AuditPaths, snap: Snapshot, trusted: KeyObject | nul
       if (h !== null && event.seq === h.seq) hashAtHead = event.hash;
       while (cursor < upcoming.length && upcoming[cursor]!.seq <= event.seq) {
         const logged = upcoming[cursor]!;
-        if (logged.seq === event.seq && logged.hash !== event.hash && contradiction === null) contradiction = { seq: event.seq };
+        if (logged.seq === event.seq && logged.hash !== event.hash && contradiction === null) contradiction = logged;
         cursor++;
       }
     },
@@ -310,12 +344,20 @@ async function check(paths: AuditPaths, snap: Snapshot, trusted: KeyObject | nul
   }
   await refill(Number.MAX_SAFE_INTEGER);
   const beyond = upcoming.slice(cursor).find((l) => l.seq >= events);
-  const firstContradiction = contradiction as { seq: number } | null;
+  const firstContradiction = contradiction as LoggedAt | null;
   if (firstContradiction !== null) {
+    if (!signedBy(firstContradiction.head, trusted)) {
+      const bad = badSignature(firstContradiction.seq, firstContradiction.line);
+      return report({ ok: false, firstBadSeq: bad.seq, problem: bad.problem, code: bad.code, message: bad.message });
+    }
     return report({ ok: false, firstBadSeq: firstContradiction.seq, problem: 'modified', code: 'E_AUDIT_HEAD_MISMATCH',
       message: `seq ${firstContradiction.seq} has a different hash than a logged signed head (the ledger was rewritten)` });
   }
   if (beyond !== undefined) {
+    if (!signedBy(beyond.head, trusted)) {
+      const bad = badSignature(beyond.seq, beyond.line);
+      return report({ ok: false, firstBadSeq: bad.seq, problem: bad.problem, code: bad.code, message: bad.message });
+    }
     return report({ ok: false, firstBadSeq: events, problem: 'truncated', code: 'E_AUDIT_TRUNCATED',
       message: `a logged signed head names seq ${beyond.seq} but the ledger ends before seq ${events}` });
   }

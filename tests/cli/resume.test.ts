@@ -124,6 +124,8 @@ describe('resume and finally through the CLI', () => {
     assert.equal(list.runs[0]!.status, 'interrupted');
     assert.equal(list.runs[0]!.steps.running, 1);
     assert.ok(ledgerTypes(project.home, list.runs[0]!.runId).includes('run.interrupted'));
+    const report = json<{ runs: Array<{ runId: string; status: string }> }>(await cli('audit', 'report', '--json', '--run', list.runs[0]!.runId));
+    assert.equal(report.runs.find((r) => r.runId === list.runs[0]!.runId)?.status, 'interrupted');
 
     const refused = await cli('mission', 'execute', '--json', ...FLAGS, '--resume', 'latest', 'slow.yaml');
     assert.equal(refused.code, 2);

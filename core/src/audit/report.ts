@@ -24,7 +24,8 @@ export interface RunAuditEntry {
   runId: string;
   mission: string | null;
   missionSha256: string | null;
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** `interrupted`: its process died (run.interrupted), until a resume (run.resumed) or its end. */
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
@@ -106,6 +107,12 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
       return;
     case 'run.cancelled':
       Object.assign(run, { status: 'cancelled', cancelReason: str(p.reason) });
+      return;
+    case 'run.interrupted':
+      run.status = 'interrupted';
+      return;
+    case 'run.resumed':
+      Object.assign(run, { status: 'running', finishedAt: null, durationMs: null });
       return;
     case 'run.plugins':
       Object.assign(run.plugins, p.plugins as Record<string, string>);

@@ -9,7 +9,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** Event types the engine writes; `type` stays an open string so plugins can add their own. */
 export const AUDIT_EVENT_TYPES = [
-  'run.started', 'run.finished', 'run.cancelled',
+  'run.started', 'run.finished', 'run.cancelled', 'run.interrupted', 'run.resumed',
   'step.started', 'step.retried', 'step.succeeded', 'step.failed', 'step.skipped', 'step.cancelled',
   'policy.decision', 'policy.granted', 'sandbox.fallback', 'run.plugins', 'run.artifact', 'audit.repaired',
 ] as const;

@@ -108,14 +108,6 @@ test('ftp_upload: claims name the ftp(s) URL, the local file, the CA file and th
   assert.equal(Value.Check(plugin.params, { host: 'h', local_file: 'a', remote_file: 'b', secure: 'explicit' }), false);
 });
 
-test('ftp_upload: the shared session files are identical in both FTP plugins', () => {
-  for (const file of ['ftp-session.ts', 'ftp-params.ts']) {
-    const up = readFileSync(new URL(`../../plugins/ftp-upload/src/${file}`, import.meta.url), 'utf8');
-    const down = readFileSync(new URL(`../../plugins/ftp-download/src/${file}`, import.meta.url), 'utf8');
-    assert.equal(up, down, file);
-  }
-});
-
 test('ftp_upload: runs through the real engine', async (t) => {
   const { server, work, policy, base } = await setup(t);
   const plugins = new Map([['ftp_upload', { definition: plugin }]]);

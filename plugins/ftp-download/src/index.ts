@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { connectionClaims, connectionParams, ONE_LINE } from './ftp-params.ts';
+// The FTP session and its parameters are ftp_upload's (one implementation for both directions).
+import { connectionClaims, connectionParams, ONE_LINE } from '@rustchain/plugin-ftp-upload/params';
 
 /**
  * `ftp_download`: fetches one file from an FTP or FTPS server into a local file. Both FTP
@@ -63,7 +64,7 @@ export default definePlugin({
   claims: (p) => [...connectionClaims(p), { kind: 'write', path: p.local_file, pointer: '/local_file' }],
   async run(p, ctx) {
     // basic-ftp loads only when a step runs: the registry imports every plugin at start-up.
-    const { withSession } = await import('./ftp-session.ts');
+    const { withSession } = await import('@rustchain/plugin-ftp-upload/session');
     const started = performance.now();
     // Refuse a forbidden destination before connecting to anything.
     await ctx.fs.resolve(p.local_file, 'write');

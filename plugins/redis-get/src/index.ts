@@ -1,5 +1,6 @@
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
-import { DEFAULT_REDIS_URL, parseRedisUrl, passwordFrom, redisClaims } from './connection.ts';
+// The connection (URL, password, claims, ioredis client) is redis_set's: one implementation.
+import { DEFAULT_REDIS_URL, parseRedisUrl, passwordFrom, redisClaims } from '@rustchain/plugin-redis-set/connection';
 
 /** `redis_get`: GET a key over a policy-checked connection; a missing key is `value: null`. */
 
@@ -33,7 +34,7 @@ export default definePlugin({
   claims: redisClaims,
   async run(p, ctx) {
     // ioredis loads only when a step runs: the registry imports every plugin at start-up.
-    const { withRedis } = await import('./client.ts');
+    const { withRedis } = await import('@rustchain/plugin-redis-set/client');
     const target = parseRedisUrl(p.redis_url ?? DEFAULT_REDIS_URL);
     const password = passwordFrom(ctx, p.password_env);
     const maxBytes = p.max_bytes ?? DEFAULT_MAX_BYTES;

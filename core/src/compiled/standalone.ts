@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openRunLedger, type CompiledRunArtifact, type RunLedger } from '../audit/run-ledger.ts';
+import { KILL_GRACE_MS } from '../capabilities/exec.ts';
+import { settleProcessGroups } from '../capabilities/process-groups.ts';
 import { executeMission } from '../engine/execute.ts';
 import type { MissionResult } from '../engine/types.ts';
 import { formatDiagnostic, isRustchainError, sortDiagnostics, type Diagnostic } from '../errors.ts';
@@ -148,6 +150,8 @@ export async function runStandalone(compiled: CompiledMission, partial: Partial<
     return auditFailure ? 1 : 2;
   } finally {
     await ledger?.close().catch(() => undefined);
+    // As the CLI: no step process outlives the bundle (SIGTERM, grace, SIGKILL of each group).
+    await settleProcessGroups(KILL_GRACE_MS);
     process.removeListener('SIGINT', onInt);
     process.removeListener('SIGTERM', onTerm);
   }

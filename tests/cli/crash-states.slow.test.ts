@@ -2,7 +2,7 @@
  * Issue 12, crash states of the ledger through the real CLI: each state a crash or power loss
  * can leave (made by hand: head behind, torn tail, head ahead of a lost tail, a cut in the
  * middle of a signed record, a lost last segment; and by SIGKILL of a real run at moments
- * fast-check chooses, in crash-kill.test.ts) must end, after `audit verify --repair`, with an ok ledger, a copy of
+ * fast-check chooses, in crash-kill.slow.test.ts) must end, after `audit verify --repair`, with an ok ledger, a copy of
  * anything removed, and a next run that works.
  */
 import assert from 'node:assert/strict';

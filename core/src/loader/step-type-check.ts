@@ -45,7 +45,8 @@ export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLo
       const guess = unknown ? didYouMean(relative.slice(relative.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~'), new Set(declaredParams(plugin.definition.params, relative))) : undefined;
       report.add('E_PARAMS_INVALID', `${step.type}: ${problem.message}`, pointer, {
         position: unknown ? report.keyAt(pointer) : report.valueAt(where),
-        hint: guess ? `did you mean \`${guess}\`?` : `see the parameters of \`${step.type}\` (${pluginPackageFor(step.type)})`,
+        // The package that really provides the type (a third-party one too), not a guessed name.
+        hint: guess ? `did you mean \`${guess}\`?` : `see the parameters of \`${step.type}\` in ${plugin.packageName ?? 'its plugin'}'s README`,
       });
     }
     for (const relative of literalSecretParams(plugin.definition.params, step.parameters)) {

@@ -221,7 +221,8 @@ export function definePlugin<P extends TSchema, O extends TSchema>(
  * step type. The registry in `registry/` implements it; tests pass a plain Map-backed one.
  */
 export interface StepTypeLookup {
-  get(type: string): { readonly definition: DefinedPlugin } | undefined;
+  /** The plugin of a step type; `packageName` when known (a loaded package), for hints. */
+  get(type: string): { readonly definition: DefinedPlugin; readonly packageName?: string } | undefined;
   has(type: string): boolean;
   /** Installed step types, sorted. */
   types(): string[];

@@ -30,13 +30,22 @@ export function reconcileInterrupted(stateDir: string): RunState[] {
     } catch {
       continue; // someone else claimed it
     }
-    if (state !== null && state.status === 'running') {
-      state.status = 'interrupted';
-      state.updatedAt = new Date().toISOString();
-      writeRunState(stateDir, state);
-      found.push(state);
+    try {
+      if (state !== null && state.status === 'running') {
+        state.status = 'interrupted';
+        state.updatedAt = new Date().toISOString();
+        writeRunState(stateDir, state);
+        found.push(state);
+      }
+      rmSync(claimed, { force: true });
+    } catch {
+      // A state dir we cannot write (read-only media): leave the marker for the next look.
+      try {
+        renameSync(claimed, marker);
+      } catch {
+        // nothing more to do
+      }
     }
-    rmSync(claimed, { force: true });
   }
   return found;
 }

@@ -105,8 +105,12 @@ export function createRunStateRecorder(init: {
 
   write();
   const marker = activeMarker(stateDir, runId);
-  mkdirSync(join(runsDir(stateDir), '.active'), { recursive: true, mode: 0o700 });
-  writeFileSync(marker, '');
+  try {
+    mkdirSync(join(runsDir(stateDir), '.active'), { recursive: true, mode: 0o700 });
+    writeFileSync(marker, '');
+  } catch (error) {
+    throw new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot mark run ${runId} active: ${(error as Error).message}`, { cause: error, nonRetryable: true });
+  }
 
   return {
     state,

@@ -5,7 +5,7 @@ import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import type { Effect } from '../plugin/sdk.ts';
 import { currentProcess } from './liveness.ts';
-import { runsDir, writeRunState, type RunState, type StepState } from './state.ts';
+import { runsDir, writeRunState, writeRunStateAsync, type RunState, type StepState } from './state.ts';
 
 /** Transitions that need not be durable at once are written at most this often. */
 const COALESCE_MS = 25;
@@ -23,13 +23,18 @@ export interface RunStateRecorder {
   readonly state: RunState;
   /** Synchronous; throws E_RUN_STATE_WRITE_FAILED when the state cannot be written (the run fails closed). */
   onEvent(event: RunEvent): void;
-  /** Writes whatever is pending (after the run, or before a crash test looks). */
-  flush(): void;
   /**
-   * The run is over in this process: a run that ended without its run.finished reaching the
-   * recorder (the ledger failed first) gets `status`; the active marker goes away.
+   * Group commit for the engine's write-ahead barrier: resolves once a write that covers every
+   * transition so far is on disk (one write for all the steps starting together); rejects with
+   * E_RUN_STATE_WRITE_FAILED.
    */
-  finish(status: 'succeeded' | 'failed' | 'cancelled'): void;
+  barrier(): Promise<void>;
+  /**
+   * The run is over in this process: writes what is pending, gives a run that ended without
+   * its run.finished reaching the recorder (the ledger failed first) `status`, and removes the
+   * active marker.
+   */
+  finish(status: 'succeeded' | 'failed' | 'cancelled'): Promise<void>;
 }
 
 /** `<stateDir>/runs/.active/<runId>`: present while a process executes the run. */
@@ -39,10 +44,11 @@ export function activeMarker(stateDir: string, runId: string): string {
 
 /**
  * Creates (or, for a resume, takes over) the run state and returns the recorder the CLI feeds
- * every run event. A step's start and success are durable before the event returns when its
- * plugin has side effects, so resume never mistakes a started side effect for a pending step;
- * other transitions are coalesced into one write per COALESCE_MS (losing them only means a
- * repeatable step runs again).
+ * every run event. With `barrier()` wired into the engine's write-ahead barrier, a step's
+ * start is on disk before its side effect begins (group-committed with the steps starting at
+ * the same time), so resume never mistakes a started side effect for a pending step; a
+ * side-effect step's success is written at once; other transitions are coalesced into one
+ * write per COALESCE_MS (losing them only means a repeatable step runs again).
  */
 export function createRunStateRecorder(init: {
   stateDir: string;
@@ -78,32 +84,46 @@ export function createRunStateRecorder(init: {
   };
   let scheduled = false;
   let failure: RustchainError | null = null;
-
-  const write = (): void => {
-    scheduled = false;
-    state.updatedAt = new Date().toISOString();
-    try {
-      writeRunState(stateDir, state);
-    } catch (error) {
-      failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true });
-      throw failure;
-    }
+  // Group commit: `version` counts transitions, `durable` the last one known on disk.
+  let version = 0;
+  let durable = 0;
+  let inFlight: Promise<void> | null = null;
+  const failed = (error: unknown): RustchainError =>
+    (failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true }));
+  /** One async write of the state as it is now; later callers join the next one. */
+  const commit = (): Promise<void> => {
+    const run = (inFlight ?? Promise.resolve()).then(async () => {
+      if (failure !== null) throw failure;
+      if (durable >= version) return;
+      const covering = version;
+      scheduled = false;
+      state.updatedAt = new Date().toISOString();
+      try {
+        await writeRunStateAsync(stateDir, state);
+      } catch (error) {
+        throw failed(error);
+      }
+      durable = Math.max(durable, covering);
+    });
+    inFlight = run.catch(() => undefined);
+    return run;
   };
+
   const later = (): void => {
     if (scheduled) return;
     scheduled = true;
     // Each write is the whole state: bounding their rate keeps a large run linear.
     setTimeout(() => {
-      if (!scheduled) return;
-      try {
-        write();
-      } catch {
-        // Kept in `failure`: the next event throws it.
-      }
+      if (scheduled) void commit().catch(() => undefined); // kept in `failure`: the next event throws it
     }, COALESCE_MS).unref();
   };
 
-  write();
+  // The first write is synchronous: the state exists before run.started is even emitted.
+  try {
+    writeRunState(stateDir, state);
+  } catch (error) {
+    throw failed(error);
+  }
   const marker = activeMarker(stateDir, runId);
   try {
     mkdirSync(join(runsDir(stateDir), '.active'), { recursive: true, mode: 0o700 });
@@ -114,22 +134,23 @@ export function createRunStateRecorder(init: {
 
   return {
     state,
-    flush() {
-      if (scheduled) write();
+    barrier() {
+      return durable >= version ? Promise.resolve() : commit();
     },
-    finish(status) {
+    async finish(status) {
       if (state.status === 'running') {
         state.status = status;
-        write();
-      } else if (scheduled) write();
+        version++;
+      }
+      await commit();
       rmSync(marker, { force: true });
     },
     onEvent(event) {
       if (failure !== null) throw failure;
       if (event.type === 'run.finished') {
         state.status = event.status;
-        write();
-        rmSync(marker, { force: true });
+        version++;
+        void commit().catch(() => undefined);
         return;
       }
       if (!('stepId' in event)) return;
@@ -159,8 +180,11 @@ export function createRunStateRecorder(init: {
         case 'step.retried':
           return;
       }
-      const durable = (event.type === 'step.started' || event.type === 'step.succeeded') && !isRepeatable(step.effect);
-      if (durable) write();
+      version++;
+      // A side-effect step's start is made durable by the barrier the engine awaits before
+      // dispatching it (one write for every step starting together); its success is written
+      // at once, without blocking, so resume knows it happened.
+      if (!isRepeatable(step.effect) && event.type === 'step.succeeded') void commit().catch(() => undefined);
       else later();
     },
   };

@@ -6,6 +6,7 @@
  * the steps returned them (they feed resumed templates): the file is created 0600.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { StepError } from '../engine/types.ts';
 import type { Effect } from '../plugin/sdk.ts';
@@ -77,6 +78,34 @@ export function writeRunState(stateDir: string, state: RunState): void {
   }
   renameSync(tmp, file);
   fsyncDir(dir);
+}
+
+let tmpSeq = 0;
+
+/** `writeRunState` without blocking the event loop (the same tmp + fsync + rename + dir fsync). */
+export async function writeRunStateAsync(stateDir: string, state: RunState): Promise<void> {
+  const dir = join(runsDir(stateDir), state.runId);
+  const file = join(dir, 'state.json');
+  const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
+  const text = JSON.stringify(state);
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+  try {
+    const d = await fs.open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  }
 }
 
 function fsyncDir(dir: string): void {

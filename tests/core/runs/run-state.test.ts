@@ -25,19 +25,20 @@ function recorder(dir: string, runId = 'run-1', previous?: RunState) {
 const onDisk = (dir: string, runId = 'run-1') => JSON.parse(readFileSync(join(dir, 'runs', runId, 'state.json'), 'utf8')) as RunState;
 
 describe('run state recorder', () => {
-  it('a side-effect step is durable as running before the event returns; repeatable ones are batched', () => {
+  it('the barrier makes every start so far durable in one write; a side-effect success is written at once', async () => {
     const dir = stateDir();
     const rec = recorder(dir);
     assert.equal(onDisk(dir).status, 'running');
     rec.onEvent({ type: 'step.started', runId: 'run-1', stepId: 'a', attempt: 1 });
-    assert.equal(onDisk(dir).steps['a']!.status, 'running');
-    rec.onEvent({ type: 'step.succeeded', runId: 'run-1', stepId: 'a', attempt: 1, durationMs: 1, outputs: { x: 1 } });
-    assert.deepEqual(onDisk(dir).steps['a']!.outputs, { x: 1 });
     rec.onEvent({ type: 'step.started', runId: 'run-1', stepId: 'b', attempt: 1 });
-    assert.equal(onDisk(dir).steps['b']!.status, 'pending');
-    rec.flush();
-    assert.equal(onDisk(dir).steps['b']!.status, 'running');
+    assert.equal(onDisk(dir).steps['a']!.status, 'pending');
+    await rec.barrier();
+    assert.deepEqual([onDisk(dir).steps['a']!.status, onDisk(dir).steps['b']!.status], ['running', 'running']);
+    rec.onEvent({ type: 'step.succeeded', runId: 'run-1', stepId: 'a', attempt: 1, durationMs: 1, outputs: { x: 1 } });
+    await rec.barrier();
+    assert.deepEqual(onDisk(dir).steps['a']!.outputs, { x: 1 });
     rec.onEvent({ type: 'run.finished', runId: 'run-1', status: 'failed', durationMs: 1 });
+    await rec.finish('failed');
     assert.equal(readRunState(dir, 'run-1')?.status, 'failed');
     assert.equal(readRunState(dir, '../etc'), null);
   });

@@ -167,7 +167,8 @@ export class MissionExecuteCommand extends PermissionedCommand {
           sinks.onEvent(event);
           reporter.onEvent(redactor.value(event));
         },
-        barrier: () => sinks.barrier(),
+        // Write-ahead: the ledger and the run state both hold a step's start before it runs.
+        barrier: () => Promise.all([sinks.barrier(), recorder.barrier()]).then(() => undefined),
       });
     } catch (error) {
       failure = error;
@@ -180,7 +181,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
       reporter.finish();
     }
     try {
-      recorder.finish(result?.status ?? 'failed');
+      await recorder.finish(result?.status ?? 'failed');
     } catch (error) {
       failure ??= error;
     }

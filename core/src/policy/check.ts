@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Diagnostic, RustchainError } from '../errors.ts';
-import { sortDiagnostics } from '../errors.ts';
+import { isRustchainError, sortDiagnostics } from '../errors.ts';
 import { checkNetClaim } from '../capabilities/net.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import type { ResourceClaim, StepTypeLookup } from '../plugin/sdk.ts';
@@ -105,10 +105,11 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
     try {
       claims = definition.claims(step.parameters as never);
     } catch (error) {
-      // The parameters matched the schema, so a throw is the plugin's bug: a step whose
-      // resources cannot be judged must not run unjudged. (A templated value may not parse
-      // before resolution; the runtime guards judge those.)
-      if (!containsTemplate(step.parameters)) at(stepPointer, stepPointer, claimsFailed(step.type, error));
+      // A coded error is the plugin judging the input (a value the schema cannot express, e.g.
+      // an unsupported URL scheme): reported as such. Any other throw is the plugin's bug, and a
+      // step whose resources cannot be judged must not run unjudged. (A templated value may not
+      // parse before resolution; the runtime guards judge those.)
+      if (!containsTemplate(step.parameters)) at(stepPointer, stepPointer, isRustchainError(error) ? error : claimsFailed(step.type, error));
       return;
     }
     for (const claim of claims) {

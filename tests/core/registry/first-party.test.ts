@@ -9,20 +9,24 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const folders = readdirSync(join(REPO, 'plugins'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 
 describe('first-party plugins match the folders on disk', () => {
+  // One load of the repository's project (43 plugins) serves every case below.
+  let loaded: ReturnType<typeof loadProject> | undefined;
+  const repoProject = (): ReturnType<typeof loadProject> => (loaded ??= loadProject({ cwd: REPO }));
+
   it('FIRST_PARTY_PLUGINS lists exactly the packages under plugins/', () => {
     const names = folders.map((folder) => (JSON.parse(readFileSync(join(REPO, 'plugins', folder, 'package.json'), 'utf8')) as { name: string }).name);
     assert.deepEqual([...FIRST_PARTY_PLUGINS].sort(), names.sort());
   });
 
   it("the repository's rustchain.config.ts loads every first-party plugin", async () => {
-    const project = await loadProject({ cwd: REPO });
+    const project = await repoProject();
     assert.equal(project.configFile, join(REPO, 'rustchain.config.ts'));
     assert.deepEqual(project.registry.list().map((p) => p.packageName).sort(), [...FIRST_PARTY_PLUGINS].sort());
   });
 
   for (const folder of folders) {
     it(`plugins/${folder}: package @rustchain/plugin-${folder} implements step type ${folder.replaceAll('-', '_')}`, async () => {
-      const project = await loadProject({ cwd: REPO });
+      const project = await repoProject();
       const plugin = project.registry.get(folder.replaceAll('-', '_'));
       assert.equal(plugin?.packageName, `@rustchain/plugin-${folder}`);
       assert.equal(plugin?.packageDir, join(REPO, 'plugins', folder));

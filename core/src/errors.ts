@@ -95,6 +95,8 @@ export const ERROR_CODES = {
   E_AUDIT_UNSIGNED_TAIL: 'events after the last signed head (crash before signing, a run in progress, or appended without the key)',
   E_AUDIT_HEAD_NOT_MONOTONIC: 'a logged signed head has a lower seq or an earlier time than the one before it',
   E_AUDIT_FORK: 'two validly signed heads name different hashes for the same seq',
+  E_AUDIT_ROLLBACK: 'the ledger is behind (or contradicts) a signed head kept outside the state dir or anchored elsewhere',
+  E_AUDIT_MISSING: 'the ledger is gone but a signed head kept outside the state dir or anchored elsewhere says it existed',
   E_AUDIT_WRITE_FAILED: 'an audit append failed; execution stops (fail closed)',
   E_AUDIT_RUN_NOT_FOUND: 'the audit ledger has no events for that run id',
   E_AUDIT_ATTESTATION_INVALID: 'an attestation envelope is malformed or its signature does not verify',

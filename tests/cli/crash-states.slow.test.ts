@@ -51,9 +51,9 @@ test('head ahead of a lost tail (power loss lost the last records): exit 1 E_AUD
   await writeFile(paths.ledger, `${lines.slice(0, -3).join('\n')}\n`);
   const broken = await cli(['audit', 'verify', '--json']);
   assert.deepEqual([broken.code, json<VerifyReport>(broken).code], [1, 'E_AUDIT_TRUNCATED']);
-  // Every later run refuses to append until repaired.
+  // Every later run refuses to start (exit 2, nothing ran) until repaired.
   const refused = await cli(['mission', 'execute', 'next.yaml']);
-  assert.equal(refused.code, 1);
+  assert.equal(refused.code, 2);
   const doc = await repairsAndRunsOn(cli);
   assert.deepEqual(doc.repaired?.lost, { from: lines.length - 3, through: lines.length - 1 });
   assert.equal(await readFile(join(doc.repaired?.copy as string, 'head.json'), 'utf8'), headBefore);

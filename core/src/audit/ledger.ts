@@ -17,6 +17,7 @@ import { isRustchainError, RustchainError } from '../errors.ts';
 import { computeEventHash } from './hash.ts';
 import { discardStagedHead, publishHead, readHeadSync, signHead, stageHead, type HeadRead } from './head.ts';
 import { appendHeadLog } from './head-log.ts';
+import { keptHeadPath, writeKeptHead } from './kept-head.ts';
 import { loadOrCreateKey, type LedgerKey } from './keys.ts';
 import { withLedgerLock } from './lock.ts';
 import { auditPaths, segmentPath, type AuditPaths } from './paths.ts';
@@ -49,6 +50,8 @@ export interface Ledger {
   appendBatch(inputs: readonly LedgerInput[], options?: { signHead?: boolean }): Promise<LedgerEvent[]>;
   /** Sign the head for the current last event (null for an empty ledger). */
   signHead(): Promise<LedgerHead | null>;
+  /** Run the pre-append checks now (a run calls this before it starts): throws E_AUDIT_* where an append would. */
+  check(): Promise<void>;
   /** Ed25519-sign bytes with the ledger key (used for DSSE attestations). */
   sign(bytes: Uint8Array): Buffer;
 }
@@ -83,6 +86,10 @@ interface WriterState {
   /** The last segment as last seen (a re-check finds segments other writers started since). */
   segment: number | null;
   lastHeadAt: number;
+  /** The last event this Ledger wrote: an unsigned tail ending there is its own, not foreign. */
+  own: { seq: number; hash: string } | null;
+  /** A torn record `check()` cut, recorded by the next commit. */
+  pendingRepair: TornRepair | null;
 }
 
 type Stat = { ino: number; size: number; mtimeMs: number };
@@ -98,7 +105,7 @@ export async function openLedger(stateDir: string, options: LedgerOptions = {}):
     throw writeFailed(error, paths.dir);
   }
   const key = await loadOrCreateKey(stateDir).catch((error: unknown) => { throw writeFailed(error, stateDir); });
-  return new FileLedger(stateDir, paths, key, options.fsync ?? true, options.headIntervalMs ?? 1000, segmentBytesOption(options.segmentBytes));
+  return new FileLedger(stateDir, paths, key, options.fsync ?? true, options.headIntervalMs ?? 1000, segmentBytesOption(options.segmentBytes), keptHeadPath(stateDir));
 }
 
 class FileLedger implements Ledger {
@@ -112,6 +119,7 @@ class FileLedger implements Ledger {
     private readonly fsync: boolean,
     private readonly headIntervalMs: number,
     private readonly segmentBytes: number,
+    private readonly keptHead: string,
   ) {
     this.keyId = key.keyId;
     this.publicKey = key.publicKey;
@@ -121,13 +129,13 @@ class FileLedger implements Ledger {
     return this.fsync;
   }
 
-  private readonly state: WriterState = { tail: null, segment: null, lastHeadAt: 0 };
+  private readonly state: WriterState = { tail: null, segment: null, lastHeadAt: 0, own: null, pendingRepair: null };
 
   /** The checked tail: the cache when the file is as we left it, else re-read and re-checked. */
   private async tailOf(segment: number, fd: number, st: Stat): Promise<{ tail: TailState | null; repaired: TornRepair | null }> {
     if (sameFile(this.state.tail, segment, st)) return { tail: this.state.tail, repaired: null };
     this.state.tail = null;
-    return loadTail(fd, st.size, segment, this.paths, this.key.publicKey, this.fsync);
+    return loadTail(fd, st.size, segment, this.paths, this.key.publicKey, this.fsync, { keptHead: this.keptHead, own: this.state.own });
   }
 
   /** The last segment (under the lock): the cached one, moved on past segments others started. */
@@ -172,6 +180,23 @@ class FileLedger implements Ledger {
     }));
   }
 
+  check(): Promise<void> {
+    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async () => {
+      const segment = this.lastSegment();
+      const fd = this.openFd(segment);
+      try {
+        const { repaired } = await this.tailOf(segment, fd, fstatSync(fd));
+        if (repaired !== null) {
+          // The cut is recorded by the next commit, before its own events.
+          this.state.tail = null;
+          this.state.pendingRepair = repaired;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }));
+  }
+
   sign(bytes: Uint8Array): Buffer {
     return sign(null, bytes, this.key.privateKey);
   }
@@ -185,8 +210,11 @@ class FileLedger implements Ledger {
     let fd = this.openFd(segment);
     try {
       let before = fstatSync(fd);
-      const { tail, repaired } = await this.tailOf(segment, fd, before);
-      if (repaired !== null) before = fstatSync(fd);
+      const loaded = await this.tailOf(segment, fd, before);
+      const tail = loaded.tail;
+      const repaired = loaded.repaired ?? this.state.pendingRepair;
+      this.state.pendingRepair = null;
+      if (loaded.repaired !== null) before = fstatSync(fd);
       if (before.size >= this.segmentBytes && inputs.length > 0) {
         // Seal the full segment: the batch starts the next one (the chain runs on across files).
         closeSync(fd);
@@ -212,6 +240,7 @@ class FileLedger implements Ledger {
       const last = events.at(-1);
       const after = last ? fstatSync(fd) : before;
       const newTail = last ? { seq: last.seq, hash: last.hash } : tail;
+      if (last) this.state.own = { seq: last.seq, hash: last.hash };
       this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs, segment };
       const dueHead = forceHead || tail === null || repaired !== null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
       if (newTail && dueHead) await this.writeHeadFor(newTail);
@@ -248,6 +277,8 @@ class FileLedger implements Ledger {
         throw logged.status === 'rejected' ? logged.reason : (staged as PromiseRejectedResult).reason;
       }
       await publishHead(staged.value, this.paths.head, this.fsync);
+      // Last: the copy outside the state dir that a roll-back of the state dir cannot reach.
+      await writeKeptHead(this.keptHead, head, this.fsync);
     } catch (error) {
       throw writeFailed(error, this.paths.head);
     }

@@ -18,8 +18,9 @@ import { join } from 'node:path';
 import { RustchainError } from '../errors.ts';
 import { ChainWalker } from './chain.ts';
 import { parseValidEvent } from './event-line.ts';
-import { headSignatureValid, isLedgerHead, readHead, signHead, writeHead } from './head.ts';
+import { headSignatureValid, isLedgerHead, readHead, signHead, writeHead, type HeadRead } from './head.ts';
 import { appendHeadLog } from './head-log.ts';
+import { keptHeadPath, readKeptHead, writeKeptHead } from './kept-head.ts';
 import { loadOrCreateKey } from './keys.ts';
 import { enqueue, openLedger } from './ledger.ts';
 import { readLineChunks } from './line-reader.ts';
@@ -37,6 +38,8 @@ export interface RepairResult {
   headResigned: boolean;
   /** Seqs the head log vouched for that the ledger no longer holds (power loss), or null. */
   lost: { from: number; through: number } | null;
+  /** Unsigned events (a crash's or a forger's) the re-signed head now covers, or null. */
+  adopted: { from: number; through: number } | null;
   /** Where copies of what was cut or replaced were kept, or null when nothing was. */
   copy: string | null;
   /** The `audit.repaired` event, or null when nothing needed repair. */
@@ -48,10 +51,16 @@ function refuse(code: 'E_AUDIT_CHAIN_BROKEN' | 'E_AUDIT_HEAD_SIGNATURE' | 'E_AUD
 }
 
 /** Walk every segment: the intact chain's length, last event, the hash at `wantSeq`, and the torn bytes. */
-async function walk(paths: AuditPaths, wantSeq: number | null) {
+async function walk(paths: AuditPaths, wantSeq: number | null, keptSeq: number | null) {
   const segments = await listSegments(paths);
   let atSeq: string | null = null;
-  const walker = new ChainWalker({ onEvent: (e) => { if (e.seq === wantSeq) atSeq = e.hash; } });
+  let atKept: string | null = null;
+  const walker = new ChainWalker({
+    onEvent: (e) => {
+      if (e.seq === wantSeq) atSeq = e.hash;
+      if (e.seq === keptSeq) atKept = e.hash;
+    },
+  });
   let torn = 0;
   let lastSegment = segments.at(-1) ?? 0;
   for (let k = 0; k < segments.length; k++) {
@@ -66,7 +75,7 @@ async function walk(paths: AuditPaths, wantSeq: number | null) {
     }
   }
   lastSegment = segments.at(-1) ?? 0;
-  return { result: walker.finish(), atSeq: atSeq as string | null, torn, lastSegment };
+  return { result: walker.finish(), atSeq: atSeq as string | null, atKept: atKept as string | null, torn, lastSegment };
 }
 
 /** Copy a file into the repair dir (created on first use); a missing file is skipped. */
@@ -143,7 +152,9 @@ export async function repairLedger(stateDir: string): Promise<RepairResult> {
     const head = await readHead(paths.head);
     const signed = head.kind === 'ok' ? head.head : null;
     if (signed !== null && !headSignatureValid(signed, key.publicKey)) throw refuse('E_AUDIT_HEAD_SIGNATURE', 'the head is not signed by this key');
-    const { result, atSeq, torn, lastSegment } = await walk(paths, signed?.seq ?? null);
+    const keptRead = await readKeptHead(stateDir).catch((): HeadRead => ({ kind: 'invalid' }));
+    const kept = keptRead.kind === 'ok' && headSignatureValid(keptRead.head, key.publicKey) ? keptRead.head : null;
+    const { result, atSeq, atKept, torn, lastSegment } = await walk(paths, signed?.seq ?? null, kept?.seq ?? null);
     if (result.problem !== null) {
       throw refuse('E_AUDIT_CHAIN_BROKEN', result.message, { firstBadSeq: result.firstBadSeq });
     }
@@ -199,6 +210,15 @@ export async function repairLedger(stateDir: string): Promise<RepairResult> {
 
     // 2. Heads naming seqs the ledger no longer holds (power loss lost the tail): keep copies, drop them.
     const loggedMax = await maxLoggedSeq(paths);
+    // The kept head is written after head.json and the log, so a crash never leaves it ahead of
+    // both and of the ledger: if it is, the state dir was rolled back, and a repair must not
+    // sign that over. One the ledger contradicts at its seq means a rewrite.
+    if (kept !== null && kept.seq >= events && kept.seq > Math.max(signed?.seq ?? -1, loggedMax)) {
+      throw new RustchainError('E_AUDIT_ROLLBACK', `cannot repair: the kept signed head names seq ${kept.seq}, beyond the ledger and every head in the state dir (the ledger was rolled back)`);
+    }
+    if (kept !== null && kept.seq < events && atKept !== null && atKept !== kept.hash) {
+      throw new RustchainError('E_AUDIT_ROLLBACK', `cannot repair: seq ${kept.seq} has another hash than the kept signed head (the ledger was rewritten)`);
+    }
     const aheadThrough = Math.max(signed !== null && signed.seq >= events ? signed.seq : -1, loggedMax >= events ? loggedMax : -1);
     let lost: RepairResult['lost'] = null;
     let previous: LedgerHead | null = signed;
@@ -219,14 +239,22 @@ export async function repairLedger(stateDir: string): Promise<RepairResult> {
       const resigned = signHead(key, last.seq, last.hash, previous);
       await appendHeadLog(paths.heads, resigned, true);
       await writeHead(paths.head, resigned, true);
+      await writeKeptHead(keptHeadPath(stateDir), resigned, true);
       headResigned = true;
     } else if (last === null && lost !== null) {
       await fs.rm(paths.head, { force: true }); // a copy was kept; an empty ledger has no head
+      if (kept !== null) {
+        await copyInto(repairDir, keptHeadPath(stateDir), 'latest-head.json');
+        await fs.rm(keptHeadPath(stateDir), { force: true });
+      }
     }
+    // Events no head this key signed vouched for, now adopted: named in the record.
+    const adopted = lost === null && headResigned && last !== null && (signed === null || signed.seq < last.seq)
+      ? { from: signed === null ? 0 : signed.seq + 1, through: last.seq } : null;
     const reason = lost !== null ? 'lost-tail' : removedBytes > 0 ? 'torn-tail' : completed !== null ? 'completed-record' : signed === null ? 'missing-head' : 'unsigned-tail';
-    return { removedBytes, completed: completed !== null, headResigned, lost, copy: copyDir as string | null, reason, previousHeadSeq: signed?.seq ?? null, lostHead: lost === null ? null : signed };
+    return { removedBytes, completed: completed !== null, headResigned, lost, copy: copyDir as string | null, reason, previousHeadSeq: signed?.seq ?? null, lostHead: lost === null ? null : signed, adopted };
   }));
-  const result = { removedBytes: fixed.removedBytes, headResigned: fixed.headResigned, lost: fixed.lost, copy: fixed.copy };
+  const result = { removedBytes: fixed.removedBytes, headResigned: fixed.headResigned, lost: fixed.lost, copy: fixed.copy, adopted: fixed.adopted };
   if (fixed.removedBytes === 0 && !fixed.headResigned && fixed.lost === null && !fixed.completed) return { ...result, event: null };
   const ledger = await openLedger(stateDir, { fsync: true });
   const event = await ledger.append({
@@ -237,6 +265,7 @@ export async function repairLedger(stateDir: string): Promise<RepairResult> {
       removedBytes: fixed.removedBytes,
       headResigned: fixed.headResigned,
       previousHeadSeq: fixed.previousHeadSeq,
+      ...(fixed.adopted === null ? {} : { adopted: fixed.adopted }),
       ...(fixed.lost === null ? {} : { lost: fixed.lost, lostHead: fixed.lostHead === null ? null : { seq: fixed.lostHead.seq, hash: fixed.lostHead.hash, signature: fixed.lostHead.signature } }),
       ...(fixed.copy === null ? {} : { copy: fixed.copy }),
     },

@@ -60,6 +60,8 @@ export interface RunLedger {
 export async function openRunLedger(options: RunLedgerOptions): Promise<RunLedger> {
   const { runId, redactor } = options;
   const ledger = await openLedger(options.stateDir, { fsync: options.durability !== 'none' });
+  // Refuse before anything runs (exit 2) rather than fail the first write mid-run.
+  await ledger.check();
   const sink = createLedgerSink(ledger, { redactor, ...(options.onError === undefined ? {} : { onError: options.onError }) });
   sink.record(pluginVersionsInput(runId, options.plugins));
   sink.record(artifactInput(runId, 'mission', options.mission.file, options.mission.sha256));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { RustchainError } from '../errors.ts';
 import { parseValidEvent } from './event-line.ts';
 import { headSignatureValid, readHeadSync } from './head.ts';
+import { readKeptHeadSync } from './kept-head.ts';
 import { segmentName, segmentPath, type AuditPaths } from './paths.ts';
 
 /** The end of the ledger as the writer needs it. */
@@ -20,6 +21,12 @@ export interface TailState {
   size: number;
   seq: number;
   hash: string;
+}
+
+/** What else the tail is checked against: the kept head (path) and the last event this writer wrote itself. */
+export interface TailGuard {
+  keptHead: string | null;
+  own: { seq: number; hash: string } | null;
 }
 
 /** A torn record the writer cut off (and kept a copy of) before appending. */
@@ -111,6 +118,7 @@ export function keepCopy(paths: Pick<AuditPaths, 'dir'>, name: string, bytes: Bu
  */
 export async function loadTail(
   fd: number, size: number, segment: number, paths: AuditPaths, publicKey: KeyObject, durable: boolean,
+  guard: TailGuard = { keptHead: null, own: null },
 ): Promise<{ tail: TailState | null; repaired: TornRepair | null }> {
   const torn = tornBytesOf(fd, size);
   const complete = size - torn;
@@ -119,8 +127,13 @@ export async function loadTail(
   const head = readHeadSync(paths.head);
   let seq = -1;
   let hash = '';
+  const kept = guard.keptHead === null ? null : readKeptHeadSync(guard.keptHead);
+  // A kept head this key did not sign (another key, garbage) guards nothing here; verify reports it.
+  const keptHead = kept !== null && kept.kind === 'ok' && headSignatureValid(kept.head, publicKey) ? kept.head : null;
+  const keptHint = `; if that is intended, remove ${guard.keptHead ?? 'latest-head.json'} to start a new ledger`;
   if (line === null) {
     if (head.kind === 'ok') throw refuse('E_AUDIT_TRUNCATED', 'the ledger is empty but its head names events; run `rustchain audit verify --repair`');
+    if (keptHead !== null) throw refuse('E_AUDIT_MISSING', `the ledger is empty but the kept signed head names seq ${keptHead.seq}${keptHint}`);
   } else {
     const event = parseValidEvent(line);
     if (event === null) throw refuse('E_AUDIT_CHAIN_BROKEN', 'the last ledger line is not a valid event');
@@ -130,6 +143,16 @@ export async function loadTail(
     if (head.head.seq > event.seq) throw refuse('E_AUDIT_TRUNCATED', `the ledger ends at seq ${event.seq} but its head names seq ${head.head.seq}; run \`rustchain audit verify --repair\``);
     if (head.head.seq === event.seq && head.head.hash !== event.hash) {
       throw refuse('E_AUDIT_HEAD_MISMATCH', `the head names a different hash for seq ${event.seq}`);
+    }
+    if (keptHead !== null && (keptHead.seq > event.seq || (keptHead.seq === event.seq && keptHead.hash !== event.hash))) {
+      throw refuse('E_AUDIT_ROLLBACK', `the ledger ends at seq ${event.seq} but the kept signed head names seq ${keptHead.seq}${keptHead.seq === event.seq ? ' with another hash' : ''} (rolled back?)${keptHint}`);
+    }
+    // Events past every head this key signed, and not this writer's own: a crash of an earlier
+    // writer or events appended without the key. Never signed over silently.
+    const vouched = (keptHead !== null && keptHead.seq === event.seq) || (guard.own !== null && guard.own.seq === event.seq && guard.own.hash === event.hash);
+    if (head.head.seq < event.seq && !vouched) {
+      throw refuse('E_AUDIT_UNSIGNED_TAIL', `events ${head.head.seq + 1}..${event.seq} are not covered by a signed head (a crash before signing, or appended without the key); inspect them, then run \`rustchain audit verify --repair\` to adopt them (recorded)`,
+        { from: head.head.seq + 1, through: event.seq });
     }
     seq = event.seq;
     hash = event.hash;
@@ -148,6 +171,9 @@ export async function loadTail(
   return { tail: line === null ? null : { size: complete, seq, hash }, repaired };
 }
 
-function refuse(code: 'E_AUDIT_TRUNCATED' | 'E_AUDIT_TORN_TAIL' | 'E_AUDIT_CHAIN_BROKEN' | 'E_AUDIT_HEAD_SIGNATURE' | 'E_AUDIT_HEAD_MISMATCH', message: string): RustchainError {
-  return new RustchainError(code, `refusing to append: ${message}`, { nonRetryable: true });
+type RefusalCode = 'E_AUDIT_TRUNCATED' | 'E_AUDIT_TORN_TAIL' | 'E_AUDIT_CHAIN_BROKEN' | 'E_AUDIT_HEAD_SIGNATURE' | 'E_AUDIT_HEAD_MISMATCH' |
+  'E_AUDIT_ROLLBACK' | 'E_AUDIT_MISSING' | 'E_AUDIT_UNSIGNED_TAIL';
+
+function refuse(code: RefusalCode, message: string, details?: Record<string, unknown>): RustchainError {
+  return new RustchainError(code, `refusing to append: ${message}`, { nonRetryable: true, ...(details === undefined ? {} : { details }) });
 }

@@ -57,7 +57,7 @@ export interface LedgerHead {
 /** What verification found; `problem` null means intact. */
 export type VerifyProblem =
   | 'modified' | 'missing' | 'inserted' | 'reordered' | 'truncated'
-  | 'bad-signature' | 'torn-tail' | 'head-behind' | 'not-monotonic' | 'fork';
+  | 'bad-signature' | 'torn-tail' | 'head-behind' | 'not-monotonic' | 'fork' | 'rolled-back' | 'ledger-missing';
 
 /** Result of `verifyLedger`. `ok` is true only for an intact ledger whose signed head covers every event. */
 export interface VerifyReport {

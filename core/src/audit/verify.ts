@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { ChainWalker, type ChainAnchor } from './chain.ts';
 import { parseValidEvent } from './event-line.ts';
 import { headSignatureValid, isLedgerHead, readHead, type HeadRead } from './head.ts';
+import { keptHeadPath, readKeptHead } from './kept-head.ts';
 import { readTrustedPublicKey, toPublicKey } from './keys.ts';
 import { enqueue } from './ledger.ts';
 import { readLineChunks } from './line-reader.ts';
@@ -48,8 +49,23 @@ export interface VerifyOptions {
    * this segment, or (`'last'`) the head the previous ok verify reached (audit/verified.json).
    */
   since?: number | { segment: number } | 'last';
+  /**
+   * Signed heads published elsewhere (`audit anchor`, see anchor.ts): the ledger must reach each
+   * (else E_AUDIT_ROLLBACK, or E_AUDIT_MISSING when it is gone). The kept head beside the key
+   * is always one of them unless `keptHead` is false.
+   */
+  witnesses?: readonly Witness[];
+  /** Check against `<keyDir>/latest-head.json` (default true). */
+  keptHead?: boolean;
   /** Called after each chunk of lines (about 1 MiB). */
   onProgress?: (progress: VerifyProgress) => void;
+}
+
+/** A signed head kept or published outside the state dir, and where it came from (for messages). */
+export interface Witness {
+  source: string;
+  /** The head as read; null when the source holds something that is not a head. */
+  head: LedgerHead | null;
 }
 
 /** What was read under the lock: every size is frozen here, later appends are not looked at. */
@@ -92,7 +108,12 @@ export async function verifyLedger(stateDir: string, options: VerifyOptions = {}
   });
   const snap = dirExists ? await locked() : await takeSnapshot(paths);
   const trusted = options.publicKey === undefined ? await readTrustedPublicKey(stateDir) : toPublicKey(options.publicKey);
-  const report = await check(paths, snap, trusted, options);
+  const witnesses = [...(options.witnesses ?? [])];
+  if (options.keptHead !== false) {
+    const kept = await readKeptHead(stateDir).catch((): HeadRead => ({ kind: 'invalid' }));
+    if (kept.kind !== 'missing') witnesses.unshift({ source: keptHeadPath(stateDir), head: kept.kind === 'ok' ? kept.head : null });
+  }
+  const report = await check(paths, snap, trusted, { ...options, witnesses });
   if (report.ok && writable && report.head !== null) {
     const hint = JSON.stringify({ seq: report.head.seq, hash: report.head.hash, ts: new Date().toISOString() });
     await fs.writeFile(checkpointPath(paths), `${hint}\n`).catch(() => undefined);
@@ -248,10 +269,13 @@ async function check(paths: AuditPaths, snap: Snapshot, trusted: KeyObject | nul
     }
   };
   let cursor = 0;
+  const witnessSeqs = new Map<number, string | null>();
+  for (const w of options.witnesses ?? []) if (w.head !== null) witnessSeqs.set(w.head.seq, null);
   const walker = new ChainWalker({
     from: anchor,
     onEvent: (event) => {
       if (h !== null && event.seq === h.seq) hashAtHead = event.hash;
+      if (witnessSeqs.has(event.seq)) witnessSeqs.set(event.seq, event.hash);
       while (cursor < upcoming.length && upcoming[cursor]!.seq <= event.seq) {
         const logged = upcoming[cursor]!;
         if (logged.seq === event.seq && logged.hash !== event.hash && contradiction === null) contradiction = logged;
@@ -323,6 +347,8 @@ async function check(paths: AuditPaths, snap: Snapshot, trusted: KeyObject | nul
     return report({ ok: false, firstBadSeq: events, problem: 'torn-tail', code: 'E_AUDIT_TORN_TAIL',
       message: `the last line (${tornBytes} bytes after seq ${events - 1}) is incomplete; repair with --repair` });
   }
+  const witnessed = checkWitnesses(options.witnesses ?? [], trusted, events, witnessSeqs);
+  if (events === 0 && head.kind === 'missing' && witnessed !== null) return report(witnessed);
   if (head.kind === 'missing' && events === 0) {
     return report({ ok: true, firstBadSeq: null, problem: null, code: null, message: 'empty ledger' });
   }
@@ -365,9 +391,35 @@ async function check(paths: AuditPaths, snap: Snapshot, trusted: KeyObject | nul
     return report({ ok: false, firstBadSeq: h.seq, problem: 'modified', code: 'E_AUDIT_HEAD_MISMATCH',
       message: `the signed head (seq ${h.seq}) is missing from heads.jsonl (the head log was removed or rewritten)` });
   }
+  if (witnessed !== null) return report(witnessed);
   if (h.seq < events - 1) {
     return report({ ok: false, firstBadSeq: h.seq + 1, problem: 'head-behind', code: 'E_AUDIT_UNSIGNED_TAIL',
       message: `events ${h.seq + 1}..${events - 1} are not covered by the signed head (a crash before the head write, a run in progress, or events appended without the key); check them, then \`rustchain audit verify --repair\` re-signs` });
   }
   return report({ ok: true, firstBadSeq: null, problem: null, code: null, message: `${events} events, chain and signed head intact` });
+}
+
+/**
+ * The ledger against heads kept or published outside the state dir: one not signed by the
+ * trusted key is bad-signature; a ledger that no longer reaches a witnessed head, or holds
+ * another hash at its seq, was rolled back (E_AUDIT_ROLLBACK); no ledger at all is E_AUDIT_MISSING.
+ * `hashes` holds the hash the walk saw at each witnessed seq (null: not walked, e.g. below `since`).
+ */
+function checkWitnesses(witnesses: readonly Witness[], trusted: KeyObject | null, events: number, hashes: ReadonlyMap<number, string | null>): Omit<VerifyReport, 'events' | 'head'> | null {
+  for (const { source, head } of witnesses) {
+    if (head === null || !signedBy(head, trusted)) {
+      return { ok: false, firstBadSeq: head?.seq ?? 0, problem: 'bad-signature', code: 'E_AUDIT_HEAD_SIGNATURE', message: `${source} does not hold a head signed by the trusted key` };
+    }
+    if (events === 0) {
+      return { ok: false, firstBadSeq: 0, problem: 'ledger-missing', code: 'E_AUDIT_MISSING', message: `the ledger is missing or empty, but ${source} holds a signed head for seq ${head.seq}` };
+    }
+    if (head.seq >= events) {
+      return { ok: false, firstBadSeq: events, problem: 'rolled-back', code: 'E_AUDIT_ROLLBACK', message: `the ledger ends before seq ${events}, but ${source} holds a signed head for seq ${head.seq} (rolled back)` };
+    }
+    const hash = hashes.get(head.seq) ?? null;
+    if (hash !== null && hash !== head.hash) {
+      return { ok: false, firstBadSeq: head.seq, problem: 'rolled-back', code: 'E_AUDIT_ROLLBACK', message: `seq ${head.seq} has another hash than the signed head in ${source} (rolled back and rewritten)` };
+    }
+  }
+  return null;
 }

@@ -83,6 +83,6 @@ test('a healthy ledger needs no repair', async () => {
   await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
     await ledger.append(input(0));
-    assert.deepEqual(await repairLedger(dir), { removedBytes: 0, headResigned: false, lost: null, copy: null, event: null });
+    assert.deepEqual(await repairLedger(dir), { removedBytes: 0, headResigned: false, lost: null, copy: null, adopted: null, event: null });
   });
 });

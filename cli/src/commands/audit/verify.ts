@@ -15,7 +15,9 @@ export class AuditVerifyCommand extends ProjectCommand {
       missing, inserted, reordered, truncated, bad-signature, or torn-tail (a crash mid-append,
       not tampering), or head-behind (events after the last head signature: a crash before
       signing, a run in progress, or events appended without the key — unauthenticated until
-      re-signed). \`--repair\` handles every state a crash or power loss leaves: it cuts a torn
+      re-signed). A ledger behind the signed head kept beside the key (or an anchored one) is
+      rolled-back (E_AUDIT_ROLLBACK); a missing ledger with such a head is E_AUDIT_MISSING.
+      \`--repair\` handles every state a crash or power loss leaves: it cuts a torn
       last record, re-signs a missing head or one that is behind (check those events first), and
       when the head or head log names records the disk lost (truncated after power loss) it drops
       those heads and signs the ledger as it is, recording the lost seqs. Whatever it cuts or
@@ -68,7 +70,8 @@ export class AuditVerifyCommand extends ProjectCommand {
       if (repaired !== null) {
         const lost = repaired.lost === null ? '' : `, dropped heads of lost seqs ${repaired.lost.from}..${repaired.lost.through}`;
         const copy = repaired.copy === null ? '' : ` (copies in ${repaired.copy})`;
-        this.context.stdout.write(`repaired: removed ${repaired.removedBytes} torn bytes${repaired.headResigned ? ', re-signed the head' : ''}${lost}${copy}\n`);
+        const adopted = repaired.adopted === null ? '' : `, adopted unsigned seqs ${repaired.adopted.from}..${repaired.adopted.through}`;
+        this.context.stdout.write(`repaired: removed ${repaired.removedBytes} torn bytes${repaired.headResigned ? ', re-signed the head' : ''}${adopted}${lost}${copy}\n`);
       }
       const where = report.firstBadSeq === null ? '' : ` at seq ${report.firstBadSeq}`;
       const line = report.ok && report.problem === null ? `ok: ${report.message}`

@@ -111,7 +111,7 @@ export function wideSpecs(n: number, type: string, parameters: Record<string, un
 }
 
 /** Deterministic PRNG (mulberry32), so every run and every runner sees the same graph. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

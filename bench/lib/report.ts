@@ -7,7 +7,7 @@ import type { Machine } from './machine.ts';
  */
 
 /** Whether a target is met; `null` when the row could not be measured. */
-export interface TargetStatus {
+interface TargetStatus {
   text: string;
   met: boolean | null;
   /** The measured gap and its cause, when not met. */
@@ -52,7 +52,7 @@ export function fmt(x: number): string {
 }
 
 /** `median [min–max]`. */
-export function fmtFigure(f: Figure | null | undefined): string {
+function fmtFigure(f: Figure | null | undefined): string {
   if (!f) return '—';
   return `${fmt(f.median)} [${fmt(f.min)}–${fmt(f.max)}]`;
 }

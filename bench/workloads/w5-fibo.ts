@@ -16,7 +16,7 @@ const TASKS = 40;
 const FIBO = fileURLToPath(new URL('../fibo.py', import.meta.url));
 
 /** Published totals for the same workload, on their hardware (one worker). */
-export const PUBLISHED_SECONDS: Record<string, number> = {
+const PUBLISHED_SECONDS: Record<string, number> = {
   Hatchet: 1.22,
   'Windmill (dedicated worker)': 2.09,
   Temporal: 2.97,

@@ -11,7 +11,7 @@ async function version(): Promise<string> {
 }
 
 /** Builds the clipanion CLI with every registered command. */
-export async function buildCli(): Promise<Cli> {
+async function buildCli(): Promise<Cli> {
   const enableColors = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
   const cli = new Cli({ binaryLabel: 'RustChain', binaryName: 'rustchain', binaryVersion: await version(), enableColors });
   cli.register(Builtins.HelpCommand);

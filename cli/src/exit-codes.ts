@@ -14,5 +14,3 @@ export const EXIT = {
   sigterm: 143,
 } as const satisfies Record<string, number>;
 
-/** One of the contract's exit codes. */
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

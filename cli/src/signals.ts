@@ -4,7 +4,7 @@ import { EXIT } from './exit-codes.ts';
 const CANCELLING = { SIGINT: EXIT.sigint, SIGTERM: EXIT.sigterm } as const;
 
 /** Which signal cancelled the run, if any. */
-export type CancelSignal = keyof typeof CANCELLING;
+type CancelSignal = keyof typeof CANCELLING;
 
 /** A run's cancellation wiring: an AbortSignal fed by SIGINT/SIGTERM. */
 export interface SignalScope {

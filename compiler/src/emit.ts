@@ -225,7 +225,7 @@ function collectingSink(): ReferenceSink & { list(): TemplateRef[] } {
 }
 
 /** A diagnostic at a step's `step_type` (or the step, or the file) in the mission source. */
-export function stepDiagnostic(mission: Mission, index: number, code: Diagnostic['code'], message: string): Diagnostic {
+function stepDiagnostic(mission: Mission, index: number, code: Diagnostic['code'], message: string): Diagnostic {
   const pos = locate(mission, `/steps/${index}/step_type`);
   return { code, severity: 'error', message, file: mission.source.file, line: pos.line, column: pos.column, pointer: pos.pointer };
 }

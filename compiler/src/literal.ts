@@ -11,7 +11,7 @@ const INDENT = '  ';
 const INLINE_WIDTH = 72;
 
 /** The accessor expression a reference compiles to, e.g. `c.steps.read_config.outputs.content`. */
-export function accessorPath(ref: TemplateRef): string {
+function accessorPath(ref: TemplateRef): string {
   switch (ref.kind) {
     case 'steps':
       return `c.steps${memberAccess(ref.stepId)}.outputs${memberAccess(ref.output)}`;

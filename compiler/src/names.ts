@@ -14,7 +14,7 @@ const RESERVED = new Set([
 ]);
 
 /** True when `name` can be written as `obj.name` / `{ name: ... }` without quotes. */
-export function isIdentifierName(name: string): boolean {
+function isIdentifierName(name: string): boolean {
   return IDENTIFIER.test(name);
 }
 

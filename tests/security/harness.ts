@@ -67,7 +67,7 @@ export async function inProject(files: Record<string, string | Buffer>, args: st
 }
 
 /** Codes of the diagnostics in an exit-2 document. */
-export function diagnosticCodes(doc: Record<string, unknown>): string[] {
+function diagnosticCodes(doc: Record<string, unknown>): string[] {
   return ((doc['diagnostics'] as Array<{ code: string }> | undefined) ?? []).map((d) => d.code);
 }
 

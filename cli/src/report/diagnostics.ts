@@ -2,13 +2,13 @@ import type { Writable } from 'node:stream';
 import type { Diagnostic } from '@rustchain/core';
 
 /** The `--json` shape for diagnostics (DESIGN.md): fields may be added, never renamed. */
-export interface DiagnosticsDocument {
+interface DiagnosticsDocument {
   ok: boolean;
   diagnostics: Array<Pick<Diagnostic, 'code' | 'severity' | 'message' | 'file' | 'line' | 'column'> & Partial<Pick<Diagnostic, 'hint' | 'pointer'>>>;
 }
 
 /** Builds the `--json` document for a list of diagnostics, sorted by position. */
-export async function diagnosticsDocument(diagnostics: readonly Diagnostic[], ok: boolean): Promise<DiagnosticsDocument> {
+async function diagnosticsDocument(diagnostics: readonly Diagnostic[], ok: boolean): Promise<DiagnosticsDocument> {
   // Imported lazily: --help and usage errors should not pay for loading core.
   const { sortDiagnostics } = await import('@rustchain/core');
   return {

@@ -12,9 +12,9 @@ import type { Policy } from '../policy/types.ts';
  */
 
 /** Default request timeout: 30 s. */
-export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
+const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 /** Default response body cap: 10 MiB (lowered by policy.limits.maxOutputBytes). */
-export const DEFAULT_FETCH_MAX_BYTES = 10 * 1024 * 1024;
+const DEFAULT_FETCH_MAX_BYTES = 10 * 1024 * 1024;
 
 /** Test and audit seams of the fetch capability. */
 export interface FetchCapabilityOptions {

@@ -17,7 +17,7 @@ import type { Policy } from '../policy/types.ts';
  */
 
 /** Default deadline for DNS + TCP connect + TLS handshake: 30 s. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /** Static refusal for a net claim URL (scheme, host, port), or null when allowed. */
 export function checkNetClaim(policy: Policy, url: string, schemes?: readonly string[]): RustchainError | null {
@@ -31,7 +31,7 @@ export function checkNetClaim(policy: Policy, url: string, schemes?: readonly st
 }
 
 /** Where a connection actually went (after checks); for audit and tests. */
-export interface NetConnectInfo {
+interface NetConnectInfo {
   host: string;
   address: string;
   port: number;

@@ -4,4 +4,3 @@ export type { Schedule, ScheduleStep, IndexedSchedule } from './schedule.ts';
 export { findCycle } from './cycle.ts';
 export { indexGraph } from './graph.ts';
 export type { GraphStep, IndexedGraph } from './graph.ts';
-export { IntMinHeap } from './heap.ts';

@@ -11,7 +11,7 @@ import type { StepError } from './types.ts';
 export const DEFAULT_MAX_RUN_OUTPUT_BYTES = 256 * 1024 * 1024;
 
 /** Approximate retained size of a JSON value: string lengths plus a little per scalar and key. */
-export function approximateBytes(value: unknown): number {
+function approximateBytes(value: unknown): number {
   let total = 0;
   const stack: unknown[] = [value];
   while (stack.length > 0) {

@@ -13,7 +13,7 @@ import { normaliseStepType } from './step-types.ts';
 import type { SourceIndex } from './tree.ts';
 
 /** The step type string of a step, whichever of the two forms it used. */
-export function rawStepType(stepType: MissionStepFile['step_type']): string {
+function rawStepType(stepType: MissionStepFile['step_type']): string {
   return typeof stepType === 'string' ? stepType : stepType.type;
 }
 

@@ -100,7 +100,7 @@ function lowerFirst(s: string): string {
 }
 
 /** The YAML-ish type name of a value, for messages. */
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

@@ -80,7 +80,7 @@ function reportMissingType(step: TypedStep, installed: readonly string[], file: 
 }
 
 /** The value at a JSON pointer inside `root` (undefined when absent). */
-export function valueAt(root: unknown, pointer: string): unknown {
+function valueAt(root: unknown, pointer: string): unknown {
   if (pointer === '') return root;
   let node: unknown = root;
   for (const raw of pointer.slice(1).split('/')) {

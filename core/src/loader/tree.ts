@@ -34,7 +34,7 @@ export interface SourceIndex {
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Aliases a mission may dereference in total; a billion-laughs file needs hundreds. */
-export const MAX_ALIAS_DEREFERENCES = 50;
+const MAX_ALIAS_DEREFERENCES = 50;
 
 /** The plain JavaScript value of the document, its source index and the problems found. */
 export interface Tree {
@@ -147,7 +147,7 @@ export function buildTree(parsed: ParsedText, file: string): Tree {
 }
 
 /** Offset → 1-based line and column. */
-export function toPosition(lineCounter: LineCounter, offset: number): Position {
+function toPosition(lineCounter: LineCounter, offset: number): Position {
   const p = lineCounter.linePos(offset);
   return { line: p.line, column: p.col };
 }

@@ -21,7 +21,7 @@ export const RetryPolicySchema = Type.Object(
 );
 
 /** `step_type` as the original accepted it: a string, or an object with a `type` key. */
-export const StepTypeSchema = Type.Union([
+const StepTypeSchema = Type.Union([
   Type.String({ minLength: 1 }),
   Type.Object({ type: Type.String({ minLength: 1 }) }, { additionalProperties: true }),
 ]);
@@ -47,7 +47,7 @@ export const MissionConfigSchema = Type.Object({
 });
 
 /** Scalar values a mission may declare in `vars`. */
-export const VarValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
+const VarValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
 /** A whole mission file. */
 export const MissionSchema = Type.Object({

@@ -20,7 +20,7 @@ interface HostEntry {
 }
 
 /** Parses one allowlist entry; IP literals are canonicalised so `0x7f000001` style entries still match. */
-export function parseHostEntry(entry: string): HostEntry {
+function parseHostEntry(entry: string): HostEntry {
   const text = entry.trim().toLowerCase();
   let host = text;
   let port: number | null = null;
@@ -45,7 +45,7 @@ function portMatches(entry: HostEntry, port: number): boolean {
 }
 
 /** True when an entry names `host` exactly (no wildcard) and admits `port`. */
-export function explicitlyAllowed(rules: NetRules, host: string, port: number): boolean {
+function explicitlyAllowed(rules: NetRules, host: string, port: number): boolean {
   if (rules.allow === '*') return false;
   const h = classifyAddress(host)?.address ?? normaliseHostname(host);
   return rules.allow.some((raw) => {
@@ -55,7 +55,7 @@ export function explicitlyAllowed(rules: NetRules, host: string, port: number): 
 }
 
 /** True when `*`, an exact entry or a `*.suffix` entry admits the (public) host and port. */
-export function allowedByPattern(rules: NetRules, host: string, port: number): boolean {
+function allowedByPattern(rules: NetRules, host: string, port: number): boolean {
   if (rules.allow === '*') return true;
   const h = classifyAddress(host)?.address ?? normaliseHostname(host);
   return rules.allow.some((raw) => {

@@ -3,7 +3,7 @@ import { checkHost, type HostRefusal, type NetRules } from './allowlist.ts';
 import { normaliseHostname } from './address.ts';
 
 /** Schemes an HTTP step may use; `file:`, `gopher:`, `data:`, `javascript:`... are refused. */
-export const ALLOWED_SCHEMES: readonly string[] = ['http:', 'https:'];
+const ALLOWED_SCHEMES: readonly string[] = ['http:', 'https:'];
 
 /** A URL that passed the scheme check, with its effective port. */
 export interface HttpTarget {
@@ -68,7 +68,7 @@ export function checkUrl(rules: NetRules, raw: string, hop = 0): HttpTarget {
  * Schemes a `{ kind: 'net' }` claim may name, with the port used when the URL has none.
  * `tcp:` has no default: a raw connection claim must say which port it opens.
  */
-export const CLAIM_SCHEME_PORTS: Readonly<Record<string, number | null>> = {
+const CLAIM_SCHEME_PORTS: Readonly<Record<string, number | null>> = {
   'http:': 80,
   'https:': 443,
   'ws:': 80,
@@ -111,7 +111,7 @@ export function canonicalHost(raw: string): string | null {
  * `ftp(s)` (see CLAIM_SCHEME_PORTS); any other scheme is E_POLICY_SCHEME_DENIED.
  * `schemes` narrows the list for a step that can only use some of them (`http` steps).
  */
-export function parseClaimUrl(raw: string, schemes?: readonly string[]): { scheme: string; host: string; port: number } {
+function parseClaimUrl(raw: string, schemes?: readonly string[]): { scheme: string; host: string; port: number } {
   const invalid = (why: string) =>
     new RustchainError('E_PARAMS_INVALID', `not a valid network URL (${why}): ${JSON.stringify(raw)}`, { details: { url: raw }, nonRetryable: true });
   let url: URL;

@@ -93,25 +93,6 @@ export function stepEnvDenied(name: string): RustchainError {
   );
 }
 
-/** A network host the policy does not allow. */
-export function hostDenied(url: string, host: string): RustchainError {
-  const allowWith = `--allow-net=${host} or policy.net.allow in ${CONFIG}`;
-  return denial('E_POLICY_HOST_DENIED', `network access to ${host} is not allowed: allow it with ${allowWith}`, {
-    url,
-    host,
-    allowWith,
-  });
-}
-
-/** A URL scheme other than http(s). */
-export function schemeDenied(url: string, scheme: string): RustchainError {
-  return denial('E_POLICY_SCHEME_DENIED', `URL scheme ${scheme} is not allowed (only http: and https:)`, {
-    url,
-    scheme,
-    allowWith: 'nothing: use an http: or https: URL',
-  });
-}
-
 /** A plugin whose claims() threw on parameters that match its schema: its step cannot be judged, so it does not run. */
 export function claimsFailed(type: string, error: unknown): RustchainError {
   const reason = error instanceof Error ? error.message : String(error);

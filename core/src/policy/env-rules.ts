@@ -12,7 +12,7 @@ import type { Policy } from './types.ts';
 export const BASELINE_ENV: readonly string[] = ['PATH', 'HOME', 'LANG'];
 
 /** Per-step overrides that change what code runs (preloads, interpreter hooks, lookup path). */
-export const FORBIDDEN_OVERRIDES: readonly string[] = [
+const FORBIDDEN_OVERRIDES: readonly string[] = [
   'PATH',
   'LD_PRELOAD',
   'LD_LIBRARY_PATH',
@@ -32,7 +32,7 @@ export const FORBIDDEN_OVERRIDES: readonly string[] = [
  * `PYTHONSTARTUP`...) can make an allowed program run other code, so it must be listed in
  * policy.env.allow (or --allow-env) to be set.
  */
-export const SAFE_STEP_ENV: readonly string[] = [
+const SAFE_STEP_ENV: readonly string[] = [
   'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'LC_MESSAGES', 'LC_NUMERIC', 'LC_TIME', 'LC_COLLATE',
   'TZ', 'TERM', 'NO_COLOR', 'FORCE_COLOR', 'CLICOLOR', 'COLUMNS', 'LINES', 'CI',
 ];

@@ -6,7 +6,7 @@ import semver from 'semver';
 let coreVersion: string | null = null;
 
 /** The running @rustchain/core's version, from its package.json (src/ and dist/ alike). */
-export function runningCoreVersion(): string {
+function runningCoreVersion(): string {
   if (coreVersion !== null) return coreVersion;
   for (let dir = dirname(fileURLToPath(import.meta.url)); dirname(dir) !== dir; dir = dirname(dir)) {
     const file = join(dir, 'package.json');

@@ -1,7 +1,7 @@
 /** The sandbox layer: bwrap probe, namespace argv, and the policy's sandbox decision. */
-export { probeBwrap, bwrapArgv, sandboxMasks } from './bwrap.ts';
+export { probeBwrap, bwrapArgv } from './bwrap.ts';
 export type { BwrapProbe, SandboxSpec } from './bwrap.ts';
 export { decideSandbox, defaultSandboxMode } from './mode.ts';
-export { onSandboxFallback, reportSandboxFallback, sandboxFallbackInput } from './fallback.ts';
+export { onSandboxFallback, sandboxFallbackInput } from './fallback.ts';
 export type { SandboxFallback } from './fallback.ts';
 export type { SandboxMode, SandboxRequest, SandboxDecision } from './mode.ts';

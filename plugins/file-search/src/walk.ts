@@ -9,11 +9,11 @@ import type { Matcher } from './match.ts';
  */
 
 /** Entries examined at most before the walk stops (truncated). */
-export const MAX_ENTRIES = 200_000;
+const MAX_ENTRIES = 200_000;
 /** Wall-clock budget of one walk before it stops (truncated). */
-export const MAX_WALK_MS = 30_000;
+const MAX_WALK_MS = 30_000;
 /** Longest matching line returned in `text`; longer ones are cut. */
-export const MAX_LINE_CHARS = 1_000;
+const MAX_LINE_CHARS = 1_000;
 
 /** One hit: an entry whose name matched, or (content search) one line of a file. */
 export interface Match {

@@ -18,12 +18,12 @@ export interface SeenHostKey {
 }
 
 /** `SHA256:<base64 without padding>`, the form `ssh-keygen -lf` and OpenSSH print. */
-export function fingerprintOf(blob: Buffer): string {
+function fingerprintOf(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
 /** The key type named inside an SSH wire-format public key blob (`ssh-ed25519`...). */
-export function keyTypeOf(blob: Buffer): string {
+function keyTypeOf(blob: Buffer): string {
   if (blob.length < 4) return 'unknown';
   const length = blob.readUInt32BE(0);
   return length > 0 && length <= 64 && blob.length >= 4 + length ? blob.subarray(4, 4 + length).toString('latin1') : 'unknown';

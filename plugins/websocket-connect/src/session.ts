@@ -5,7 +5,7 @@ import { isRustchainError, PluginError, type StepContext } from '@rustchain/core
 /** One WebSocket session: connect through ctx.net, send, collect until a stop condition. */
 
 /** Why collection stopped. */
-export type ClosedBy = 'collect' | 'until' | 'server' | 'timeout';
+type ClosedBy = 'collect' | 'until' | 'server' | 'timeout';
 
 /** What a session produced. */
 export interface SessionResult {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repo's core package entry, so fake plugins import the same SDK the engine uses. */
-export const CORE_ENTRY = fileURLToPath(new URL('../../../core/src/index.ts', import.meta.url));
+const CORE_ENTRY = fileURLToPath(new URL('../../../core/src/index.ts', import.meta.url));
 
 /** A temp project dir (realpath'd) with a package.json root marker; remove it when done. */
 export async function tempProject(): Promise<{ dir: string; cleanup: () => Promise<void> }> {

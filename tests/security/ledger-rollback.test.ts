@@ -2,9 +2,10 @@
  * Ledger without the key (issue 11): roll-back, deletion and unsigned-tail laundering, through
  * the real CLI. The attacker can write the state dir but not the key dir (outside the project).
  */
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readFile, rm, writeFile as writeFileText } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditPaths, computeEventHash, type LedgerEvent, type VerifyReport } from '@rustchain/core';
@@ -88,4 +89,51 @@ test('forged, correctly chained events appended without the key: the next run ex
   assert.deepEqual(record?.payload['adopted'], { from: last.seq + 1, through: last.seq + 1 });
   assert.equal((await cli(['mission', 'execute', 'next.yaml'])).code, 0);
   assert.equal((await cli(['audit', 'verify'])).code, 0);
+});
+
+test('anchors (file, directory, git ref) detect a roll-back even when the kept head beside the key was rolled back too, and a deleted ledger', async (t) => {
+  const { project, keyDir, cli, paths } = await fixture(t);
+  const root = join(project.dir, '..');
+  const file = join(root, 'witness.jsonl');
+  const dir = join(root, 'witness-dir');
+  const repo = join(root, 'witness-repo');
+  execFileSync('git', ['init', '-q', repo]);
+  assert.equal((await cli(['mission', 'execute', 'small.yaml'])).code, 0);
+  const saved = join(root, 'saved');
+  await cp(paths.dir, saved, { recursive: true });
+  await cp(join(keyDir, 'latest-head.json'), join(saved, 'latest-head.json'));
+  assert.equal((await cli(['mission', 'execute', 'next.yaml'])).code, 0);
+  const targets = [file, `${dir}/`, `git:${repo}#refs/rustchain/anchors`];
+  for (const to of targets) {
+    const anchored = await cli(['audit', 'anchor', '--to', to, '--json']);
+    assert.equal(anchored.code, 0, anchored.stderr);
+  }
+  const head = JSON.parse(await readFile(paths.head, 'utf8')) as { seq: number };
+  assert.equal(JSON.parse(await readFile(join(dir, `${head.seq}.json`), 'utf8')).seq, head.seq);
+  assert.equal(JSON.parse(execFileSync('git', ['-C', repo, 'show', 'refs/rustchain/anchors:head.json'], { encoding: 'utf8' })).seq, head.seq);
+
+  // Everything on this machine rolled back: the state dir's files and the kept head.
+  for (const name of ['ledger.jsonl', 'head.json', 'heads.jsonl']) await cp(join(saved, name), join(paths.dir, name));
+  await cp(join(saved, 'latest-head.json'), join(keyDir, 'latest-head.json'));
+  assert.equal((await cli(['audit', 'verify'])).code, 0, 'without an anchor the roll-back is invisible');
+  for (const anchor of [file, dir, `git:${repo}#refs/rustchain/anchors`]) {
+    const report = await cli(['audit', 'verify', '--json', '--anchor', anchor]);
+    assert.deepEqual([report.code, json<VerifyReport>(report).code], [1, 'E_AUDIT_ROLLBACK'], anchor);
+  }
+
+  await rm(paths.dir, { recursive: true });
+  await rm(join(keyDir, 'latest-head.json'));
+  const missing = await cli(['audit', 'verify', '--json', '--anchor', file]);
+  assert.deepEqual([missing.code, json<VerifyReport>(missing).code], [1, 'E_AUDIT_MISSING']);
+});
+
+test('audit anchor refuses a ledger that does not verify; verify --anchor refuses an anchor that does not exist', async (t) => {
+  const { project, cli, paths } = await fixture(t);
+  assert.equal((await cli(['mission', 'execute', 'small.yaml'])).code, 0);
+  const text = await readFile(paths.ledger, 'utf8');
+  await writeFileText(paths.ledger, text.replace('"x1"', '"x9"'));
+  const file = join(project.dir, '..', 'witness.jsonl');
+  const refused = await cli(['audit', 'anchor', '--to', file]);
+  assert.equal(refused.code, 1);
+  assert.equal((await cli(['audit', 'verify', '--anchor', join(project.dir, '..', 'nowhere.jsonl')])).code, 2);
 });

@@ -4,6 +4,7 @@ import { InitCommand } from './init.ts';
 import { PluginNewCommand } from './plugin/new.ts';
 import { MissionPlanCommand } from './mission/plan.ts';
 import { RunCommand } from './run.ts';
+import { AuditAnchorCommand } from './audit/anchor.ts';
 import { AuditExportCommand } from './audit/export.ts';
 import { AuditReportCommand } from './audit/report.ts';
 import { AuditVerifyCommand } from './audit/verify.ts';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CommandClass[] = [
   AuditReportCommand,
   AuditVerifyCommand,
   AuditExportCommand,
+  AuditAnchorCommand,
   MissionValidateCommand,
   MissionExecuteCommand,
   MissionMigrateCommand,

@@ -45,6 +45,9 @@ export class AuditVerifyCommand extends ProjectCommand {
   /** Check this DSSE envelope instead of the ledger. */
   attestation = Option.String('--attestation', { description: 'Verify this attestation (DSSE envelope) offline' });
 
+  /** Anchors (from `audit anchor --to`) the ledger must reach. */
+  anchors = Option.Array('--anchor', { description: 'Check against the heads anchored here (a file, a directory, or git:<repo>#<ref>); repeatable' });
+
   /** Trust this public key (PEM) instead of the state dir's own. */
   publicKey = Option.String('--public-key', { description: 'Public key (PEM) to trust instead of the state dir key' });
 
@@ -53,7 +56,9 @@ export class AuditVerifyCommand extends ProjectCommand {
     const pem = this.publicKey === undefined ? undefined : await readFile(this.publicKey, 'utf8');
     const { stateDir } = await this.projectState();
     if (this.attestation !== undefined) return this.checkAttestation(core, stateDir, this.attestation, pem);
-    const options = { ...(pem === undefined ? {} : { publicKey: pem }), ...this.sinceOption(), ...this.progress() };
+    const witnesses = [];
+    for (const spec of this.anchors ?? []) witnesses.push(...(await core.readAnchor(await core.parseAnchorTarget(spec, this.cwd()))));
+    const options = { ...(pem === undefined ? {} : { publicKey: pem }), ...this.sinceOption(), ...this.progress(), witnesses };
     let report = await core.verifyLedger(stateDir, options);
     let repaired = null;
     // What a crash or power loss leaves; tampering (chain, foreign or mismatched heads) is not repaired.

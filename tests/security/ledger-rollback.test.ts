@@ -137,3 +137,20 @@ test('audit anchor refuses a ledger that does not verify; verify --anchor refuse
   assert.equal(refused.code, 1);
   assert.equal((await cli(['audit', 'verify', '--anchor', join(project.dir, '..', 'nowhere.jsonl')])).code, 2);
 });
+
+test('config audit.anchors: `audit anchor` publishes there and `audit verify` checks them by default', async (t) => {
+  const { project, keyDir, cli, paths } = await fixture(t);
+  assert.equal((await cli(['mission', 'execute', 'small.yaml'])).code, 0);
+  const saved = join(project.dir, '..', 'saved');
+  await cp(paths.dir, saved, { recursive: true });
+  await cp(join(keyDir, 'latest-head.json'), join(saved, 'latest-head.json'));
+  assert.equal((await cli(['mission', 'execute', 'next.yaml'])).code, 0);
+  // Written after the runs: audit commands read the config without loading plugins.
+  await writeFileText(join(project.dir, 'rustchain.config.json'), JSON.stringify({ plugins: [], audit: { anchors: ['../witness/'] } }));
+  const anchored = await cli(['audit', 'anchor']);
+  assert.equal(anchored.code, 0, anchored.stderr);
+  for (const name of ['ledger.jsonl', 'head.json', 'heads.jsonl']) await cp(join(saved, name), join(paths.dir, name));
+  await cp(join(saved, 'latest-head.json'), join(keyDir, 'latest-head.json'));
+  const report = await cli(['audit', 'verify', '--json']);
+  assert.deepEqual([report.code, json<VerifyReport>(report).code], [1, 'E_AUDIT_ROLLBACK']);
+});

@@ -20,6 +20,8 @@ export interface RustchainConfig {
   keyDir?: string;
   /** Compile keys whose signed modules `rustchain run` accepts: PEM text or a path to a `.pub` (relative to the config file); the local compile key is always trusted. */
   trustedCompileKeys?: string[];
+  /** Audit settings: `anchors` are the `audit anchor` targets (file, dir/, git:<repo>#<ref>; relative to the config file) that `audit verify` checks and `audit anchor` publishes to by default. */
+  audit?: { anchors?: string[] };
 }
 
 /** Declares the config; exists only for type inference. */

@@ -19,6 +19,7 @@ const ConfigSchema = Type.Object(
     stateDir: Type.Optional(Type.String({ minLength: 1 })),
     keyDir: Type.Optional(Type.String({ minLength: 1 })),
     trustedCompileKeys: Type.Optional(StringList),
+    audit: Type.Optional(Type.Object({ anchors: Type.Optional(StringList) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

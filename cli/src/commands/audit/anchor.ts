@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option, UsageError } from 'clipanion';
 import { EXIT } from '../../exit-codes.ts';
 import { ProjectCommand } from '../../options/project.ts';
 
@@ -23,16 +23,19 @@ export class AuditAnchorCommand extends ProjectCommand {
       ['Append the head to a file', '$0 audit anchor --to /mnt/witness/heads.jsonl'],
       ['Write <seq>.json into a directory', '$0 audit anchor --to /mnt/witness/heads/'],
       ['Commit it to a git ref', '$0 audit anchor --to git:../audit-witness#refs/rustchain/anchors'],
+      ['Publish to every anchor of config audit.anchors', '$0 audit anchor'],
     ],
   });
 
   /** Where to publish. */
-  to = Option.String('--to', { required: true, description: 'A file, a directory, or git:<repo>#<ref>' });
+  to = Option.String('--to', { description: 'A file, a directory, or git:<repo>#<ref> (default: config audit.anchors)' });
 
   override async run(): Promise<number> {
     const core = await import('@rustchain/core');
-    const { stateDir } = await this.projectState();
-    const target = await core.parseAnchorTarget(this.to, this.cwd());
+    const { stateDir, config, dir } = await this.projectState();
+    const specs = this.to !== undefined ? [{ spec: this.to, base: this.cwd() }] : (config.audit?.anchors ?? []).map((spec) => ({ spec, base: dir }));
+    if (specs.length === 0) throw new UsageError('audit anchor needs --to <target> (or config audit.anchors)');
+    const targets = await Promise.all(specs.map(({ spec, base }) => core.parseAnchorTarget(spec, base)));
     const report = await core.verifyLedger(stateDir);
     if (!report.ok || report.head === null) {
       const why = report.ok ? 'the ledger is empty (nothing to anchor)' : `the ledger does not verify (${report.code}): ${report.message}`;
@@ -40,10 +43,13 @@ export class AuditAnchorCommand extends ProjectCommand {
       else this.context.stderr.write(`not anchored: ${why}\n`);
       return EXIT.failed;
     }
-    await core.publishAnchor(target, report.head);
-    const where = core.describeAnchor(target);
-    if (this.json) this.context.stdout.write(`${JSON.stringify({ ok: true, anchor: where, head: report.head }, null, 2)}\n`);
-    else this.context.stdout.write(`anchored seq ${report.head.seq} (${report.head.hash.slice(0, 12)}) to ${where}\n`);
+    const anchors: string[] = [];
+    for (const target of targets) {
+      await core.publishAnchor(target, report.head);
+      anchors.push(core.describeAnchor(target));
+    }
+    if (this.json) this.context.stdout.write(`${JSON.stringify({ ok: true, anchors, head: report.head }, null, 2)}\n`);
+    else for (const where of anchors) this.context.stdout.write(`anchored seq ${report.head.seq} (${report.head.hash.slice(0, 12)}) to ${where}\n`);
     return EXIT.ok;
   }
 }

@@ -15,8 +15,9 @@ export class AuditVerifyCommand extends ProjectCommand {
       missing, inserted, reordered, truncated, bad-signature, or torn-tail (a crash mid-append,
       not tampering), or head-behind (events after the last head signature: a crash before
       signing, a run in progress, or events appended without the key — unauthenticated until
-      re-signed). A ledger behind the signed head kept beside the key (or an anchored one) is
-      rolled-back (E_AUDIT_ROLLBACK); a missing ledger with such a head is E_AUDIT_MISSING.
+      re-signed). A ledger behind the signed head kept beside the key (or an anchored one:
+      \`--anchor\`, else config \`audit.anchors\`) is rolled-back (E_AUDIT_ROLLBACK); a missing
+      ledger with such a head is E_AUDIT_MISSING.
       \`--repair\` handles every state a crash or power loss leaves: it cuts a torn
       last record, re-signs a missing head or one that is behind (check those events first), and
       when the head or head log names records the disk lost (truncated after power loss) it drops
@@ -54,10 +55,20 @@ export class AuditVerifyCommand extends ProjectCommand {
   override async run(): Promise<number> {
     const core = await import('@rustchain/core');
     const pem = this.publicKey === undefined ? undefined : await readFile(this.publicKey, 'utf8');
-    const { stateDir } = await this.projectState();
+    const { stateDir, config, dir } = await this.projectState();
     if (this.attestation !== undefined) return this.checkAttestation(core, stateDir, this.attestation, pem);
     const witnesses = [];
     for (const spec of this.anchors ?? []) witnesses.push(...(await core.readAnchor(await core.parseAnchorTarget(spec, this.cwd()))));
+    // Without --anchor, the config's anchors; one not published yet is a warning, not a failure.
+    for (const spec of this.anchors === undefined ? config.audit?.anchors ?? [] : []) {
+      const target = await core.parseAnchorTarget(spec, dir);
+      try {
+        witnesses.push(...(await core.readAnchor(target)));
+      } catch (error) {
+        if (!core.isRustchainError(error)) throw error;
+        this.context.stderr.write(`warning: configured anchor ${core.describeAnchor(target)} holds no head yet (run \`rustchain audit anchor\`)\n`);
+      }
+    }
     const options = { ...(pem === undefined ? {} : { publicKey: pem }), ...this.sinceOption(), ...this.progress(), witnesses };
     let report = await core.verifyLedger(stateDir, options);
     let repaired = null;

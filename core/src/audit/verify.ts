@@ -12,6 +12,10 @@
  * Then the head log (head-log.ts): every head ever signed must agree with the ledger and with
  * each other (not-monotonic, fork, modified/truncated at the lowest contradicted seq), and a
  * head.json that links to a predecessor (`prevHead`) must itself be in the log.
+ * Then the witnesses: the head kept beside the key (kept-head.ts) and any anchored heads
+ * (anchor.ts) — a ledger that no longer reaches one, or holds another hash at its seq, is
+ * rolled-back (E_AUDIT_ROLLBACK); an absent ledger with a witness is E_AUDIT_MISSING. A
+ * consistent roll-back of ledger, head.json and heads.jsonl passes every earlier check.
  *
  * Streaming: the segments and the head log are read a chunk of lines at a time (memory does
  * not grow with the ledger), against a snapshot of their sizes taken under the writer lock, so

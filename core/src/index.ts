@@ -110,9 +110,8 @@ export { envSecrets, isSecretEnvName, DEFAULT_SECRET_ENV_PATTERN } from './secre
 export { secretParamValues } from './secrets/params.ts';
 export { canonicalJson, computeEventHash, digestJson } from './audit/hash.ts';
 export { verifyLedger } from './audit/verify.ts';
-export type { VerifyOptions, VerifyProgress, Witness } from './audit/verify.ts';
-export { parseAnchorTarget, publishAnchor, readAnchor, describeAnchor, DEFAULT_ANCHOR_REF } from './audit/anchor.ts';
-export type { AnchorTarget } from './audit/anchor.ts';
+export type { VerifyOptions, VerifyProgress } from './audit/verify.ts';
+export { parseAnchorTarget, publishAnchor, readAnchor, describeAnchor } from './audit/anchor.ts';
 export { repairLedger } from './audit/repair.ts';
 export type { RepairResult } from './audit/repair.ts';
 export { buildAuditReport } from './audit/report.ts';

@@ -23,7 +23,7 @@ export type AnchorTarget =
   | { kind: 'git'; repo: string; ref: string };
 
 /** The default ref of a git anchor. */
-export const DEFAULT_ANCHOR_REF = 'refs/rustchain/anchors';
+const DEFAULT_ANCHOR_REF = 'refs/rustchain/anchors';
 
 /** Parse `--to`/`--anchor`: `git:<repo>[#<ref>]`, a directory (existing or ending in `/`), else a file. */
 export async function parseAnchorTarget(spec: string, cwd: string = process.cwd()): Promise<AnchorTarget> {

@@ -90,8 +90,10 @@ test('packed packages: init, a scaffolded plugin, compile, type-check and run ou
   await ok([bin, 'init'], project);
   const hello = await ok([bin, 'mission', 'execute', 'missions/hello.yaml', '--json'], project);
   assert.equal((JSON.parse(hello.stdout) as { status: string }).status, 'succeeded');
-  const listed = JSON.parse((await ok([bin, 'plugins', 'list', '--json'], project)).stdout) as { type: string }[];
-  assert.ok(listed.length >= 10, `first-party plugins listed: ${listed.length}`);
+  const listed = (JSON.parse((await ok([bin, 'plugins', 'list', '--json'], project)).stdout) as { plugins: { type: string; package: string }[] }).plugins;
+  // Every first-party step type came with the CLI, each from its own package.
+  assert.ok(listed.length >= 43, `first-party plugins listed: ${listed.length}`);
+  assert.equal(new Set(listed.map((p) => p.package)).size, listed.length);
 
   // 2. A new plugin in another directory: its own npm test passes against the packed kit.
   const workshop = join(root, 'workshop');

@@ -17,7 +17,7 @@ import type { LedgerHead } from './types.ts';
 import type { Witness } from './verify.ts';
 
 /** Where an anchor lives. */
-export type AnchorTarget =
+type AnchorTarget =
   | { kind: 'file'; path: string }
   | { kind: 'dir'; path: string }
   | { kind: 'git'; repo: string; ref: string };

@@ -26,19 +26,6 @@ export interface ChainCheck {
   message: string;
 }
 
-/** Check every complete line of the ledger text; stops at the first problem. */
-export function checkChain(text: string): ChainCheck {
-  const cut = text.lastIndexOf('\n');
-  const body = cut < 0 ? '' : text.slice(0, cut);
-  const tornBytes = Buffer.byteLength(text.slice(cut + 1));
-  const lines = body === '' && cut < 0 ? [] : body.split('\n');
-  const events: LedgerEvent[] = [];
-  const walker = new ChainWalker({ onEvent: (e) => events.push(e) });
-  for (const line of lines) if (!walker.feed(line)) break;
-  const result = walker.finish();
-  return { events, lines: lines.length, tornBytes, problem: result.problem, firstBadSeq: result.firstBadSeq, message: result.message };
-}
-
 /** Where a walk starts: after the event (seq, hash), or at the genesis. */
 export interface ChainAnchor {
   seq: number;

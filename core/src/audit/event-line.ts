@@ -8,7 +8,7 @@ const EVENT_KEYS = ['hash', 'payload', 'prev', 'runId', 'seq', 'ts', 'type'];
  * True when `value` has exactly the event fields with the right types. Extra keys are
  * refused: the hash covers only the known fields, so an added field would go unnoticed.
  */
-export function isLedgerEventShape(value: unknown): value is LedgerEvent {
+function isLedgerEventShape(value: unknown): value is LedgerEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const keys = Object.keys(value).sort();
   if (keys.length !== EVENT_KEYS.length || keys.some((k, i) => k !== EVENT_KEYS[i])) return false;

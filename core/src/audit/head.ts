@@ -18,7 +18,7 @@ function signedBytes(head: Omit<LedgerHead, 'signature'>): Buffer {
 }
 
 /** The digest a successor head stores as `prevHead`: sha256 of the head's canonical JSON. */
-export function headDigest(head: LedgerHead): string {
+function headDigest(head: LedgerHead): string {
   return digestJson(head);
 }
 

@@ -293,7 +293,7 @@ function repairInput(repaired: TornRepair): LedgerInput {
 }
 
 /** Sign the head for `tail`, linked to the head.json it replaces (caller holds the lock). */
-export async function signNextHead(paths: AuditPaths, key: LedgerKey, tail: Pick<TailState, 'seq' | 'hash'>): Promise<LedgerHead> {
+async function signNextHead(paths: AuditPaths, key: LedgerKey, tail: Pick<TailState, 'seq' | 'hash'>): Promise<LedgerHead> {
   let current: HeadRead;
   try {
     current = readHeadSync(paths.head);

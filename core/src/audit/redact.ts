@@ -62,7 +62,7 @@ export function replacePatterns(text: string, patterns: readonly RegExp[]): stri
 }
 
 /** Build a replacer once per secret list; longest forms first so a form never half-matches. */
-export function secretRedactor(secrets: readonly string[]): (text: string) => string {
+function secretRedactor(secrets: readonly string[]): (text: string) => string {
   const live = secrets.filter((s) => s.length > 0);
   const forms = [...new Set(live.flatMap(secretForms))].sort((a, b) => b.length - a.length);
   const patterns = live.map(percentEncodedPattern).filter((p): p is RegExp => p !== null);

@@ -8,7 +8,7 @@ import type { AuditPaths } from './paths.ts';
 import { segmentNumber } from './paths.ts';
 
 /** Default segment size: 64 MiB. */
-export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 /** The segment size to use: the option, else RUSTCHAIN_LEDGER_SEGMENT_BYTES (tests), else 64 MiB. */
 export function segmentBytesOption(value: number | undefined): number {

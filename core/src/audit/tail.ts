@@ -57,7 +57,7 @@ export function tornBytesOf(fd: number, size: number): number {
 }
 
 /** The last line of a file of `size` bytes that ends in '\n' (null when the file is empty). */
-export function readLastLine(fd: number, size: number): { line: string; torn: boolean } | null {
+function readLastLine(fd: number, size: number): { line: string; torn: boolean } | null {
   if (size === 0) return null;
   let chunk = 4096;
   for (;;) {

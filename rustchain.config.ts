@@ -1,54 +1,11 @@
 // This repository's own RustChain config: the plugins its missions may use (listed
 // explicitly, never discovered) and the default policy they run under. Paths are relative
 // to this file. A run can widen the policy for one invocation with --allow-* flags.
-import { defineConfig } from '@rustchain/core';
+import { defineConfig, FIRST_PARTY_PLUGINS } from '@rustchain/core';
 
 export default defineConfig({
-  plugins: [
-    '@rustchain/plugin-noop',
-    '@rustchain/plugin-create-file',
-    '@rustchain/plugin-read-file',
-    '@rustchain/plugin-edit-file',
-    '@rustchain/plugin-delete-file',
-    '@rustchain/plugin-copy-file',
-    '@rustchain/plugin-move-file',
-    '@rustchain/plugin-list-directory',
-    '@rustchain/plugin-command',
-    '@rustchain/plugin-http',
-    '@rustchain/plugin-compile-code',
-    '@rustchain/plugin-compress',
-    '@rustchain/plugin-csv-process',
-    '@rustchain/plugin-db-backup',
-    '@rustchain/plugin-db-migrate',
-    '@rustchain/plugin-decompress',
-    '@rustchain/plugin-extract-functions',
-    '@rustchain/plugin-file-search',
-    '@rustchain/plugin-format-code',
-    '@rustchain/plugin-ftp-download',
-    '@rustchain/plugin-ftp-upload',
-    '@rustchain/plugin-generate-docs',
-    '@rustchain/plugin-git-branch',
-    '@rustchain/plugin-git-commit',
-    '@rustchain/plugin-git-diff',
-    '@rustchain/plugin-git-merge',
-    '@rustchain/plugin-git-status',
-    '@rustchain/plugin-lint-code',
-    '@rustchain/plugin-monitor-resources',
-    '@rustchain/plugin-parse-json',
-    '@rustchain/plugin-parse-xml',
-    '@rustchain/plugin-parse-yaml',
-    '@rustchain/plugin-ping-host',
-    '@rustchain/plugin-process-kill',
-    '@rustchain/plugin-process-start',
-    '@rustchain/plugin-redis-get',
-    '@rustchain/plugin-redis-set',
-    '@rustchain/plugin-run-tests',
-    '@rustchain/plugin-service-health',
-    '@rustchain/plugin-sql-query',
-    '@rustchain/plugin-ssh-execute',
-    '@rustchain/plugin-validate-schema',
-    '@rustchain/plugin-websocket-connect',
-  ],
+  // Every first-party step type (FIRST_PARTY_PLUGINS names each package explicitly).
+  plugins: [...FIRST_PARTY_PLUGINS],
   policy: {
     stepTypes: '*',
     // What examples/*.yaml run: nothing else may be spawned without --allow-run.

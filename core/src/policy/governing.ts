@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { keyDirFor, legacyKeyDir } from '../audit/key-dir.ts';
-import { configSearchDirs } from '../registry/load-config.ts';
+import { CONFIG_FILE_NAMES, configSearchDirs } from '../registry/load-config.ts';
 import { findExecutable } from './command-rules.ts';
 
 /**
@@ -12,16 +12,8 @@ import { findExecutable } from './command-rules.ts';
  * otherwise a mission with ordinary write permission could grant itself more next time.
  */
 
-/** Every config file name that is or may one day be loaded (cosmiconfig loaders included). */
-export const GOVERNING_CONFIG_NAMES: readonly string[] = [
-  'rustchain.config.ts',
-  'rustchain.config.mts',
-  'rustchain.config.cts',
-  'rustchain.config.js',
-  'rustchain.config.mjs',
-  'rustchain.config.cjs',
-  'rustchain.config.json',
-];
+/** Every config file name the loader searches for: each one is protected wherever it may be found. */
+export const GOVERNING_CONFIG_NAMES: readonly string[] = CONFIG_FILE_NAMES;
 
 /** What an invocation is governed by. */
 export interface GoverningInput {

@@ -29,10 +29,13 @@ function newest(dir: string): number {
   return latest;
 }
 
-/** A child's environment: no source condition (it would select src/, which tarballs lack). */
+/** A child's environment: as a user's shell would have it (no source condition: tarballs have no src/). */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', ...extra };
   delete env['NODE_OPTIONS'];
+  // Set by the test runner for its own children; a nested `node --test` would then report in
+  // the runner's binary protocol instead of printing TAP.
+  delete env['NODE_TEST_CONTEXT'];
   return env;
 }
 

@@ -32,6 +32,17 @@ export function keyDirFor(stateDir: string, env: Readonly<Record<string, string 
   return join(base, 'rustchain', 'keys', createHash('sha256').update(state).digest('hex').slice(0, 16));
 }
 
+/**
+ * Where the compile key lives: the user's, not one state dir's, so that a module compiled in
+ * one project runs (trusted by default) from any directory of the same user. A key directory
+ * named explicitly (`$RUSTCHAIN_KEY_DIR`, config `keyDir`) holds it too; by default it is the
+ * root of the per-state-dir key directories, `$XDG_CONFIG_HOME/rustchain/keys`.
+ */
+export function compileKeyDirFor(stateDir: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const explicit = (env['RUSTCHAIN_KEY_DIR'] ?? '') !== '' || overrides.has(resolve(stateDir));
+  return explicit ? keyDirFor(stateDir, env) : join(keyDirFor(stateDir, env), '..');
+}
+
 /** `<stateDir>/keys`: where keys lived before they moved out of the state dir. */
 export function legacyKeyDir(stateDir: string): string {
   return join(resolve(stateDir), 'keys');

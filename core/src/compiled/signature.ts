@@ -19,7 +19,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import {
   IN_TOTO_PAYLOAD_TYPE, IN_TOTO_STATEMENT_TYPE, signStatement, verifyAttestation, type DsseEnvelope, type InTotoStatement,
 } from '../audit/attestation.ts';
-import { keyDirFor } from '../audit/key-dir.ts';
+import { compileKeyDirFor } from '../audit/key-dir.ts';
 import { keyIdOf, loadOrCreateKeyPair } from '../audit/keys.ts';
 import { DiagnosticsError } from '../errors.ts';
 
@@ -31,9 +31,9 @@ export function statementPathFor(file: string): string {
   return `${file}.intoto.json`;
 }
 
-/** Where a state dir's compile key lives: beside its ledger key (same custody, different key). */
+/** Where the compile key lives: the user's key directory (same custody as the ledger key, different key). */
 export function compileKeyPaths(stateDir: string): { dir: string; privatePath: string; publicPath: string } {
-  const dir = keyDirFor(stateDir);
+  const dir = compileKeyDirFor(stateDir);
   return { dir, privatePath: join(dir, 'compile.key'), publicPath: join(dir, 'compile.pub') };
 }
 

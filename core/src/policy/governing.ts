@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { keyDirFor, legacyKeyDir } from '../audit/key-dir.ts';
+import { compileKeyDirFor, keyDirFor, legacyKeyDir } from '../audit/key-dir.ts';
 import { CONFIG_FILE_NAMES, configSearchDirs } from '../registry/load-config.ts';
 import { findExecutable } from './command-rules.ts';
 
@@ -51,6 +51,7 @@ export function governingPaths(input: GoverningInput): string[] {
   };
   add(input.stateDir);
   add(input.keyDir ?? keyDirFor(input.stateDir));
+  add(compileKeyDirFor(input.stateDir));
   add(legacyKeyDir(input.stateDir));
   add(input.configFile);
   add(input.policyFile);

@@ -74,6 +74,9 @@ test('malformed statements are E_COMPILED_UNSIGNED; a trusted key signing a stat
 
 test('a trustedCompileKeys entry that is not a public key is E_CONFIG_INVALID at the config, never skipped', async (t) => {
   const dir = await tempDir(t, 'rc-sig-');
+  // Its own key dir: the compile key is per user, and other tests of this run may have made one.
+  process.env['RUSTCHAIN_KEY_DIR'] = join(dir, 'keys');
+  t.after(() => delete process.env['RUSTCHAIN_KEY_DIR']);
   const configFile = join(dir, 'rustchain.config.json');
   const { publicKey } = generateKeyPairSync('ed25519');
   await writeFile(join(dir, 'ci.pub'), publicKey.export({ type: 'spki', format: 'pem' }).toString());

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'clipanion';
 import { importCompiledModule } from '../compiled-module.ts';
+import { checkCompiledSignature, type SignatureRecord } from '../compiled-signature.ts';
 import { CLI_DIR } from '../package-dir.ts';
 import { policyFor } from '../prepare.ts';
 import { recordRefusal } from '../record-refusal.ts';
@@ -58,26 +59,11 @@ export class RunCommand extends MissionExecuteCommand {
     const project = await this.project();
     const cwd = this.cwd();
     const moduleFile = resolve(cwd, this.file);
-    let signature: Record<string, unknown> = {};
-    // Checked on the digest of the bytes read, before they are transpiled or imported: a refused module never runs its top level.
+    let signature: SignatureRecord = {};
     const { compiled, packages, digest } = await importCompiledModule(moduleFile, CLI_DIR, async (sha256) => {
-      const trusted = core.trustedCompileKeys({ stateDir: project.stateDir, entries: project.config.trustedCompileKeys, configFile: project.configFile, configDir: project.dir });
-      const check = core.verifyCompiledArtifact(moduleFile, sha256, trusted);
-      if (check.verified) {
-        // A bundle runs itself at import (`node out.mjs`): importing it here would run it outside this command.
-        if ((check.statement.predicate as { bundle?: unknown }).bundle === true) {
-          throw new core.DiagnosticsError([{ code: 'E_COMPILED_IMPORT', severity: 'error', message: `${this.file} is a bundle: run it with \`node ${this.file}\``, file: moduleFile, line: 1, column: 1 }]);
-        }
-        signature = { verified: true, keyId: check.keyId, trustedBy: check.origin, statement: check.statementFile };
-        return;
-      }
-      const diagnostic = { code: check.code, severity: 'error' as const, message: check.message, file: moduleFile, line: 1, column: 1 };
-      if (!this.allowUnsigned) {
-        await recordRefusal(project, this.file, null, [diagnostic]);
-        throw new core.DiagnosticsError([{ ...diagnostic, hint: 'recompile it with `rustchain compile`, trust its signer in config trustedCompileKeys, or pass --allow-unsigned' }]);
-      }
-      await printDiagnostics([{ ...diagnostic, severity: 'warning' }], { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
-      signature = { verified: false, code: check.code, reason: check.message, allowedUnsigned: '--allow-unsigned' };
+      signature = await checkCompiledSignature({
+        project, moduleFile, file: this.file, sha256, allowUnsigned: this.allowUnsigned, io: { stdout: this.context.stdout, stderr: this.context.stderr },
+      });
     });
     // The module runs with the plugins it imports, wherever it is run from; the project (the
     // working directory's config) contributes the policy and the state dir.

@@ -10,6 +10,8 @@ export type {
   FetchCapability, FetchResponse, NetCapability, EnvCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
 } from './sdk.ts';
 export { shellExitStatus } from './exit-status.ts';
+/** setTimeout as a promise that rejects with the signal's reason on abort (the engine's retry wait). */
+export { abortableSleep } from '../engine/retry.ts';
 /** The signals ctx.exec.kill accepts (a step type's schema lists the same). */
 export { KILL_SIGNALS } from '../capabilities/processes.ts';
 /** The loader's hardened YAML/JSON readers (limits, no tags, capped aliases, forbidden keys; errors with line/column). */

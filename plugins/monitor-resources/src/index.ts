@@ -2,7 +2,7 @@
 // uptime) are side-effect-free reads of the host's own counters, with no path, program or
 // host a policy could decide on. Disk figures need a path, so they go through ctx.fs.statfs.
 import { cpus, freemem, loadavg, totalmem, uptime } from 'node:os';
-import { definePlugin, PluginError, Type, type StepContext } from '@rustchain/core/plugin';
+import { abortableSleep, definePlugin, PluginError, Type, type StepContext } from '@rustchain/core/plugin';
 
 /**
  * `monitor_resources`: a snapshot of the host's CPU (count, model, load average and a short
@@ -42,28 +42,10 @@ function cpuTimes(): { idle: number; total: number } {
   return { idle, total };
 }
 
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 async function usage(ms: number, ctx: StepContext): Promise<number | null> {
   if (ms === 0) return null;
   const before = cpuTimes();
-  await wait(ms, ctx.signal);
+  await abortableSleep(ms, ctx.signal);
   const after = cpuTimes();
   const total = after.total - before.total;
   if (total <= 0) return null;

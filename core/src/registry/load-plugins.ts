@@ -86,13 +86,18 @@ export async function loadPlugins(config: RustchainConfig, dir: string, configFi
         'export default definePlugin({ type, description, params, outputs, capabilities, effect, run })');
       continue;
     }
+    let integrity: string | undefined;
     const plugin: LoadedPlugin = {
       definition: exported,
       packageName: resolved.name,
       version: resolved.version,
       specifier,
       packageDir: resolved.packageDir,
-      integrity: packageIntegrity(resolved.packageDir),
+      // Hashing a package's files is for compile and drift checks only: computed when first
+      // read, so validate, plan and every start-up that never reads it do not pay for it.
+      get integrity() {
+        return (integrity ??= packageIntegrity(resolved.packageDir));
+      },
     };
     const previous = byType.get(exported.type);
     if (previous !== undefined) {

@@ -58,6 +58,7 @@ function context(allow: string[]): StepContext {
     net: { connect: none },
     env: { get: () => undefined },
     log: { info: () => {}, warn: () => {} },
+    settings: () => undefined,
   };
 }
 

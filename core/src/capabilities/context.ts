@@ -1,10 +1,12 @@
-import type { StepContext, StepLogger } from '../plugin/sdk.ts';
+import { RustchainError } from '../errors.ts';
+import type { StepContext, StepLogger, StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
 import { createEnvCapability, type HostEnv } from './env.ts';
 import { createExecCapability } from './exec.ts';
 import { createFetchCapability } from './fetch.ts';
 import { createFsCapability } from './fs.ts';
 import type { RunProcessRegistry } from './processes.ts';
+import type { CallJournal } from '../replay/journal.ts';
 import { createNetCapability } from './net.ts';
 
 /** What the executor knows about one attempt of one step. */
@@ -24,6 +26,12 @@ export interface StepContextInit {
   log?: StepLogger;
   /** The processes of the run (ctx.exec.start/kill); absent = this context cannot start any. */
   processes?: RunProcessRegistry | undefined;
+  /** The run's call journal: ctx.fetch calls are reported, recorded or replayed through it (--record / --replay). */
+  calls?: CallJournal | undefined;
+  /** Child steps (ctx.steps), built by the engine for this attempt; absent = none can run here. */
+  readonly steps?: StepsCapability | undefined;
+  /** rustchain.config `settings`, deeply frozen (see freezeSettings); absent = none. */
+  settings?: Readonly<Record<string, unknown>> | undefined;
 }
 
 const SILENT: StepLogger = { info() {}, warn() {} };
@@ -71,7 +79,11 @@ class LazyStepContext implements StepContext {
     return (this.#exec ??= createExecCapability(this.#init));
   }
   get fetch(): StepContext['fetch'] {
-    return (this.#fetch ??= createFetchCapability(this.#init.policy, this.#init.signal));
+    if (this.#fetch !== undefined) return this.#fetch;
+    const init = this.#init;
+    // The real client is only built when a call goes out: a replay never reaches the network.
+    const live = (): StepContext['fetch'] => createFetchCapability(init.policy, init.signal);
+    return (this.#fetch = init.calls === undefined ? live() : init.calls.wrap(live, init));
   }
   get net(): StepContext['net'] {
     return (this.#net ??= createNetCapability(this.#init.policy, this.#init.signal));
@@ -79,4 +91,31 @@ class LazyStepContext implements StepContext {
   get env(): StepContext['env'] {
     return (this.#env ??= createEnvCapability(this.#init.policy, this.#init.env));
   }
+  get steps(): StepsCapability {
+    const steps = this.#init.steps;
+    if (steps === undefined) {
+      throw new RustchainError('E_CHILD_STEPS_UNAVAILABLE', `step "${this.stepId}" cannot run child steps here: its dispatcher has no engine host`, { nonRetryable: true });
+    }
+    return steps;
+  }
+  settings(namespace: string): unknown {
+    const all = this.#init.settings;
+    return all !== undefined && Object.hasOwn(all, namespace) ? all[namespace] : undefined;
+  }
+}
+
+/**
+ * A deep-frozen copy of the config's `settings`, made once per run: every step reads the same
+ * values and no plugin can change what the next one sees.
+ */
+export function freezeSettings(settings: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, unknown>> | undefined {
+  return settings === undefined ? undefined : deepFreeze(structuredClone(settings));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -22,6 +22,11 @@ export interface RustchainConfig {
   trustedCompileKeys?: string[];
   /** Audit settings: `anchors` are the `audit anchor` targets (file, dir/, git:<repo>#<ref>; relative to the config file) that `audit verify` checks and `audit anchor` publishes to by default. */
   audit?: { anchors?: string[] };
+  /**
+   * Plugin settings by namespace (`settings.llm`, `settings.mcp`, ...): read by plugins through
+   * `ctx.settings(namespace)`; each plugin checks the shape of its own namespace.
+   */
+  settings?: Record<string, unknown>;
 }
 
 /** Declares the config; exists only for type inference. */

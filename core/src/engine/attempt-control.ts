@@ -4,6 +4,7 @@ import type { StepContextInit } from '../capabilities/context.ts';
 import type { RunProcessRegistry } from '../capabilities/processes.ts';
 import { RustchainError } from '../errors.ts';
 import type { MissionStep } from '../model/mission.ts';
+import type { StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
 import type { AttemptControl, StepRequest } from './types.ts';
 
@@ -24,8 +25,20 @@ export class AttemptAbort implements AttemptControl {
   deadline = Infinity;
   private controller: AbortController | undefined = undefined;
   private listener: ((reason: unknown) => void) | undefined = undefined;
+  private children: StepsCapability | undefined = undefined;
 
-  constructor(readonly step: MissionStep) {}
+  /** `host` (with `index`, the step's slot in it) builds ctx.steps for this attempt on first use. */
+  constructor(
+    readonly step: MissionStep,
+    private readonly host?: ChildStepsHost,
+    private readonly index = 0,
+  ) {}
+
+  /** This attempt's child steps, built on first read; undefined when the host cannot run any. */
+  get steps(): StepsCapability | undefined {
+    if (this.children === undefined && this.host?.childSteps !== undefined) this.children = this.host.childSteps(this.index, this.step, this);
+    return this.children;
+  }
 
   /** A real AbortSignal, built on first read and already aborted if the attempt was. */
   get signal(): AbortSignal {
@@ -59,6 +72,11 @@ export class AttemptAbort implements AttemptControl {
     this.timedOut = true;
     this.abort(timeoutReason(this.step));
   }
+}
+
+/** What can build an attempt's ctx.steps (a mission run, a lone step, a child step's own host). */
+export interface ChildStepsHost {
+  childSteps?(index: number, step: MissionStep, control: AttemptControl): StepsCapability;
 }
 
 /** Also the abort reason the step sees, so a plugin that rethrows it reports the timeout. */
@@ -173,6 +191,7 @@ export class AttemptContextInit implements StepContextInit {
     readonly policy: Policy,
     readonly env: HostEnv,
     readonly processes?: RunProcessRegistry,
+    readonly settings?: Readonly<Record<string, unknown>>,
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;
@@ -182,5 +201,9 @@ export class AttemptContextInit implements StepContextInit {
 
   get signal(): AbortSignal {
     return this.control.signal;
+  }
+
+  get steps(): StepsCapability | undefined {
+    return this.control.steps;
   }
 }

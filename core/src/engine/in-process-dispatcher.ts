@@ -1,4 +1,4 @@
-import { createStepContext } from '../capabilities/context.ts';
+import { createStepContext, freezeSettings } from '../capabilities/context.ts';
 import type { HostEnv } from '../capabilities/env.ts';
 import { RunProcessRegistry } from '../capabilities/processes.ts';
 import { RustchainError } from '../errors.ts';
@@ -28,12 +28,15 @@ export function createInProcessDispatcher(options: {
   env?: Readonly<Record<string, string | undefined>>;
   /** Receives the values of parameters marked `secret: true` before the step runs. */
   secrets?: { add(values: Iterable<string>): unknown };
+  /** rustchain.config `settings` (ctx.settings); frozen here, once per dispatcher. */
+  settings?: Readonly<Record<string, unknown>>;
 }): StepDispatcher {
   const { registry, policy, workDir } = options;
   const env: HostEnv = options.env ?? process.env;
   const allowedTypes = policy.stepTypes === '*' ? null : new Set(policy.stepTypes);
   // Run scope for ctx.exec.start: one process table per run id, stopped by finishRun.
   const processes = new RunProcessRegistry();
+  const settings = freezeSettings(options.settings);
 
   const secretSchemas = new WeakMap<DefinedPlugin, boolean>();
   function hasSecrets(plugin: DefinedPlugin): boolean {
@@ -73,7 +76,7 @@ export function createInProcessDispatcher(options: {
   async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params });
+    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -82,7 +85,7 @@ export function createInProcessDispatcher(options: {
   async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (control.aborted) throw control.reason;
-    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes));
+    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings));
     const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
     return outputs as Record<string, unknown>;
   }

@@ -1,5 +1,6 @@
 import type { Policy } from '../policy/types.ts';
 import type { StepTypeLookup } from '../plugin/sdk.ts';
+import type { CallJournal } from '../replay/journal.ts';
 import type { RunEvent, StepDispatcher } from './types.ts';
 
 /** How executeMission / executeStep run. Optional fields also accept `undefined` (= absent). */
@@ -34,8 +35,16 @@ export interface ExecuteOptions {
    * their results carry `resumed: true`. No event is emitted for them.
    */
   completed?: Readonly<Record<string, { outputs: Record<string, unknown>; attempts: number }>> | undefined;
-  /** Default: createInProcessDispatcher({ registry, policy, workDir, env }). */
+  /** rustchain.config `settings`, read by plugins through `ctx.settings(namespace)`. */
+  settings?: Readonly<Record<string, unknown>> | undefined;
+  /** Default: createInProcessDispatcher({ registry, policy, workDir, env, settings }). */
   dispatcher?: StepDispatcher | undefined;
+  /**
+   * The run's call journal (createCallJournal): every ctx.fetch call is reported as net.request /
+   * net.response events with its request and response digests, and recorded to or replayed
+   * from a directory (--record / --replay). Absent: calls are neither reported nor recorded.
+   */
+  calls?: CallJournal | undefined;
   /** Source of `ctx.env` and `${{ env.X }}` (filtered by the policy); default process.env. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /**

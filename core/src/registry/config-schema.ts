@@ -20,6 +20,7 @@ const ConfigSchema = Type.Object(
     keyDir: Type.Optional(Type.String({ minLength: 1 })),
     trustedCompileKeys: Type.Optional(StringList),
     audit: Type.Optional(Type.Object({ anchors: Type.Optional(StringList) }, { additionalProperties: false })),
+    settings: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Unknown())),
   },
   { additionalProperties: false },
 );

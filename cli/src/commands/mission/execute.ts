@@ -106,7 +106,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
     this.maxParallelSteps(); // a usage error must come before any loading
     this.durabilityMode();
     const project = await this.project();
-    const { mission, policy, warnings } = await prepareMission({ file: this.file, project, flags: this.permissionFlags(), cwd: this.cwd() });
+    const { mission, policy, warnings } = await prepareMission({ file: this.file, project, flags: this.permissionFlags(), cwd: this.cwd(), strict: this.strict });
     if (warnings.length > 0) await printDiagnostics(warnings, { json: false, ok: true, stdout: this.context.stdout, stderr: this.context.stderr });
     return this.executePrepared(project, mission, policy);
   }
@@ -161,6 +161,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
         signal: signals.signal,
         ...(maxParallelSteps === undefined ? {} : { maxParallelSteps }),
         secrets: redactor,
+        settings: project.config.settings,
         ...(plan === null ? {} : { completed: plan.completed }),
         onEvent: (event: RunEvent) => {
           recorder.onEvent(event);

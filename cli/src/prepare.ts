@@ -68,10 +68,12 @@ export async function prepareMission(options: {
   flags: PermissionFlagValues;
   cwd: string;
   checkPolicy?: boolean;
+  /** `--strict`: unknown keys are errors. */
+  strict?: boolean;
 }): Promise<PreparedMission> {
   const core = await import('@rustchain/core');
   const { project, cwd } = options;
-  const validation = await core.validateMission(options.file, { registry: project.registry });
+  const validation = await core.validateMission(options.file, { registry: project.registry, strict: options.strict === true });
   const errors = validation.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || validation.mission === null) {
     if (options.checkPolicy !== false) await recordRefusal(project, options.file, null, validation.diagnostics);

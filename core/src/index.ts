@@ -46,6 +46,8 @@ export type { TemplateRef, Segment, TemplateOccurrence, TemplateSyntaxProblem, T
 // --- executor ---
 export { executeMission, executeStep, createInProcessDispatcher, retryDelayMs, abortableSleep, toStepError } from './engine/index.ts';
 export type { ExecuteOptions } from './engine/index.ts';
+export { createCallJournal } from './replay/journal.ts';
+export type { CallJournal, CallJournalMode, CallJournalOptions } from './replay/journal.ts';
 
 // --- run state and resume ---
 export { listRunStates, readRunState, runStatePath, createRunStateRecorder, isRepeatable, reconcileInterrupted, effectiveStatus, findResumeTarget, planResume } from './runs/index.ts';
@@ -115,7 +117,7 @@ export { parseAnchorTarget, publishAnchor, readAnchor, describeAnchor } from './
 export { repairLedger } from './audit/repair.ts';
 export type { RepairResult } from './audit/repair.ts';
 export { buildAuditReport } from './audit/report.ts';
-export type { AuditReport, RunAuditEntry, StepAuditEntry } from './audit/report.ts';
+export type { AuditReport, RunAuditEntry, StepAuditEntry, CallAuditEntry } from './audit/report.ts';
 export { renderAuditReport, AUDIT_REPORT_FORMATS } from './audit/render.ts';
 export type { AuditReportFormat } from './audit/render.ts';
 export { exportAttestation, verifyAttestation, signStatement, preAuthEncoding, IN_TOTO_STATEMENT_TYPE, RUN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './audit/attestation.ts';

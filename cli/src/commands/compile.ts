@@ -54,7 +54,7 @@ export class CompileCommand extends PermissionedCommand {
     const flags = this.permissionFlags();
     const project = await this.project();
     const cwd = this.cwd();
-    const { mission, warnings } = await prepareMission({ file: this.file, project, flags, cwd });
+    const { mission, warnings } = await prepareMission({ file: this.file, project, flags, cwd, strict: this.strict });
     const { compileMission, bundleCompiledModule } = await import('@rustchain/compiler');
     const outFile = resolve(cwd, this.out);
     // With a config, its plugins resolve from the project; without, from the CLI's own packages.

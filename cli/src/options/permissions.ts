@@ -50,6 +50,9 @@ export abstract class PermissionedCommand extends ProjectCommand {
   /** Environment variables passed to steps. */
   allowEnv = Option.String('--allow-env', { tolerateBoolean: true, description: 'Allow environment variables: all, or --allow-env=NAME,...' });
 
+  /** Unknown keys in the mission (fields and parameters) are errors, not warnings. */
+  strict = Option.Boolean('--strict', false, { description: 'Treat unknown mission fields and parameters as errors, not warnings' });
+
   /** A policy YAML replacing the config's policy for this invocation. */
   policy = Option.String('--policy', { description: 'Policy YAML to use instead of the policy in rustchain.config.*' });
 

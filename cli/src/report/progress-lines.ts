@@ -25,6 +25,10 @@ export function eventLine(event: RunEvent): string | null {
       return `${SYMBOLS.skipped} ${event.stepId}: ${event.error.message}`;
     case 'step.cancelled':
       return `${SYMBOLS.cancelled} ${event.stepId}: ${event.error.message}`;
+    case 'net.request':
+    case 'net.response':
+      // Calls are in the ledger (audit report); the progress view stays one line per step event.
+      return null;
     case 'run.cancelled':
       return `${SYMBOLS.cancelled} run cancelled: ${event.reason}`;
     case 'run.finished':

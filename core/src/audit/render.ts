@@ -1,5 +1,6 @@
 /** Renderers for the audit report: text (terminal), markdown (PR comments), json. */
 import type { AuditReport, RefusalAuditEntry, RunAuditEntry } from './report.ts';
+import type { CallAuditEntry } from './report.ts';
 
 /** Output formats of `rustchain audit report`. */
 export const AUDIT_REPORT_FORMATS = ['text', 'markdown', 'json'] as const;
@@ -27,7 +28,14 @@ function textRun(run: RunAuditEntry): string[] {
   for (const s of run.steps) {
     lines.push(`  step ${s.id}: ${s.status} attempts=${s.attempts} ${ms(s.durationMs)}${s.outputsDigest ? ` outputs=${s.outputsDigest}` : ''}${s.errorCode ? ` ${s.errorCode}` : ''}`);
   }
+  for (const c of run.calls) lines.push(`  call ${callLine(c)}`);
   return lines;
+}
+
+/** One ctx.fetch call: step, method, URL, status, request → response digests, and whether it was replayed. */
+function callLine(c: CallAuditEntry): string {
+  const outcome = c.errorCode ?? String(c.status ?? '-');
+  return `${c.stepId}#${c.attempt}.${c.call} ${c.method} ${c.url} ${outcome} request=${c.requestDigest} response=${c.responseDigest ?? '-'}${c.replayed ? ' (replayed)' : ''}`;
 }
 
 function markdownRun(run: RunAuditEntry): string[] {
@@ -46,6 +54,7 @@ function markdownRun(run: RunAuditEntry): string[] {
     '|---|---|---|---|---|---|',
     ...run.steps.map((s) => `| ${s.id} | ${s.status} | ${s.attempts} | ${ms(s.durationMs)} | ${s.outputsDigest ?? ''} | ${s.errorCode ?? ''} |`),
     '',
+    ...(run.calls.length === 0 ? [] : ['Calls:', '', ...run.calls.map((c) => `- \`${callLine(c)}\``), '']),
   ];
   return lines;
 }

@@ -43,6 +43,25 @@ export interface RunAuditEntry {
   /** Fallbacks to unsandboxed execution (`sandbox.fallback`). */
   sandboxFallbacks: Array<{ stepId: string | null; reason: string | null }>;
   steps: StepAuditEntry[];
+  /** Calls through ctx.fetch, in the order they were made (net.request / net.response). */
+  calls: CallAuditEntry[];
+}
+
+/** One call through ctx.fetch: what `audit report` compares between a recorded run and its replay. */
+export interface CallAuditEntry {
+  stepId: string;
+  attempt: number;
+  /** 1-based number of the call within its step attempt. */
+  call: number;
+  method: string;
+  /** Redacted URL. */
+  url: string;
+  requestDigest: string;
+  /** Null until the response came (or when the call failed: see errorCode). */
+  status: number | null;
+  responseDigest: string | null;
+  replayed: boolean;
+  errorCode: string | null;
 }
 
 /** An invocation refused before any run started (no run id): a policy denial or a rejected mission. */
@@ -79,7 +98,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 function newRun(runId: string, seq: number): RunAuditEntry {
   return {
     runId, mission: null, missionSha256: null, status: 'running', startedAt: null, finishedAt: null, durationMs: null,
-    user: null, host: null, cancelReason: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [], steps: [],
+    user: null, host: null, cancelReason: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [], steps: [], calls: [],
   };
 }
 
@@ -129,6 +148,17 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
     case 'sandbox.fallback':
       run.sandboxFallbacks.push({ stepId, reason: str(p.reason) });
       return;
+    case 'net.request':
+      run.calls.push({
+        stepId: stepId ?? '?', attempt: num(p.attempt) ?? 0, call: num(p.call) ?? 0, method: str(p.method) ?? '?', url: str(p.url) ?? '?',
+        requestDigest: str(p.requestDigest) ?? '?', status: null, responseDigest: null, replayed: p.replayed === true, errorCode: null,
+      });
+      return;
+    case 'net.response': {
+      const call = run.calls.findLast((c) => c.stepId === stepId && c.attempt === num(p.attempt) && c.call === num(p.call));
+      if (call !== undefined) Object.assign(call, { status: num(p.status), responseDigest: str(p.responseDigest), errorCode: str(p.error) });
+      return;
+    }
   }
   if (stepId === null || !e.type.startsWith('step.')) return;
   const s = step(run, stepId);

@@ -40,6 +40,13 @@ const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
   'step.failed': (e) => ({ stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs, error: e.error }),
   'step.skipped': (e) => ({ stepId: e.stepId, error: e.error }),
   'step.cancelled': (e) => ({ stepId: e.stepId, attempt: e.attempt, error: e.error }),
+  // A call through ctx.fetch: digests of the canonical (secret-free) request and response, so a
+  // replay can be shown to have made and received exactly what the recorded run did.
+  'net.request': (e) => ({ stepId: e.stepId, attempt: e.attempt, call: e.call, method: e.method, url: e.url, requestDigest: e.requestDigest, replayed: e.replayed }),
+  'net.response': (e) => ({
+    stepId: e.stepId, attempt: e.attempt, call: e.call, status: e.status, responseDigest: e.responseDigest, replayed: e.replayed,
+    ...(e.error === undefined ? {} : { error: e.error }),
+  }),
   'run.cancelled': (e) => ({ reason: e.reason }),
   'run.finished': (e) => ({ status: e.status, durationMs: e.durationMs }),
 };

@@ -12,6 +12,7 @@ export const AUDIT_EVENT_TYPES = [
   'run.started', 'run.finished', 'run.cancelled', 'run.interrupted', 'run.resumed',
   'step.started', 'step.retried', 'step.succeeded', 'step.failed', 'step.skipped', 'step.cancelled',
   'policy.decision', 'policy.granted', 'sandbox.fallback', 'run.plugins', 'run.artifact', 'audit.repaired',
+  'net.request', 'net.response',
 ] as const;
 
 /** A known audit event type. */

@@ -6,6 +6,7 @@ import { RustchainError } from '../errors.ts';
 import type { MissionStep } from '../model/mission.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
+import type { CallJournal } from '../replay/journal.ts';
 import type { AttemptControl, StepRequest } from './types.ts';
 
 /**
@@ -192,6 +193,7 @@ export class AttemptContextInit implements StepContextInit {
     readonly env: HostEnv,
     readonly processes?: RunProcessRegistry,
     readonly settings?: Readonly<Record<string, unknown>>,
+    readonly calls?: CallJournal,
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;

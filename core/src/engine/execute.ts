@@ -21,8 +21,8 @@ export function executeMission(mission: Mission, options: ExecuteOptions): Promi
 /** The dispatcher a run uses: the injected one, or the in-process default. */
 export function dispatcherFor(options: ExecuteOptions): StepDispatcher {
   if (options.dispatcher) return options.dispatcher;
-  const { registry, policy, workDir, env, secrets, settings } = options;
+  const { registry, policy, workDir, env, secrets, settings, calls } = options;
   return createInProcessDispatcher({
-    registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }), ...(settings === undefined ? {} : { settings }),
+    registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }), ...(settings === undefined ? {} : { settings }), ...(calls === undefined ? {} : { calls }),
   });
 }

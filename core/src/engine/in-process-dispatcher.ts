@@ -7,6 +7,7 @@ import type { DefinedPlugin, StepTypeLookup } from '../plugin/sdk.ts';
 import { stepTypeDenied } from '../policy/denials.ts';
 import { hasSecretParams, runtimeSecretParamValues } from '../secrets/params.ts';
 import type { Policy } from '../policy/types.ts';
+import type { CallJournal } from '../replay/journal.ts';
 import { AttemptContextInit } from './attempt-control.ts';
 import type { AttemptControl, StepDispatcher, StepRequest } from './types.ts';
 
@@ -30,6 +31,8 @@ export function createInProcessDispatcher(options: {
   secrets?: { add(values: Iterable<string>): unknown };
   /** rustchain.config `settings` (ctx.settings); frozen here, once per dispatcher. */
   settings?: Readonly<Record<string, unknown>>;
+  /** The run's call journal: every step's ctx.fetch goes through it (ledger digests, --record / --replay). */
+  calls?: CallJournal;
 }): StepDispatcher {
   const { registry, policy, workDir } = options;
   const env: HostEnv = options.env ?? process.env;
@@ -37,6 +40,7 @@ export function createInProcessDispatcher(options: {
   // Run scope for ctx.exec.start: one process table per run id, stopped by finishRun.
   const processes = new RunProcessRegistry();
   const settings = freezeSettings(options.settings);
+  const calls = options.calls;
 
   const secretSchemas = new WeakMap<DefinedPlugin, boolean>();
   function hasSecrets(plugin: DefinedPlugin): boolean {
@@ -76,7 +80,7 @@ export function createInProcessDispatcher(options: {
   async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings });
+    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, calls });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -85,7 +89,7 @@ export function createInProcessDispatcher(options: {
   async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (control.aborted) throw control.reason;
-    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings));
+    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls));
     const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
     return outputs as Record<string, unknown>;
   }

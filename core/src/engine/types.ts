@@ -50,6 +50,8 @@ export type RunEvent =
   | { type: 'step.failed'; runId: string; stepId: string; attempt: number; durationMs: number; error: StepError }
   | { type: 'step.skipped'; runId: string; stepId: string; error: StepError }
   | { type: 'step.cancelled'; runId: string; stepId: string; attempt: number; error: StepError }
+  | { type: 'net.request'; runId: string; stepId: string; attempt: number; call: number; method: string; url: string; requestDigest: string; replayed: boolean }
+  | { type: 'net.response'; runId: string; stepId: string; attempt: number; call: number; status: number | null; responseDigest: string | null; replayed: boolean; error?: string }
   | { type: 'run.cancelled'; runId: string; reason: string }
   | { type: 'run.finished'; runId: string; status: RunStatus; durationMs: number };
 

@@ -30,11 +30,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reports unknown (warning) and legacy (error) keys of the mission, its steps, config and retry. */
-export function checkFields(value: unknown, file: string, report: Reporter): void {
+/**
+ * Reports unknown and legacy (error) keys of the mission, its steps, config and retry. An
+ * unknown key that is a typo of a known one (`depens_on`) is an error: ignoring it would
+ * silently change what runs (the dependency disappears). Any other unknown key is a warning
+ * (the original ignored them and corpus missions carry them), an error with `strict`.
+ */
+export function checkFields(value: unknown, file: string, report: Reporter, options: { strict?: boolean } = {}): void {
   if (!isRecord(value)) return;
   const migrateHint = `\`rustchain mission migrate ${file}\` rewrites it`;
-  const visit = (obj: Record<string, unknown>, pointer: string, known: readonly string[], legacy: Readonly<Record<string, string>>, strict: boolean) => {
+  const visit = (obj: Record<string, unknown>, pointer: string, known: readonly string[], legacy: Readonly<Record<string, string>>, closed: boolean) => {
     for (const key of Object.keys(obj)) {
       if (known.includes(key)) continue;
       const at = `${pointer}/${escapePointerToken(key)}`;
@@ -46,10 +51,12 @@ export function checkFields(value: unknown, file: string, report: Reporter): voi
         });
         continue;
       }
-      const guess = key === 'on_failure' && 'continue_on_error' in obj === false ? 'continue_on_error' : didYouMean(key, known);
-      report.add('E_SCHEMA_UNKNOWN_FIELD', `unknown field \`${key}\`${strict ? '' : ' is ignored'}`, at, {
+      const typo = didYouMean(key, known);
+      const guess = typo ?? (key === 'on_failure' && 'continue_on_error' in obj === false ? 'continue_on_error' : null);
+      const error = closed || typo !== null || options.strict === true;
+      report.add('E_SCHEMA_UNKNOWN_FIELD', `unknown field \`${key}\`${error ? '' : ' is ignored'}`, at, {
         on: 'key',
-        severity: strict ? 'error' : 'warning',
+        severity: error ? 'error' : 'warning',
         ...(guess ? { hint: `did you mean \`${guess}\`?` } : meant ? { hint: `\`${meant}\` is already set; remove \`${key}\`` } : {}),
       });
     }

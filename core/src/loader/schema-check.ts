@@ -56,7 +56,7 @@ function classify(error: ValueError, pointer: string): SchemaProblem {
     return { code: 'E_SCHEMA_REQUIRED', pointer, message: `missing required field \`${lastToken(pointer)}\``, missing: true };
   }
   if (VALUE_KINDS.has(error.type)) return { code: 'E_SCHEMA_VALUE', pointer, message: lowerFirst(error.message), missing: false };
-  const expected = error.type === ValueErrorType.Union ? `expected ${unionChoices(error.schema)}` : lowerFirst(error.message);
+  const expected = error.type === ValueErrorType.Union ? `expected ${unionChoices(error.schema)}` : expectedType(error);
   return { code: 'E_SCHEMA_TYPE', pointer, message: `${expected}, got ${describe(error.value)}`, missing: false };
 }
 
@@ -91,6 +91,12 @@ function unionChoices(schema: TSchema): string {
   return [...new Set(names)].join(' or ') || 'a different value';
 }
 
+/** "expected an integer" from the schema's own type, else typebox's message. */
+function expectedType(error: ValueError): string {
+  const name = TYPE_NAMES[String((error.schema as { type?: unknown }).type)];
+  return name === undefined ? lowerFirst(error.message) : `expected ${name}`;
+}
+
 function lastToken(pointer: string): string {
   return (pointer.split('/').pop() ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
 }
@@ -104,6 +110,6 @@ function describe(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return 'a string';
+  if (typeof value === 'string') return `a string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }

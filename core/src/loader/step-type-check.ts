@@ -1,5 +1,5 @@
 import type { StepTypeLookup } from '../plugin/sdk.ts';
-import { containsTemplate } from '../template/scan.ts';
+import { containsTemplate, escapePointerToken } from '../template/scan.ts';
 import type { Reporter } from './locate.ts';
 import { checkStepParams } from '../plugin/params-check.ts';
 import { literalSecretParams } from '../secrets/params.ts';
@@ -24,7 +24,7 @@ export interface TypedStep {
  * original rejected those too; `migrate` fixes them), a RustChain type whose plugin is not
  * installed (say which package), or an unknown name (did-you-mean).
  */
-export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLookup, file: string, report: Reporter): void {
+export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLookup, file: string, report: Reporter, options: { strict?: boolean } = {}): void {
   const installed = registry.types();
   for (const step of steps) {
     const plugin = registry.get(step.type);
@@ -46,15 +46,39 @@ export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLo
       report.add('E_PARAMS_INVALID', `${step.type}: ${problem.message}`, pointer, {
         position: unknown ? report.keyAt(pointer) : report.valueAt(where),
         // The package that really provides the type (a third-party one too), not a guessed name.
-        hint: guess ? `did you mean \`${guess}\`?` : `see the parameters of \`${step.type}\` in ${plugin.packageName ?? 'its plugin'}'s README`,
+        hint: guess ? `did you mean \`${guess}\`?` : (listHint(problem.message, valueAt(step.parameters, relative), relative) ?? `see the parameters of \`${step.type}\` in ${plugin.packageName ?? 'its plugin'}'s README`),
       });
     }
+    reportUndeclaredParams(step, plugin.definition.params, plugin.packageName, report, options.strict === true);
     for (const relative of literalSecretParams(plugin.definition.params, step.parameters)) {
       report.add('E_SECRET_LITERAL', `${step.type}: a secret parameter is written literally in the mission, so it is not treated as a secret`, base + relative, {
         severity: 'warning',
         hint: 'read it from a secret environment variable: `${{ env.MY_TOKEN }}` with policy.env.allow (and env.secrets)',
       });
     }
+  }
+}
+
+/**
+ * Parameter keys an open params schema (`additionalProperties` not false) does not declare:
+ * the plugin accepts and ignores them, so a misspelt `methd` would silently be dropped. A
+ * warning with the declared name it is closest to (an error with `strict`). Closed schemas
+ * are covered by checkStepParams (E_SCHEMA_UNKNOWN_FIELD, an error).
+ */
+function reportUndeclaredParams(step: TypedStep, schema: unknown, packageName: string | undefined, report: Reporter, strict: boolean): void {
+  const s = schema as { properties?: Record<string, unknown>; additionalProperties?: unknown; patternProperties?: unknown };
+  if (s.additionalProperties === false || s.patternProperties !== undefined || s.properties === undefined) return;
+  const declared = Object.keys(s.properties);
+  if (declared.length === 0) return;
+  for (const key of Object.keys(step.parameters)) {
+    if (Object.prototype.hasOwnProperty.call(s.properties, key)) continue;
+    const guess = didYouMean(key, declared);
+    const pointer = `/steps/${step.index}/parameters/${escapePointerToken(key)}`;
+    report.add('E_SCHEMA_UNKNOWN_FIELD', `${step.type}: unknown parameter \`${key}\`${strict ? '' : ' is ignored'}`, pointer, {
+      on: 'key',
+      severity: strict ? 'error' : 'warning',
+      hint: guess ? `did you mean \`${guess}\`?` : `declared parameters of \`${step.type}\`: ${declared.join(', ')}; see ${packageName ?? 'its plugin'}'s README`,
+    });
   }
 }
 
@@ -77,6 +101,14 @@ function reportMissingType(step: TypedStep, installed: readonly string[], file: 
   report.add('E_STEP_TYPE_UNKNOWN', `unknown step type \`${step.type}\``, step.typePointer, {
     hint: guess ? `did you mean \`${guess}\`?` : `installed step types: ${installed.join(', ') || '(none)'}`,
   });
+}
+
+/** A string where a list is expected (`args: "-l x"`): the list it was probably meant to be. */
+function listHint(message: string, value: unknown, pointer: string): string | null {
+  if (typeof value !== 'string' || !message.startsWith('expected a list')) return null;
+  const words = value.trim().split(/\s+/).filter((w) => w !== '');
+  const key = pointer.slice(pointer.lastIndexOf('/') + 1);
+  return `write a list, one element per item: \`${key}: [${words.map((w) => JSON.stringify(w)).join(', ')}]\``;
 }
 
 /** The value at a JSON pointer inside `root` (undefined when absent). */

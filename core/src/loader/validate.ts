@@ -21,6 +21,8 @@ export interface ValidateOptions {
   registry?: StepTypeLookup | null;
   /** Larger files are refused before parsing (E_INPUT_TOO_LARGE). Default 5 MiB. */
   maxBytes?: number;
+  /** Unknown keys (mission fields and parameters) are errors, not warnings (`--strict`). */
+  strict?: boolean;
 }
 
 /** Outcome of validation: `mission` is null iff some diagnostic is an error. */
@@ -80,7 +82,8 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
       ...(hint ? { hint } : {}),
     });
   }
-  checkFields(value, file, report);
+  const strict = { strict: options.strict === true };
+  checkFields(value, file, report, strict);
   checkStepShapes(value as Record<string, unknown>, report);
   const rawSteps = (value as { steps?: unknown }).steps;
   if (Array.isArray(rawSteps) && rawSteps.length === 0) {
@@ -93,7 +96,7 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
   if (Array.isArray(rawFinally) && rawFinally.length > 0) {
     const main = Array.isArray(rawSteps) ? graphInput(rawSteps) : [];
     const mainIds = new Set(main.map((s) => s.id));
-    checkFields({ steps: rawFinally }, file, cleanupReport);
+    checkFields({ steps: rawFinally }, file, cleanupReport, strict);
     checkStepShapes({ steps: rawFinally }, cleanupReport);
     checkFinallyIds(main, rawFinally as Array<{ id: unknown }>, report);
     checkFinallyDeps(mainIds, rawFinally as Array<{ depends_on?: unknown }>, report);
@@ -119,6 +122,7 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
       options.registry,
       file,
       report,
+      strict,
     );
   }
   checkTemplates(mission.steps, mission.vars, options.registry ?? null, tree.index, report);
@@ -137,6 +141,7 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
         options.registry,
         file,
         cleanupReport,
+        strict,
       );
     }
     // Finally steps may read any main step's outputs: every main step counts as upstream of

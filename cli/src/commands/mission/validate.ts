@@ -27,10 +27,13 @@ export class MissionValidateCommand extends ProjectCommand {
   /** The mission file (.yaml, .yml or .json). */
   file = Option.String({ name: 'file' });
 
+  /** Unknown keys are errors, not warnings. */
+  strict = Option.Boolean('--strict', false, { description: 'Treat unknown mission fields and parameters as errors, not warnings' });
+
   override async run(): Promise<number> {
     const project = await this.project();
     const { validateMission } = await import('@rustchain/core');
-    const result = await validateMission(this.file, { registry: project.registry });
+    const result = await validateMission(this.file, { registry: project.registry, strict: this.strict });
     await this.reportDiagnostics(result.diagnostics, result.ok);
     if (!this.json && result.ok) {
       const steps = result.mission?.steps.length ?? 0;

@@ -32,7 +32,7 @@ export class PolicyCheckCommand extends PermissionedCommand {
     const flags = this.permissionFlags();
     const project = await this.project();
     const cwd = this.cwd();
-    const { mission, policy } = await prepareMission({ file: this.file, project, flags, cwd, checkPolicy: false });
+    const { mission, policy } = await prepareMission({ file: this.file, project, flags, cwd, checkPolicy: false, strict: this.strict });
     const { checkPolicy } = await import('@rustchain/core');
     const violations = checkPolicy(mission, project.registry, policy, { workDir: cwd });
     const ok = !violations.some((d) => d.severity === 'error');

@@ -1,4 +1,4 @@
-import { AttemptAbort, timeoutReason, type Deadlines } from './attempt-control.ts';
+import { AttemptAbort, timeoutReason, type ChildStepsHost, type Deadlines } from './attempt-control.ts';
 import type { MissionStep } from '../model/mission.ts';
 import { retryDelayMs } from './retry.ts';
 import { isNonRetryable, toStepError } from './step-error.ts';
@@ -8,7 +8,7 @@ import type { RunEvent, StepDispatcher, StepError } from './types.ts';
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** What one step's attempts need from the run around them (a mission run or a lone step). */
-export interface AttemptHost {
+export interface AttemptHost extends ChildStepsHost {
   readonly runId: string;
   readonly dispatcher: StepDispatcher;
   /** Aborted by fail-fast, the caller's signal, or a failing event sink. */
@@ -80,7 +80,7 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
     }
     if (runSignal.aborted) return cancelled(host, attempt, attempt > 1);
     // Registered in `active` whether or not it has a timeout, so a run stop reaches it.
-    const control = new AttemptAbort(step);
+    const control = new AttemptAbort(step, host, index);
     host.active[index] = control;
     try {
       if (!resolved) throw failure;

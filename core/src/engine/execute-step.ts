@@ -4,6 +4,8 @@ import type { MissionStep } from '../model/mission.ts';
 import { resolveTemplates } from '../template/resolve.ts';
 import { Deadlines, type AttemptAbort } from './attempt-control.ts';
 import { runAttempts, type AttemptHost } from './attempts.ts';
+import { claimChildId, createChildSteps } from './child-steps.ts';
+import { MissionRun } from './mission-run.ts';
 import { dispatcherFor } from './execute.ts';
 import type { ExecuteOptions } from './options.ts';
 import { abortableSleep } from './retry.ts';
@@ -36,6 +38,8 @@ export async function executeStep(
   const scope = templateScope(upstream, options.vars ?? {}, options.policy, options.env ?? process.env);
   let sink = options.onEvent;
   let sinkError: { error: unknown } | null = null;
+  const children: StepResult[] = [];
+  const childIds = new Set<string>();
   const host: AttemptHost = {
     runId: options.runId ?? randomUUID(),
     dispatcher: dispatcherFor(options),
@@ -62,6 +66,8 @@ export async function executeStep(
       }
     },
     resolveParams: (s) => resolveTemplates(s.parameters, scope) as Record<string, unknown>,
+    childSteps: (_index, s, control) =>
+      createChildSteps({ host, options, record: (r) => children.push(r), claimId: (id) => claimChildId(childIds, id), subRun: (m, o, d, p) => new MissionRun(m, o, d, p).start() }, s, control),
     cancelError: (): StepError =>
       sinkError ? { code: 'E_STEP_CANCELLED', message: 'cancelled: the event sink failed', details: { reason: 'sink' } } : { code: 'E_STEP_CANCELLED', message: 'cancelled by signal', details: { reason: 'signal' } },
   };
@@ -74,7 +80,9 @@ export async function executeStep(
     else if (outcome.status === 'failed') host.emit({ type: 'step.failed', ...base, durationMs, error: outcome.error! });
     else host.emit({ type: 'step.cancelled', ...base, error: outcome.error! });
     if (sinkError) throw (sinkError as { error: unknown }).error;
-    return { id: step.id, status: outcome.status, attempts: outcome.attempts, durationMs, outputs: outcome.outputs, error: outcome.error };
+    const result: StepResult = { id: step.id, status: outcome.status, attempts: outcome.attempts, durationMs, outputs: outcome.outputs, error: outcome.error };
+    if (children.length > 0) result.children = children;
+    return result;
   } finally {
     deadlines.dispose();
     external?.removeEventListener('abort', onAbort);

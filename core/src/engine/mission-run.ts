@@ -6,11 +6,13 @@ import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import { Deadlines, type AttemptAbort } from './attempt-control.ts';
 import { runAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
+import { claimChildId, createChildSteps } from './child-steps.ts';
+import type { StepsCapability } from '../plugin/sdk.ts';
 import { abortableSleep } from './retry.ts';
 import { templateScope, type StepOutputs } from './scope.ts';
 import { resolveTemplates } from '../template/resolve.ts';
 import type { ExecuteOptions } from './options.ts';
-import type { MissionResult, RunEvent, StepDispatcher, StepError, StepResult, StepStatus } from './types.ts';
+import type { AttemptControl, MissionResult, RunEvent, StepDispatcher, StepError, StepResult, StepStatus } from './types.ts';
 import type { IndexedGraph } from '../dag/graph.ts';
 import { DEFAULT_MAX_RUN_OUTPUT_BYTES, OutputBudget } from './output-budget.ts';
 
@@ -62,16 +64,21 @@ export class MissionRun implements AttemptHost {
   private settle!: { resolve: (r: MissionResult) => void; reject: (e: unknown) => void };
   private finallyResults: StepResult[] | null = null;
   private readonly budget: OutputBudget;
+  /** Child steps (ctx.steps) of each step, and the child ids each has used, by step index. */
+  private readonly childResults: Array<StepResult[] | undefined> = [];
+  private readonly childIds: Array<Set<string> | undefined> = [];
 
   /**
    * `phase` is set for the run of a mission's `finally:` steps inside the main run: it sees
    * the main steps' outputs, emits no run.* events and leaves the run's end to its parent.
+   * A sub-DAG of child steps (ctx.steps.runMission) is one too; its `aliases` are the ids its
+   * own templates name its (nested-id) steps by.
    */
   constructor(
     private readonly mission: Mission,
     private readonly options: ExecuteOptions,
     dispatcher: StepDispatcher,
-    private readonly phase: { seed: StepOutputs } | null = null,
+    private readonly phase: { seed: StepOutputs; aliases?: readonly string[] } | null = null,
   ) {
     this.steps = mission.steps;
     const schedule = computeIndexedSchedule(mission.steps);
@@ -213,6 +220,8 @@ export class MissionRun implements AttemptHost {
     this.record(i, outcome.status, outcome.attempts, durationMs, outcome.outputs, outcome.error);
     if (outcome.status === 'succeeded') {
       this.outputs[step.id] = outcome.outputs;
+      const alias = this.phase?.aliases?.[i];
+      if (alias !== undefined) this.outputs[alias] = outcome.outputs;
       if (this.hasSink) this.emit({ type: 'step.succeeded', runId: this.runId, stepId: step.id, attempt: outcome.attempts, durationMs, outputs: outcome.outputs });
       this.release(i);
     } else if (outcome.status === 'failed') {
@@ -263,7 +272,7 @@ export class MissionRun implements AttemptHost {
   private stop(reason: StopReason): void {
     if (this.stopReason !== null || this.finished) return;
     this.stopReason = reason;
-    if (reason.kind === 'signal') {
+    if (reason.kind === 'signal' && this.phase === null) {
       const why = this.options.signal?.reason;
       this.emit({ type: 'run.cancelled', runId: this.runId, reason: why instanceof Error ? why.message : String(why ?? 'signal') });
     }
@@ -286,6 +295,23 @@ export class MissionRun implements AttemptHost {
     this.state[i] = DONE;
     this.done++;
     this.results[i] = { id: this.steps[i]!.id, status, attempts, durationMs, outputs, error };
+    const children = this.childResults[i];
+    if (children !== undefined) this.results[i]!.children = children;
+  }
+
+  /** ctx.steps of an attempt of step `i`: children recorded under it, ids unique for the run. */
+  childSteps(i: number, step: MissionStep, control: AttemptControl): StepsCapability {
+    return createChildSteps(
+      {
+        host: this,
+        options: this.options,
+        record: (result) => (this.childResults[i] ??= []).push(result),
+        claimId: (id) => claimChildId((this.childIds[i] ??= new Set()), id),
+        subRun: (m, o, d, p) => new MissionRun(m, o, d, p).start(),
+      },
+      step,
+      control,
+    );
   }
 
   private finish(): void {

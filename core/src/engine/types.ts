@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.ts';
+import type { StepsCapability } from '../plugin/sdk.ts';
 
 /**
  * Run state and results. Everything here is plain data (JSON-serialisable): run state is
@@ -28,6 +29,8 @@ export interface StepResult {
   error: StepError | null;
   /** Set when the step succeeded in an earlier, interrupted execution of this run and was not re-run. */
   resumed?: true;
+  /** Child steps it ran (ctx.steps: tool, agent, chain), ids `<this id>/<child id>`, in start order. */
+  children?: StepResult[];
 }
 
 /** The result of a run, in the `--json` shape of the CLI contract. */
@@ -104,4 +107,6 @@ export interface AttemptControl {
   readonly signal: AbortSignal;
   /** Sets the one callback told of the abort (called at once if already aborted). */
   onAbort(listener: (reason: unknown) => void): void;
+  /** Child steps of this attempt (ctx.steps), when the engine running it can host them. */
+  readonly steps?: StepsCapability | undefined;
 }

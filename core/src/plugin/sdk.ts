@@ -165,6 +165,59 @@ export interface StepLogger {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** One installed step type as `ctx.steps.list()` describes it (for tool lists and agents). */
+export interface StepTypeInfo {
+  type: string;
+  description: string;
+  /** JSON schema of its parameters. */
+  params: unknown;
+  effect: Effect;
+}
+
+/** A child step for `ctx.steps.run`: its id is nested under the calling step (`<parent>/<id>`). */
+export interface ChildStepSpec {
+  id: string;
+  type: string;
+  params: Record<string, unknown>;
+  /** Its own timeout (E_STEP_TIMEOUT); absent: bounded by the parent's. */
+  timeoutMs?: number;
+}
+
+/** A step of a nested sub-DAG for `ctx.steps.runMission`. */
+export interface SubMissionStep extends ChildStepSpec {
+  dependsOn?: readonly string[];
+  continueOnError?: boolean;
+}
+
+/** How a nested sub-DAG ended: its steps' results by their (un-nested) id, in schedule order. */
+export interface SubMissionResult {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  steps: Array<{ id: string; status: 'succeeded' | 'failed' | 'skipped' | 'cancelled'; outputs: Record<string, unknown>; error: { code: string; message: string; details?: Record<string, unknown> } | null }>;
+}
+
+/**
+ * Child steps: run other step types from inside a step (tool, agent, chain) through exactly
+ * what a top-level step gets: the policy's step-type check and static claims check on the
+ * resolved parameters, the params schema check, the write-ahead ledger, the capability guards,
+ * its own timeout, and cancellation with the parent. Results and events carry the nested id.
+ */
+export interface StepsCapability {
+  /** Step types the run's policy allows: type, description, params JSON schema, effect. */
+  list(): ReadonlyArray<StepTypeInfo>;
+  /** Runs one child step `<this step id>/<id>` and resolves with its outputs (rejects with its coded error). */
+  run(child: ChildStepSpec): Promise<Record<string, unknown>>;
+  /**
+   * Runs a sub-DAG on the engine's own scheduler, ids nested under this step. Either inline
+   * `steps` or a mission `file` (loaded, validated and policy-checked like a top-level one,
+   * relative to the working dir). `parallel`: at most that many at once (true = unbounded);
+   * default 1. Resolves with every step's result; rejects only when it cannot start.
+   */
+  runMission(
+    mission: { steps: readonly SubMissionStep[] } | { file: string },
+    options?: { parallel?: boolean | number; failFast?: boolean },
+  ): Promise<SubMissionResult>;
+}
+
 /** Everything a plugin's `run` receives besides its parameters. */
 export interface StepContext {
   readonly runId: string;
@@ -180,6 +233,8 @@ export interface StepContext {
   readonly fetch: FetchCapability;
   readonly net: NetCapability;
   readonly env: EnvCapability;
+  /** Child steps (E_CHILD_STEPS_UNAVAILABLE when the dispatcher cannot run any). */
+  readonly steps: StepsCapability;
   readonly log: StepLogger;
 }
 

@@ -12,8 +12,7 @@ import { assertLedgerRecords, inProject, type CaseRun } from './harness.ts';
  * Issue 11, sandbox by default where it works: with no `sandbox` in the policy, command steps
  * run in bubblewrap when it is usable; a `preferred` sandbox that falls back to unsandboxed
  * execution is a warning on stderr and a `sandbox.fallback` ledger event, never silent.
- * (Confining the network to the allowed hosts through a filtering proxy is not done: a
- * sandboxed command with any allowed host shares the host network.)
+ * (The network of a sandboxed command: sandbox-network.test.ts.)
  */
 
 interface RunDoc {

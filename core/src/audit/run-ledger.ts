@@ -9,6 +9,7 @@ import type { RunEvent } from '../engine/types.ts';
 import type { RustchainError } from '../errors.ts';
 import { policyGrantedInput, type PolicyGrant } from '../policy/grant.ts';
 import { onSandboxFallback, sandboxFallbackInput } from '../sandbox/fallback.ts';
+import { onSandboxNetDenied } from '../sandbox/net-denials.ts';
 import type { SecretRedactor } from '../secrets/redactor.ts';
 import { openLedger } from './ledger.ts';
 import { artifactInput, pluginVersionsInput, policyDecisionInput } from './run-events.ts';
@@ -82,6 +83,12 @@ export async function openRunLedger(options: RunLedgerOptions): Promise<RunLedge
     warned = true;
     sink.record(sandboxFallbackInput(fallback));
   });
+  // A sandboxed command's connection the filtering proxy refused: the command saw a 403.
+  const unsubscribeNet = onSandboxNetDenied((denial) => {
+    if (denial.runId !== runId) return;
+    const message = redactor.text(`sandboxed \`${denial.command}\` through the network proxy: ${denial.error.message}`);
+    sink.record(policyDecisionInput(runId, { stepId: denial.stepId, decision: 'denied', code: denial.error.code, message }));
+  });
   return {
     onEvent(event) {
       if (sink.error !== null) throw sink.error;
@@ -94,6 +101,7 @@ export async function openRunLedger(options: RunLedgerOptions): Promise<RunLedge
     barrier: () => sink.barrier(),
     close: () => {
       unsubscribe();
+      unsubscribeNet();
       return sink.close();
     },
     record: (input) => sink.record(input),

@@ -8,6 +8,9 @@ import { capOutput } from '../policy/limits.ts';
 import { bwrapArgv, probeBwrap, sandboxMasks } from '../sandbox/bwrap.ts';
 import { decideSandbox } from '../sandbox/mode.ts';
 import { reportSandboxFallback } from '../sandbox/fallback.ts';
+import { bridgeEnv } from '../sandbox/net-bridge.ts';
+import { reportSandboxNetDenied } from '../sandbox/net-denials.ts';
+import { startNetProxy, type NetProxy } from '../sandbox/net-proxy.ts';
 import { checkPath } from '../policy/fs-rules.ts';
 import { detachDenied } from '../policy/denials.ts';
 import type { Policy } from '../policy/types.ts';
@@ -58,18 +61,21 @@ interface SpawnSpec {
   argv: readonly string[];
   cwd: string;
   env: Record<string, string>;
+  /** The sandbox's filtering proxy, running; the caller closes it once the process is gone. */
+  proxy: NetProxy | null;
 }
 
 /**
  * The one guarded path every spawn takes: argv shape, cwd inside the read roots, env
- * filtering, argv[0] on the allowlist by real path, argument rules, then the sandbox wrap.
+ * filtering, argv[0] on the allowlist by real path, argument rules, then the sandbox wrap
+ * (with its filtering proxy started when the policy allows some hosts).
  */
-function prepare(
+async function prepare(
   policy: Policy,
   init: { workDir: string; env: HostEnv; params?: Readonly<Record<string, unknown>> | undefined; runId?: string | undefined; stepId?: string | undefined },
   argv: readonly string[],
   options: { cwd?: string; env?: Record<string, string>; sandbox?: 'bwrap' | 'none' },
-): SpawnSpec {
+): Promise<SpawnSpec> {
   validateArgv(argv);
   const command = argv[0] as string;
   let cwd = init.workDir;
@@ -92,18 +98,21 @@ function prepare(
       reportSandboxFallback({ runId: init.runId ?? null, stepId: init.stepId ?? null, command, reason: decision.warning });
     }
     if (decision.sandbox) {
+      // Its own network namespace always; some allowed hosts = a way out through the proxy only.
+      const networked = policy.net.allow === '*' || policy.net.allow.length > 0;
+      const proxy = networked ? await startNetProxy(policy, { onDenied: (error) => reportSandboxNetDenied({ runId: init.runId ?? null, stepId: init.stepId ?? null, command, error }) }) : null;
       const wrapped = bwrapArgv([allowed.file, ...argv.slice(1)], {
         bwrap: probeBwrap().path as string,
         readRoots: policy.fs.read,
         writeRoots: policy.fs.write,
         cwd,
-        network: policy.net.allow === '*' || policy.net.allow.length > 0,
+        proxy: proxy === null ? undefined : { socket: proxy.socketPath, node: process.execPath },
         ...sandboxMasks(policy),
       });
-      return { file: wrapped[0] as string, argv: wrapped, cwd, env };
+      return { file: wrapped[0] as string, argv: wrapped, cwd, env: proxy === null ? env : bridgeEnv(env), proxy };
     }
   }
-  return { file: allowed.file, argv, cwd, env };
+  return { file: allowed.file, argv, cwd, env, proxy: null };
 }
 
 /** Builds the exec capability for one step. */
@@ -128,7 +137,7 @@ export function createExecCapability(init: {
     async run(argv, options = {}) {
       validateArgv(argv);
       if (init.signal.aborted) throw cancelled(init.signal.reason);
-      const spec = prepare(policy, init, argv, options);
+      const spec = await prepare(policy, init, argv, options);
       const maxBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);
       const governing = snapshotGoverning(policy);
       let result: ExecResult;
@@ -137,6 +146,8 @@ export function createExecCapability(init: {
       } catch (error) {
         checkGoverningUnchanged(governing, argv[0] as string);
         throw error;
+      } finally {
+        await spec.proxy?.close();
       }
       checkGoverningUnchanged(governing, argv[0] as string);
       return result;
@@ -147,7 +158,7 @@ export function createExecCapability(init: {
       if (init.signal.aborted) throw cancelled(init.signal.reason);
       const processes = table();
       if (options.detach && policy.commands.detach !== true) throw detachDenied(argv[0] as string);
-      const spec = prepare(policy, init, argv, options);
+      const spec = await prepare(policy, init, argv, options);
       return startProcess(spec, processes, { detach: options.detach ?? false, waitFor: options.waitFor, signal: init.signal });
     },
 

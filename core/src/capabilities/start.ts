@@ -18,18 +18,29 @@ const PORT_POLL_MS = 100;
 /** How much of the recent output is kept to find the `output` marker across chunk boundaries. */
 const OUTPUT_WINDOW = 64 * 1024;
 
-/** Spawns `spec`; resolves with the pid once spawned (and ready, with `waitFor`). */
+/**
+ * Spawns `spec`; resolves with the pid once spawned (and ready, with `waitFor`). The sandbox's
+ * filtering proxy, when there is one, lives as long as the process.
+ */
 export async function startProcess(
-  spec: { file: string; argv: readonly string[]; cwd: string; env: Record<string, string> },
+  spec: { file: string; argv: readonly string[]; cwd: string; env: Record<string, string>; proxy: { close(): Promise<void> } | null },
   table: RunProcesses,
   o: { detach: boolean; waitFor: StartOptions['waitFor']; signal: AbortSignal },
 ): Promise<{ pid: number }> {
   const output = o.waitFor?.output;
-  if (o.detach && output !== undefined) {
-    // A detached process would write into a pipe nobody reads once the run is over.
-    throw new RustchainError('E_PARAMS_INVALID', 'waitFor.output cannot be used with detach (the output is not read after the run)', { nonRetryable: true });
+  let child: ChildProcess;
+  try {
+    if (o.detach && output !== undefined) {
+      // A detached process would write into a pipe nobody reads once the run is over.
+      throw new RustchainError('E_PARAMS_INVALID', 'waitFor.output cannot be used with detach (the output is not read after the run)', { nonRetryable: true });
+    }
+    child = await spawned(spec, output !== undefined);
+  } catch (error) {
+    await spec.proxy?.close();
+    throw error;
   }
-  const child = await spawned(spec, output !== undefined);
+  const proxy = spec.proxy;
+  if (proxy !== null) child.once('exit', () => void proxy.close());
   const pid = table.add(child, o.detach);
   if (o.detach) child.unref();
   else {

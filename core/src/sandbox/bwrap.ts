@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { BRIDGE_SOCKET, bridgeArgv } from './net-bridge.ts';
 
 /**
  * bubblewrap (`bwrap`) support: a probe that tells whether it can actually create a
  * namespace here (it may be installed but unusable without user namespaces), and the argv
  * that runs a command in a namespace seeing only the system directories a binary needs,
- * the policy's read roots (read-only) and write roots (read-write), and no network unless
- * the policy allows some.
+ * the policy's read roots (read-only) and write roots (read-write), in its own network
+ * namespace: no network at all, or (when the policy allows some hosts) only the engine's
+ * filtering proxy, reached through a bound Unix socket and the bridge of net-bridge.ts.
  */
 
 /** Result of probing for a usable bwrap. */
@@ -75,8 +77,12 @@ export interface SandboxSpec {
   writeRoots: readonly string[];
   /** Working directory inside the namespace (same path as outside). */
   cwd: string;
-  /** Keep the host network namespace (only when the policy allows some network). */
-  network: boolean;
+  /**
+   * The filtering proxy (net-proxy.ts) when the policy allows some hosts: its Unix socket is
+   * bound inside and the command runs under the bridge (`node`: its path). Without it the
+   * namespace has no network at all. The host's network namespace is never shared.
+   */
+  proxy?: { socket: string; node: string } | undefined;
   /** Paths bound read-only over the roots (governing files and dirs: config, policy, programs). */
   readOnly?: readonly string[];
   /** Directories replaced by an empty read-only tmpfs (state dir, key dir: never visible to a command). */
@@ -100,12 +106,13 @@ function under(path: string, roots: readonly string[]): boolean {
  * binary outside the system directories is bound read-only on its own so it can start.
  */
 export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] {
-  const args = [spec.bwrap, '--die-with-parent', '--new-session', '--unshare-all', ...(spec.network ? ['--share-net'] : [])];
+  const args = [spec.bwrap, '--die-with-parent', '--new-session', '--unshare-all'];
   args.push(...systemBinds(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  const binary = argv[0];
-  if (binary !== undefined && isAbsolute(binary) && !SYSTEM_DIRS.some((d) => binary.startsWith(`${d}/`))) {
-    args.push('--ro-bind', binary, binary);
+  const binaries = spec.proxy ? [spec.proxy.node, argv[0]] : [argv[0]];
+  for (const binary of new Set(binaries)) {
+    if (binary !== undefined && isAbsolute(binary) && !SYSTEM_DIRS.some((d) => binary.startsWith(`${d}/`))) args.push('--ro-bind', binary, binary);
   }
+  if (spec.proxy) args.push('--bind', spec.proxy.socket, BRIDGE_SOCKET);
   const readRoots = spec.readRoots.filter((r) => existsSync(r));
   const writeRoots = spec.writeRoots.filter((r) => existsSync(r));
   for (const root of readRoots) args.push('--ro-bind', root, root);
@@ -122,7 +129,7 @@ export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] 
   // The working directory must exist inside; when it is not under a root, give it an empty dir.
   const covered = [...readRoots, ...writeRoots].some((r) => spec.cwd === r || spec.cwd.startsWith(`${r}/`));
   if (!covered) args.push('--dir', spec.cwd);
-  args.push('--chdir', spec.cwd, '--', ...argv);
+  args.push('--chdir', spec.cwd, '--', ...(spec.proxy ? bridgeArgv(spec.proxy.node, argv) : argv));
   return args;
 }
 

@@ -46,7 +46,7 @@ test('bwrap namespace sees only its roots and no network', { skip: probe.availab
     await writeFile(join(readRoot, 'in.txt'), 'visible');
     await writeFile(join(base, 'outside.txt'), 'hidden');
     const run = (argv: string[]) => {
-      const full = bwrapArgv(argv, { bwrap: probe.path as string, readRoots: [readRoot], writeRoots: [writeRoot], cwd: writeRoot, network: false });
+      const full = bwrapArgv(argv, { bwrap: probe.path as string, readRoots: [readRoot], writeRoots: [writeRoot], cwd: writeRoot });
       return spawnSync(full[0] as string, full.slice(1), { encoding: 'utf8' });
     };
     assert.equal(run(['/usr/bin/cat', join(readRoot, 'in.txt')]).stdout, 'visible');

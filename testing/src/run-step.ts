@@ -76,7 +76,7 @@ export async function runStep(plugin: DefinedPlugin, params: Record<string, unkn
   if (refusals.some(isError)) return { ...base, diagnostics: [...validation.diagnostics, ...refusals] };
   const events: RunEvent[] = [];
   const result = await executeMission(validation.mission, {
-    registry, policy, workDir: dir, env: options.env ?? {}, onEvent: (event) => events.push(event),
+    registry, policy, workDir: dir, stateDir: join(root, 'state'), env: options.env ?? {}, onEvent: (event) => events.push(event),
   });
   const only = result.steps[0];
   if (only === undefined) throw new Error('runStep: the run reported no step');

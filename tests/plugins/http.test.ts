@@ -57,6 +57,7 @@ function context(allow: string[]): StepContext {
     fetch: { request: (url, init) => client.request(url, init) },
     net: { connect: none },
     env: { get: () => undefined },
+    data: { path: none },
     log: { info: () => {}, warn: () => {} },
     settings: () => undefined,
   };

@@ -1,6 +1,7 @@
 import { RustchainError } from '../errors.ts';
 import type { StepContext, StepLogger, StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
+import { createDataCapability } from './data.ts';
 import { createEnvCapability, type HostEnv } from './env.ts';
 import { createExecCapability } from './exec.ts';
 import { createFetchCapability } from './fetch.ts';
@@ -32,6 +33,8 @@ export interface StepContextInit {
   readonly steps?: StepsCapability | undefined;
   /** rustchain.config `settings`, deeply frozen (see freezeSettings); absent = none. */
   settings?: Readonly<Record<string, unknown>> | undefined;
+  /** The run's state dir (ctx.data lives in `<stateDir>/data`); absent = ctx.data refuses (E_DATA_UNAVAILABLE). */
+  stateDir?: string | undefined;
 }
 
 const SILENT: StepLogger = { info() {}, warn() {} };
@@ -58,6 +61,7 @@ class LazyStepContext implements StepContext {
   #fetch: StepContext['fetch'] | undefined;
   #net: StepContext['net'] | undefined;
   #env: StepContext['env'] | undefined;
+  #data: StepContext['data'] | undefined;
 
   constructor(init: StepContextInit) {
     this.runId = init.runId;
@@ -90,6 +94,9 @@ class LazyStepContext implements StepContext {
   }
   get env(): StepContext['env'] {
     return (this.#env ??= createEnvCapability(this.#init.policy, this.#init.env));
+  }
+  get data(): StepContext['data'] {
+    return (this.#data ??= createDataCapability(this.#init.stateDir));
   }
   get steps(): StepsCapability {
     const steps = this.#init.steps;

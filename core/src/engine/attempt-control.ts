@@ -194,6 +194,7 @@ export class AttemptContextInit implements StepContextInit {
     readonly processes?: RunProcessRegistry,
     readonly settings?: Readonly<Record<string, unknown>>,
     readonly calls?: CallJournal,
+    readonly stateDir?: string,
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;

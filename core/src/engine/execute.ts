@@ -21,8 +21,8 @@ export function executeMission(mission: Mission, options: ExecuteOptions): Promi
 /** The dispatcher a run uses: the injected one, or the in-process default. */
 export function dispatcherFor(options: ExecuteOptions): StepDispatcher {
   if (options.dispatcher) return options.dispatcher;
-  const { registry, policy, workDir, env, secrets, settings, calls } = options;
+  const { registry, policy, workDir, env, secrets, settings, calls, stateDir } = options;
   return createInProcessDispatcher({
-    registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }), ...(settings === undefined ? {} : { settings }), ...(calls === undefined ? {} : { calls }),
+    registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }), ...(settings === undefined ? {} : { settings }), ...(calls === undefined ? {} : { calls }), ...(stateDir === undefined ? {} : { stateDir }),
   });
 }

@@ -31,6 +31,8 @@ export function createInProcessDispatcher(options: {
   secrets?: { add(values: Iterable<string>): unknown };
   /** rustchain.config `settings` (ctx.settings); frozen here, once per dispatcher. */
   settings?: Readonly<Record<string, unknown>>;
+  /** The run's state dir, where ctx.data keeps plugin data; absent = ctx.data refuses. */
+  stateDir?: string;
   /** The run's call journal: every step's ctx.fetch goes through it (ledger digests, --record / --replay). */
   calls?: CallJournal;
 }): StepDispatcher {
@@ -40,6 +42,7 @@ export function createInProcessDispatcher(options: {
   // Run scope for ctx.exec.start: one process table per run id, stopped by finishRun.
   const processes = new RunProcessRegistry();
   const settings = freezeSettings(options.settings);
+  const stateDir = options.stateDir;
   const calls = options.calls;
 
   const secretSchemas = new WeakMap<DefinedPlugin, boolean>();
@@ -80,7 +83,7 @@ export function createInProcessDispatcher(options: {
   async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, calls });
+    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, stateDir, calls });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -89,7 +92,7 @@ export function createInProcessDispatcher(options: {
   async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (control.aborted) throw control.reason;
-    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls));
+    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls, stateDir));
     const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
     return outputs as Record<string, unknown>;
   }

@@ -37,6 +37,8 @@ export interface ExecuteOptions {
   completed?: Readonly<Record<string, { outputs: Record<string, unknown>; attempts: number }>> | undefined;
   /** rustchain.config `settings`, read by plugins through `ctx.settings(namespace)`. */
   settings?: Readonly<Record<string, unknown>> | undefined;
+  /** The project's state dir: plugins keep persistent data under `<stateDir>/data` (ctx.data); absent = they cannot. */
+  stateDir?: string | undefined;
   /** Default: createInProcessDispatcher({ registry, policy, workDir, env, settings }). */
   dispatcher?: StepDispatcher | undefined;
   /**

@@ -8,7 +8,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
  */
 
 /** What a plugin may ask the engine for. */
-export type Capability = 'fs.read' | 'fs.write' | 'exec' | 'net' | 'env';
+export type Capability = 'fs.read' | 'fs.write' | 'exec' | 'net' | 'env' | 'data';
 
 /**
  * What running the step does to the world; retry and (later) resume read this.
@@ -159,6 +159,19 @@ export interface EnvCapability {
   get(name: string): string | undefined;
 }
 
+/**
+ * A plugin's persistent files (a vector store, a cache) in the state directory, which file
+ * steps and commands cannot reach: `<stateDir>/data/<name>`.
+ */
+export interface DataCapability {
+  /**
+   * Absolute path of `<stateDir>/data/<name>` (the directory is created, mode 0700; the file is
+   * not). `name` is one plain file name. Rejects with E_DATA_UNAVAILABLE when the run has no
+   * state dir, E_DATA_NAME_INVALID, or E_FS_SYMLINK_REFUSED when a symlink is in the way.
+   */
+  path(name: string): Promise<string>;
+}
+
 /** Structured step log; lines go to the run log, never stdout. */
 export interface StepLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -233,6 +246,8 @@ export interface StepContext {
   readonly fetch: FetchCapability;
   readonly net: NetCapability;
   readonly env: EnvCapability;
+  /** Persistent plugin data in the state dir (capability `data`). */
+  readonly data: DataCapability;
   /** Child steps (E_CHILD_STEPS_UNAVAILABLE when the dispatcher cannot run any). */
   readonly steps: StepsCapability;
   readonly log: StepLogger;

@@ -162,6 +162,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
         ...(maxParallelSteps === undefined ? {} : { maxParallelSteps }),
         secrets: redactor,
         settings: project.config.settings,
+        stateDir: project.stateDir,
         ...(plan === null ? {} : { completed: plan.completed }),
         onEvent: (event: RunEvent) => {
           recorder.onEvent(event);

@@ -30,6 +30,10 @@ export function sourceLines(cwd: string): (file: string) => readonly string[] | 
 function tokenLength(line: string, index: number): number {
   const first = line[index];
   if (first === undefined) return 1;
+  if (line.startsWith('${{', index)) {
+    const close = line.indexOf('}}', index);
+    return close === -1 ? line.length - index : close - index + 2;
+  }
   if (first === '"' || first === "'") {
     const close = line.indexOf(first, index + 1);
     return close === -1 ? line.length - index : close - index + 1;

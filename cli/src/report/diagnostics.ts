@@ -63,7 +63,7 @@ export async function printDiagnostics(
 function formatOne(d: Diagnostic, style: Styles, lines: readonly string[] | null): string {
   const paint = d.severity === 'error' ? style.red : style.yellow;
   const field = d.pointer === undefined || d.pointer === '' ? '' : fieldPath(d.pointer);
-  const message = field === '' || d.message.includes(field) ? d.message : `${field}: ${d.message}`;
+  const message = field === '' ? d.message : `${field}: ${d.message}`;
   const hint = d.hint === undefined ? '' : ` ${style.cyan(`(${d.hint})`)}`;
   const where = d.file === '' ? 'rustchain' : `${d.file}:${d.line}:${d.column}`;
   const head = `${style.bold(`${where}:`)} ${paint(style.bold(`${d.severity} ${d.code}`))}: ${message}${hint}`;

@@ -60,6 +60,13 @@ export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLo
 }
 
 /**
+ * Step fields that change how a step runs: one found among the parameters (indented a level
+ * too deep) would silently not apply. (`id`, `name`, `description` are ordinary parameter
+ * names for many step types.)
+ */
+const STEP_FIELDS: ReadonlySet<string> = new Set(['step_type', 'depends_on', 'timeout_seconds', 'continue_on_error', 'retry']);
+
+/**
  * Parameter keys an open params schema (`additionalProperties` not false) does not declare:
  * the plugin accepts and ignores them, so a misspelt `methd` would silently be dropped. A
  * warning with the declared name it is closest to (an error with `strict`). Closed schemas
@@ -69,9 +76,18 @@ function reportUndeclaredParams(step: TypedStep, schema: unknown, packageName: s
   const s = schema as { properties?: Record<string, unknown>; additionalProperties?: unknown; patternProperties?: unknown };
   if (s.additionalProperties === false || s.patternProperties !== undefined || s.properties === undefined) return;
   const declared = Object.keys(s.properties);
-  if (declared.length === 0) return;
   for (const key of Object.keys(step.parameters)) {
     if (Object.prototype.hasOwnProperty.call(s.properties, key)) continue;
+    if (STEP_FIELDS.has(key)) {
+      // `depends_on` indented one level too deep: the step would silently lose it.
+      report.add('E_SCHEMA_UNKNOWN_FIELD', `${step.type}: \`${key}\` is a step field, not a parameter`, `/steps/${step.index}/parameters/${escapePointerToken(key)}`, {
+        on: 'key',
+        hint: `move \`${key}\` out of \`parameters\`, level with \`step_type\``,
+      });
+      continue;
+    }
+    // A schema declaring nothing (noop) takes any parameters: nothing to compare with.
+    if (declared.length === 0) continue;
     const guess = didYouMean(key, declared);
     const pointer = `/steps/${step.index}/parameters/${escapePointerToken(key)}`;
     report.add('E_SCHEMA_UNKNOWN_FIELD', `${step.type}: unknown parameter \`${key}\`${strict ? '' : ' is ignored'}`, pointer, {

@@ -160,7 +160,7 @@ class ChildSteps implements StepsCapability {
   private async loadFile(file: string): Promise<Mission> {
     const { policy, workDir, registry } = this.scope.options;
     const path = await createFsCapability(policy, workDir).resolve(file, 'read');
-    const validated = await validateMission(path, { registry });
+    const validated = await validateMission(path, { registry, workDir });
     if (!validated.ok || validated.mission === null) throw new DiagnosticsError(validated.diagnostics);
     return validated.mission;
   }

@@ -12,11 +12,14 @@ import { normaliseMission } from './normalise.ts';
 import { parseMissionText } from './parse.ts';
 import { checkSchema } from './schema-check.ts';
 import { checkStepTypes } from './step-type-check.ts';
+import { followSubMissions } from './sub-missions.ts';
 import { checkTemplates } from './template-check.ts';
 import { buildTree } from './tree.ts';
 
 /** Options of validateMission / validateMissionText. */
 export interface ValidateOptions {
+  /** Where a chained mission's relative path (a `mission` claim) resolves; default process.cwd(). */
+  workDir?: string;
   /** Installed step types; null/undefined skips step-type, parameter and output checks. */
   registry?: StepTypeLookup | null;
   /** Larger files are refused before parsing (E_INPUT_TOO_LARGE). Default 5 MiB. */
@@ -33,8 +36,16 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
 }
 
-/** Reads, parses and validates a mission file (.yaml, .yml or .json). */
+/**
+ * Reads, parses and validates a mission file (.yaml, .yml or .json). With a registry, the
+ * mission files its steps chain (`mission` claims) are validated too, cycles included.
+ */
 export async function validateMission(file: string, options: ValidateOptions = {}): Promise<ValidationResult> {
+  const result = await validateFile(file, options);
+  return options.registry && result.ok ? followSubMissions(result, file, options, validateFile) : result;
+}
+
+async function validateFile(file: string, options: ValidateOptions): Promise<ValidationResult> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);

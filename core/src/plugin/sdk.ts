@@ -32,7 +32,12 @@ export type ResourceClaim =
    * (e.g. `['http:', 'https:']` for a step built on ctx.fetch).
    */
   | { kind: 'net'; url: string; pointer: string; schemes?: readonly string[] }
-  | { kind: 'env'; name: string; pointer: string };
+  | { kind: 'env'; name: string; pointer: string }
+  /**
+   * A mission file the step runs (chain): judged as a read of `path` (relative to the working
+   * dir); `mission validate` also validates it and follows its own chained files (E_CHAIN_CYCLE).
+   */
+  | { kind: 'mission'; path: string; pointer: string };
 
 /** A directory entry returned by `ctx.fs.list`. */
 export interface DirEntry {

@@ -33,6 +33,7 @@ function templated(claim: ResourceClaim): boolean {
       return (claim.argv[0] ?? '').includes(TEMPLATE);
     case 'read':
     case 'write':
+    case 'mission':
       return claim.path.includes(TEMPLATE);
     case 'net':
       return claim.url.includes(TEMPLATE);
@@ -54,6 +55,10 @@ function judge(claim: ResourceClaim, policy: Policy, options: Required<CheckPoli
     case 'read':
     case 'write': {
       const decision = checkPath(policy, claim.path, claim.kind, options.workDir);
+      return 'error' in decision ? decision.error : null;
+    }
+    case 'mission': {
+      const decision = checkPath(policy, claim.path, 'read', options.workDir);
       return 'error' in decision ? decision.error : null;
     }
     case 'net':

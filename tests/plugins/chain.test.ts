@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import chain from '@rustchain/plugin-chain';
+import command from '@rustchain/plugin-command';
+import createFile from '@rustchain/plugin-create-file';
+import noop from '@rustchain/plugin-noop';
+import { executeMission } from '../../core/src/engine/execute.ts';
+import { validateMission } from '../../core/src/loader/validate.ts';
+import type { DefinedPlugin, StepTypeLookup } from '../../core/src/plugin/sdk.ts';
+import type { Policy } from '../../core/src/policy/types.ts';
+import type { RunEvent } from '../../core/src/engine/types.ts';
+import { mission, step } from '../core/engine/helpers.ts';
+
+const plugins = new Map<string, { definition: DefinedPlugin }>(
+  [chain, command, createFile, noop].map((p) => [p.type, { definition: p as unknown as DefinedPlugin }]),
+);
+const registry: StepTypeLookup = { get: (t) => plugins.get(t), has: (t) => plugins.has(t), types: () => [...plugins.keys()].sort() };
+
+let dir = '';
+let policy: Policy;
+before(async () => {
+  dir = await realpath(await mkdtemp(join(tmpdir(), 'rustchain-chain-')));
+  policy = { stepTypes: '*', commands: { allow: ['sleep', 'echo'], shell: false }, fs: { read: [dir], write: [dir] }, net: { allow: [] }, env: { allow: [] } };
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+const chainStep = (parameters: Record<string, unknown>, id = 'c') => step(id, [], { type: 'chain', parameters, timeoutSeconds: 60 });
+const run = (parameters: Record<string, unknown>, onEvent?: (e: RunEvent) => void) =>
+  executeMission(mission([chainStep(parameters)]), { registry, policy, workDir: dir, env: { PATH: process.env['PATH'] }, ...(onEvent ? { onEvent } : {}) });
+
+describe('chain: inline steps', () => {
+  it('sequential (default): runs in order with nested ids; outputs flow back as steps.<name> and result', async () => {
+    const events: string[] = [];
+    const result = await run({
+      steps: [
+        { step_name: 'write', step_type: 'create_file', parameters: { path: 'a.txt', content: 'one' } },
+        { step_name: 'say', step_type: 'command', parameters: { command: 'echo', args: ['hello'] } },
+      ],
+    }, (e) => { if ('stepId' in e) events.push(`${e.type} ${e.stepId}`); });
+    const c = result.steps[0]!;
+    assert.equal(c.status, 'succeeded', JSON.stringify(c.error));
+    assert.deepEqual(c.children?.map((s) => s.id), ['c/write', 'c/say']);
+    const outputs = c.outputs as { type: string; result: string; steps: Record<string, Record<string, unknown>>; status: Record<string, string> };
+    assert.equal(outputs.type, 'sequential');
+    assert.equal(outputs.steps['say']?.['stdout'], 'hello\n');
+    assert.match(outputs.result, /^Step say: hello/m);
+    assert.equal(await readFile(join(dir, 'a.txt'), 'utf8'), 'one');
+    assert.deepEqual(events, ['step.started c', 'step.started c/write', 'step.succeeded c/write', 'step.started c/say', 'step.succeeded c/say', 'step.succeeded c']);
+  });
+
+  it('parallel: sub-steps all start before any ends', async () => {
+    const order: string[] = [];
+    const sleep = (name: string) => ({ step_name: name, step_type: 'command', parameters: { command: 'sleep', args: ['0.3'] } });
+    const result = await run({ type: 'parallel', steps: [sleep('a'), sleep('b'), sleep('c')] }, (e) => {
+      if ('stepId' in e && e.stepId.startsWith('c/')) order.push(e.type);
+    });
+    assert.equal(result.steps[0]!.status, 'succeeded', JSON.stringify(result.steps[0]!.error));
+    assert.deepEqual(order.slice(0, 3), ['step.started', 'step.started', 'step.started']);
+  });
+
+  it('a failing sub-step fails the chain with its code; later sequential sub-steps are skipped', async () => {
+    const result = await run({
+      steps: [
+        { step_name: 'bad', step_type: 'command', parameters: { command: 'sleep', args: ['x'] } },
+        { step_name: 'later', step_type: 'create_file', parameters: { path: 'later.txt', content: 'x' } },
+      ],
+    });
+    const c = result.steps[0]!;
+    assert.equal(c.status, 'failed');
+    assert.equal(c.error?.code, 'E_COMMAND_EXIT_NONZERO');
+    assert.deepEqual(c.children?.map((s) => [s.id, s.status]), [['c/bad', 'failed'], ['c/later', 'skipped']]);
+  });
+
+  it('a sub-step the policy refuses stops the chain before any sub-step runs', async () => {
+    const outside = join(tmpdir(), `rustchain-chain-outside-${process.pid}`);
+    const result = await run({
+      steps: [
+        { step_name: 'first', step_type: 'create_file', parameters: { path: 'first.txt', content: 'x' } },
+        { step_name: 'escape', step_type: 'create_file', parameters: { path: outside, content: 'x' } },
+      ],
+    });
+    assert.equal(result.steps[0]!.error?.code, 'E_POLICY_PATH_DENIED');
+    await assert.rejects(readFile(join(dir, 'first.txt')), { code: 'ENOENT' });
+  });
+
+  it('a sub-step timeout_seconds is its own timeout', async () => {
+    const result = await run({ steps: [{ step_name: 'slow', step_type: 'command', parameters: { command: 'sleep', args: ['30'] }, timeout_seconds: 0.2 }] });
+    assert.equal(result.steps[0]!.error?.code, 'E_STEP_TIMEOUT');
+  });
+
+  it('exactly one form: steps, mission or prompt', async () => {
+    const result = await run({ type: 'sequential' });
+    assert.equal(result.steps[0]!.error?.code, 'E_PARAMS_INVALID');
+  });
+});
+
+describe('chain: sub-mission file', () => {
+  it('runs the file as a nested sub-DAG: its own templates name its steps, outputs flow back', async () => {
+    await writeFile(join(dir, 'sub.yaml'), [
+      'version: "1.0"', 'name: sub', 'steps:',
+      '  - id: greet', '    name: greet', '    step_type: command', '    parameters: { command: echo, args: [hi] }',
+      '  - id: save', '    name: save', '    step_type: create_file', '    depends_on: [greet]',
+      '    parameters: { path: sub-out.txt, content: "${{ steps.greet.outputs.stdout }}" }', '',
+    ].join('\n'));
+    const result = await run({ mission: 'sub.yaml' });
+    const c = result.steps[0]!;
+    assert.equal(c.status, 'succeeded', JSON.stringify(c.error));
+    assert.deepEqual(c.children?.map((s) => s.id), ['c/greet', 'c/save']);
+    assert.equal(await readFile(join(dir, 'sub-out.txt'), 'utf8'), 'hi\n');
+  });
+
+  it('a sub-mission outside the read policy is refused', async () => {
+    const narrow: Policy = { ...policy, fs: { read: [join(dir, 'nothing')], write: [join(dir, 'nothing')] } };
+    const result = await executeMission(mission([chainStep({ mission: 'sub.yaml' })]), { registry, policy: narrow, workDir: dir, env: {} });
+    assert.equal(result.steps[0]!.error?.code, 'E_POLICY_PATH_DENIED');
+  });
+
+  it('a cycle between chained files is found at validation, at the chaining parameter', async () => {
+    const chained = (name: string, target: string) => [
+      'version: "1.0"', `name: ${name}`, 'steps:',
+      '  - id: next', '    name: next', '    step_type: chain', '    parameters:', `      mission: ${target}`, '',
+    ].join('\n');
+    await writeFile(join(dir, 'a.yaml'), chained('a', 'b.yaml'));
+    await writeFile(join(dir, 'b.yaml'), chained('b', 'a.yaml'));
+    const result = await validateMission(join(dir, 'a.yaml'), { registry, workDir: dir });
+    assert.equal(result.ok, false);
+    const cycle = result.diagnostics.find((d) => d.code === 'E_CHAIN_CYCLE');
+    assert.ok(cycle, JSON.stringify(result.diagnostics));
+    assert.deepEqual([cycle.line, cycle.column], [8, 16]);
+    // A self-chain too.
+    await writeFile(join(dir, 'self.yaml'), chained('self', 'self.yaml'));
+    assert.equal((await validateMission(join(dir, 'self.yaml'), { registry, workDir: dir })).diagnostics[0]?.code, 'E_CHAIN_CYCLE');
+    // A chain of valid files is fine.
+    await writeFile(join(dir, 'top.yaml'), chained('top', 'sub.yaml'));
+    assert.equal((await validateMission(join(dir, 'top.yaml'), { registry, workDir: dir })).ok, true);
+  });
+
+  it('a missing or invalid sub-mission is reported at validation', async () => {
+    await writeFile(join(dir, 'missing.yaml'), ['version: "1.0"', 'name: m', 'steps:', '  - id: x', '    name: x', '    step_type: chain', '    parameters: { mission: nope.yaml }', ''].join('\n'));
+    const result = await validateMission(join(dir, 'missing.yaml'), { registry, workDir: dir });
+    assert.equal(result.diagnostics[0]?.code, 'E_FILE_NOT_FOUND');
+  });
+});

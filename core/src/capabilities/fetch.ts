@@ -31,17 +31,23 @@ export function createFetchCapability(policy: Policy, signal: AbortSignal, optio
     timeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
     ...(options.resolver ? { resolver: options.resolver } : {}),
   });
+  const denied = (err: unknown): never => {
+    if (isRustchainError(err) && err.code.startsWith('E_POLICY_')) options.onDenied?.(err);
+    throw err;
+  };
   return {
     async request(url, init = {}) {
       try {
-        return await client.request(url, {
-          ...init,
-          maxBytes: capOutput(init.maxBytes, DEFAULT_FETCH_MAX_BYTES, policy.limits),
-          signal,
-        });
+        return await client.request(url, { ...init, maxBytes: capOutput(init.maxBytes, DEFAULT_FETCH_MAX_BYTES, policy.limits), signal });
       } catch (err) {
-        if (isRustchainError(err) && err.code.startsWith('E_POLICY_')) options.onDenied?.(err);
-        throw err;
+        return denied(err);
+      }
+    },
+    async stream(url, init = {}) {
+      try {
+        return await client.stream(url, { ...init, maxBytes: capOutput(init.maxBytes, DEFAULT_FETCH_MAX_BYTES, policy.limits), signal });
+      } catch (err) {
+        return denied(err);
       }
     },
   };

@@ -1,9 +1,9 @@
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { promises as dns } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { RustchainError, isRustchainError } from '../errors.ts';
-import type { FetchResponse } from '../plugin/sdk.ts';
+import type { FetchResponse, FetchStream } from '../plugin/sdk.ts';
 import { checkResolvedAddress, type NetRules } from './allowlist.ts';
 import { classifyAddress } from './address.ts';
 import { checkUrl, refusalError, type HttpTarget } from './url.ts';
@@ -60,6 +60,8 @@ export interface HttpRequestInit {
 /** A policy-enforcing HTTP client. */
 export interface HttpClient {
   request(url: string, init?: HttpRequestInit): Promise<FetchResponse>;
+  /** `request` that resolves at the final response's headers; the body is read as it arrives (same cap and deadline). */
+  stream(url: string, init?: HttpRequestInit): Promise<FetchStream>;
 }
 
 /** The system resolver (getaddrinfo), all addresses. */
@@ -79,6 +81,8 @@ interface HopResult {
   headers: Record<string, string>;
   body: string;
   location: string | undefined;
+  /** Streaming: the unread final response. */
+  res?: IncomingMessage;
 }
 
 /** Creates a client bound to one set of network rules. */
@@ -86,7 +90,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const resolver = options.resolver ?? systemResolver;
   const maxRedirects = options.maxRedirects ?? 5;
 
-  function hop(target: HttpTarget, hopNo: number, method: string, headers: Record<string, string>, body: string | undefined, maxBytes: number, signal: AbortSignal): Promise<HopResult> {
+  function hop(target: HttpTarget, hopNo: number, method: string, headers: Record<string, string>, body: string | undefined, maxBytes: number, signal: AbortSignal, streaming: boolean): Promise<HopResult> {
     return new Promise<HopResult>((resolve, reject) => {
       let policyError: unknown;
       const href = target.url.href;
@@ -141,6 +145,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           reject(tooLarge());
           return;
         }
+        if (streaming) {
+          resolve({ status, headers: flat, body: '', location: undefined, res });
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -159,19 +167,29 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     });
   }
 
-  async function request(url: string, init: HttpRequestInit = {}): Promise<FetchResponse> {
+  /** Follows redirects (each hop re-checked) to the final response; `streaming` leaves its body unread. */
+  async function send(url: string, init: HttpRequestInit, streaming: boolean): Promise<{ result: HopResult; href: string; failure: (err: unknown) => unknown; maxBytes: number }> {
     const maxBytes = init.maxBytes ?? options.maxBytes ?? 10 * 1024 * 1024;
     const timeoutMs = init.timeoutMs ?? options.timeoutMs ?? 30_000;
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const failure = (err: unknown): unknown => {
+      if (isRustchainError(err)) return err;
+      if (deadline.aborted) {
+        return new RustchainError('E_HTTP_TIMEOUT', `request to ${url} did not finish within ${timeoutMs} ms`, { details: { url, timeoutMs }, cause: err });
+      }
+      if (init.signal?.aborted) return new RustchainError('E_STEP_CANCELLED', `request to ${url} was cancelled`, { details: { url }, cause: err });
+      const errno = (err as NodeJS.ErrnoException).code;
+      return new RustchainError('E_HTTP_REQUEST_FAILED', `request to ${url} failed: ${(err as Error).message}`, { details: { url, errno }, cause: err });
+    };
     let method = (init.method ?? 'GET').toUpperCase();
     let headers: Record<string, string> = Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
     let body = init.body;
     let target = checkUrl(options.rules, url);
     try {
       for (let hopNo = 0; ; hopNo++) {
-        const result = await hop(target, hopNo, method, headers, body, maxBytes, signal);
-        if (result.location === undefined) return { status: result.status, headers: result.headers, body: result.body, url: target.url.href };
+        const result = await hop(target, hopNo, method, headers, body, maxBytes, signal, streaming);
+        if (result.location === undefined) return { result, href: target.url.href, failure, maxBytes };
         if (hopNo + 1 > maxRedirects) {
           throw new RustchainError('E_HTTP_REQUEST_FAILED', `more than ${maxRedirects} redirects from ${url}`, { details: { url, maxRedirects }, nonRetryable: true });
         }
@@ -188,17 +206,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         target = next;
       }
     } catch (err) {
-      if (isRustchainError(err)) throw err;
-      if (deadline.aborted) {
-        throw new RustchainError('E_HTTP_TIMEOUT', `request to ${url} did not finish within ${timeoutMs} ms`, { details: { url, timeoutMs }, cause: err });
-      }
-      if (init.signal?.aborted) throw new RustchainError('E_STEP_CANCELLED', `request to ${url} was cancelled`, { details: { url }, cause: err });
-      const errno = (err as NodeJS.ErrnoException).code;
-      throw new RustchainError('E_HTTP_REQUEST_FAILED', `request to ${url} failed: ${(err as Error).message}`, { details: { url, errno }, cause: err });
+      throw failure(err);
     }
   }
 
-  return { request };
+  async function request(url: string, init: HttpRequestInit = {}): Promise<FetchResponse> {
+    const { result, href } = await send(url, init, false);
+    return { status: result.status, headers: result.headers, body: result.body, url: href };
+  }
+
+  async function stream(url: string, init: HttpRequestInit = {}): Promise<FetchStream> {
+    const { result, href, failure, maxBytes } = await send(url, init, true);
+    const res = result.res as IncomingMessage;
+    return { status: result.status, headers: result.headers, url: href, body: cappedBody(res, maxBytes, href, failure), cancel: () => void res.destroy() };
+  }
+
+  return { request, stream };
 }
 
 /** Re-checks a redirect target; any refusal (scheme or host) becomes E_POLICY_REDIRECT_DENIED. */
@@ -210,5 +233,23 @@ function checkRedirect(rules: NetRules, href: string, hop: number): HttpTarget {
       throw new RustchainError('E_POLICY_REDIRECT_DENIED', `redirect hop ${hop}: ${err.message}`, { details: { ...err.details, hop } });
     }
     throw err;
+  }
+}
+
+/** The body of a streamed response as it arrives: capped at `maxBytes`, coded errors, the connection closed when the reader stops early. */
+async function* cappedBody(res: IncomingMessage, maxBytes: number, href: string, failure: (err: unknown) => unknown): AsyncGenerator<Uint8Array, void, undefined> {
+  let size = 0;
+  try {
+    for await (const chunk of res as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        throw new RustchainError('E_HTTP_RESPONSE_TOO_LARGE', `response from ${href} exceeds ${maxBytes} bytes`, { details: { url: href, maxBytes }, nonRetryable: true });
+      }
+      yield chunk;
+    }
+  } catch (err) {
+    throw failure(err);
+  } finally {
+    res.destroy();
   }
 }

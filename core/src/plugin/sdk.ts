@@ -108,6 +108,27 @@ export interface ExecCapability {
    * Terminating signals wait up to `graceMs` for the exit, then SIGKILL.
    */
   kill(pid: number, signal?: string, options?: { graceMs?: number }): Promise<KillResult>;
+  /**
+   * Opens a process to talk to over its stdin/stdout (a stdio MCP server), through the same
+   * guards as `run` (allowlist, argument rules, env, sandbox, own process group). Stopped when
+   * `close()` is called or the step's signal aborts; the caller closes it when done.
+   */
+  open(argv: readonly string[], options?: { cwd?: string; env?: Record<string, string>; sandbox?: 'bwrap' | 'none'; maxOutputBytes?: number }): Promise<ExecSession>;
+}
+
+/** A process opened with `ctx.exec.open`: text in on stdin, text out of stdout. */
+export interface ExecSession {
+  readonly pid: number;
+  /** Writes to its stdin (throws once it has exited or is closing). */
+  write(data: string): void;
+  /** Called with each stdout chunk (UTF-8), in order. */
+  onOutput(listener: (chunk: string) => void): void;
+  /** The tail of what it wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves when it has exited. */
+  readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  /** Ends stdin, stops the process group (SIGTERM, then SIGKILL), resolves once gone. */
+  close(): Promise<void>;
 }
 
 /** Options of `ctx.exec.start`. */
@@ -139,18 +160,38 @@ export interface FetchResponse {
   url: string;
 }
 
+/** An HTTP response whose body is read as it arrives (`ctx.fetch.stream`). */
+export interface FetchStream {
+  status: number;
+  headers: Record<string, string>;
+  /** Final URL after redirects. */
+  url: string;
+  /** The body bytes as they arrive; the size cap, timeout and step signal still apply (coded errors). */
+  body: AsyncIterable<Uint8Array>;
+  /** Stops reading and closes the connection (also done when the body is read to the end or its loop exits). */
+  cancel(): void;
+}
+
+/** Options of one `ctx.fetch` request. */
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Response body cap in bytes (lowered by policy.limits). */
+  maxBytes?: number;
+  /** Whole-request deadline, redirects (and, for `stream`, the body) included. */
+  timeoutMs?: number;
+}
+
 /** Policy-guarded HTTP: host checks after DNS resolution and on every redirect. */
 export interface FetchCapability {
-  request(
-    url: string,
-    init?: {
-      method?: string;
-      headers?: Record<string, string>;
-      body?: string;
-      maxBytes?: number;
-      timeoutMs?: number;
-    },
-  ): Promise<FetchResponse>;
+  request(url: string, init?: FetchInit): Promise<FetchResponse>;
+  /**
+   * Like `request` (same guards), but resolves at the final response's headers and streams the
+   * body (SSE, large downloads). Optional: a wrapper (a test double) may lack it; callers then
+   * fall back to `request`.
+   */
+  stream?(url: string, init?: FetchInit): Promise<FetchStream>;
 }
 
 /** Policy-guarded raw connections: the same host/port allowlist and SSRF checks as ctx.fetch. */

@@ -1,4 +1,4 @@
-import { abortableSleep, PluginError, type StepContext } from '@rustchain/core/plugin';
+import { abortableSleep, PluginError, type FetchStream, type StepContext } from '@rustchain/core/plugin';
 
 /**
  * The `fetch` the provider SDKs are given: every request goes through ctx.fetch (scheme and
@@ -59,6 +59,35 @@ function headersOf(init: RequestInit | undefined, keyless: boolean): Record<stri
 
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
+/** True for a JSON body with `"stream": true` (both APIs ask for SSE that way). */
+function asksToStream(body: string): boolean {
+  try {
+    return (JSON.parse(body) as { stream?: unknown }).stream === true;
+  } catch {
+    return false;
+  }
+}
+
+/** A streamed ctx.fetch body as the web ReadableStream a Response takes; read errors are kept (they carry the codes). */
+function readable(res: FetchStream, onError: (err: unknown) => void): ReadableStream<Uint8Array> {
+  const it = res.body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await it.next();
+        if (next.done === true) controller.close();
+        else controller.enqueue(next.value);
+      } catch (err) {
+        onError(err);
+        controller.error(err);
+      }
+    },
+    cancel() {
+      res.cancel();
+    },
+  });
+}
+
 /** Builds the transport of one provider call. */
 export function createTransport(ctx: Pick<StepContext, 'fetch' | 'signal'>, options: TransportOptions): Transport {
   let attempts = 0;
@@ -75,16 +104,19 @@ export function createTransport(ctx: Pick<StepContext, 'fetch' | 'signal'>, opti
       ...(typeof body === 'string' ? { body } : {}),
       timeoutMs: options.timeoutMs,
     };
+    const streaming = ctx.fetch.stream !== undefined && typeof body === 'string' && asksToStream(body);
     for (let retry = 0; ; retry++) {
       attempts++;
       try {
-        const res = await ctx.fetch.request(url, request);
+        const res = streaming ? await ctx.fetch.stream!(url, request) : await ctx.fetch.request(url, request);
         const wait = retryableStatus(res.status) ? retryDelayMs(res.headers, retry) : undefined;
         if (wait !== undefined && retry < options.maxRetries && wait <= MAX_RETRY_AFTER_MS) {
+          if ('cancel' in res) res.cancel();
           await abortableSleep(wait, ctx.signal);
           continue;
         }
-        return new Response(NULL_BODY.has(res.status) ? null : res.body, { status: res.status, headers: res.headers });
+        const content = NULL_BODY.has(res.status) ? null : 'cancel' in res ? readable(res, (err) => void (lastError = err)) : res.body;
+        return new Response(content, { status: res.status, headers: res.headers });
       } catch (err) {
         lastError = err;
         const code = (err as { code?: unknown }).code;

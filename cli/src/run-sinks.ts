@@ -51,6 +51,7 @@ export async function openRunSinks(options: {
     stateDir: project.stateDir,
     runId,
     mission: mission.source,
+    plan: [...mission.steps, ...(mission.finally ?? [])],
     plugins: Object.fromEntries(project.registry.list().map((p) => [p.packageName, p.version])),
     compiled: options.compiled,
     grant: options.grant,

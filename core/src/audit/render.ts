@@ -1,18 +1,15 @@
-/** Renderers for the audit report: text (terminal), markdown (PR comments), json. */
-import type { AuditReport, RefusalAuditEntry, RunAuditEntry } from './report.ts';
+/** Renderers for the audit report: text (terminal), markdown (PR comments), json, html (one self-contained page). */
+import { grantSummary, integrityLine, refusalLine } from './report-lines.ts';
+import type { AuditReport, RunAuditEntry } from './report.ts';
+import { renderAuditHtml } from './render-html.ts';
 import type { CallAuditEntry } from './report.ts';
 
 /** Output formats of `rustchain audit report`. */
-export const AUDIT_REPORT_FORMATS = ['text', 'markdown', 'json'] as const;
+export const AUDIT_REPORT_FORMATS = ['text', 'markdown', 'json', 'html'] as const;
 /** One output format. */
 export type AuditReportFormat = (typeof AUDIT_REPORT_FORMATS)[number];
 
 const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} ms`);
-
-function integrityLine(report: AuditReport): string {
-  const i = report.integrity;
-  return i.ok && i.problem === null ? `ledger intact (${i.events} events)` : `ledger ${i.problem ?? 'problem'}: ${i.message}`;
-}
 
 function textRun(run: RunAuditEntry): string[] {
   const lines = [
@@ -59,25 +56,13 @@ function markdownRun(run: RunAuditEntry): string[] {
   return lines;
 }
 
-/** One line for a `policy.granted` payload: sources (with digests), flags, policy digest. */
-function grantSummary(grant: Record<string, unknown>): string {
-  const source = (file: unknown, digest: unknown): string | null => (typeof file === 'string' ? `${file} (${String(digest ?? '?')})` : null);
-  const sources = [source(grant['configFile'], grant['configSha256']), source(grant['policyFile'], grant['policyFileSha256'])].filter((s) => s !== null);
-  const flags = Object.entries((grant['flags'] as Record<string, unknown> | undefined) ?? {})
-    .filter(([, v]) => v !== undefined && v !== false)
-    .map(([k, v]) => (v === true ? k : `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`));
-  return `${sources.length > 0 ? sources.join(', ') : 'no config'}; flags: ${flags.length > 0 ? flags.join(' ') : 'none'}; policy ${String(grant['policySha256'] ?? '?')}`;
-}
-
-function refusalLine(r: RefusalAuditEntry): string {
-  return `refused at seq ${r.seq} (${r.ts}): ${r.type === 'policy.decision' ? 'policy denied' : 'mission rejected'} ${r.code ?? '?'}${r.stepId ? ` step ${r.stepId}` : ''}${r.file ? ` ${r.file}` : ''}`;
-}
-
 /** Render a report in one of the formats (json is the report itself, pretty-printed). */
 export function renderAuditReport(report: AuditReport, format: AuditReportFormat): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(report, null, 2)}\n`;
+    case 'html':
+      return renderAuditHtml(report);
     case 'markdown':
       return [
         `# Audit report`, '', integrityLine(report), '', ...report.runs.flatMap(markdownRun),

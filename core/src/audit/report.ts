@@ -17,6 +17,23 @@ export interface StepAuditEntry {
   durationMs: number | null;
   outputsDigest: string | null;
   errorCode: string | null;
+  /** Step type and direct dependencies from the run's `run.plan` event (null / [] for runs without one). */
+  type: string | null;
+  dependsOn: string[];
+  /** Ledger times of its first start and of its final outcome (null when it never started / has not ended). */
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Each attempt as the ledger tells it, oldest first. */
+  attemptLog: AttemptAuditEntry[];
+}
+
+/** One attempt of a step: when it started and ended, and how. */
+export interface AttemptAuditEntry {
+  attempt: number;
+  startedAt: string;
+  finishedAt: string | null;
+  outcome: 'running' | 'retried' | 'succeeded' | 'failed' | 'cancelled';
+  errorCode: string | null;
 }
 
 /** One run as the ledger tells it. */
@@ -42,6 +59,8 @@ export interface RunAuditEntry {
   grant: Record<string, unknown> | null;
   /** Fallbacks to unsandboxed execution (`sandbox.fallback`). */
   sandboxFallbacks: Array<{ stepId: string | null; reason: string | null }>;
+  /** The mission's DAG (`run.plan`: id → type and dependencies), null for runs recorded without one. */
+  plan: Record<string, { type: string | null; dependsOn: string[] }> | null;
   steps: StepAuditEntry[];
   /** Calls through ctx.fetch, in the order they were made (net.request / net.response). */
   calls: CallAuditEntry[];
@@ -98,14 +117,18 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 function newRun(runId: string, seq: number): RunAuditEntry {
   return {
     runId, mission: null, missionSha256: null, status: 'running', startedAt: null, finishedAt: null, durationMs: null,
-    user: null, host: null, cancelReason: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [], steps: [], calls: [],
+    user: null, host: null, cancelReason: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [], plan: null, steps: [], calls: [],
   };
 }
 
 function step(run: RunAuditEntry, id: string): StepAuditEntry {
   let entry = run.steps.find((s) => s.id === id);
   if (!entry) {
-    entry = { id, status: 'running', attempts: 0, durationMs: null, outputsDigest: null, errorCode: null };
+    const planned = run.plan?.[id];
+    entry = {
+      id, status: 'running', attempts: 0, durationMs: null, outputsDigest: null, errorCode: null,
+      type: planned?.type ?? null, dependsOn: planned?.dependsOn ?? [], startedAt: null, finishedAt: null, attemptLog: [],
+    };
     run.steps.push(entry);
   }
   return entry;
@@ -159,6 +182,9 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
       if (call !== undefined) Object.assign(call, { status: num(p.status), responseDigest: str(p.responseDigest), errorCode: str(p.error) });
       return;
     }
+    case 'run.plan':
+      run.plan = planOf(p.steps);
+      return;
   }
   if (stepId === null || !e.type.startsWith('step.')) return;
   const s = step(run, stepId);
@@ -169,6 +195,34 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
   if (num(p.durationMs) !== null) s.durationMs = num(p.durationMs);
   if (str(p.outputsDigest) !== null) s.outputsDigest = str(p.outputsDigest);
   if (errorCode !== null && status !== 'retried') s.errorCode = errorCode;
+  logAttempt(s, status, attempt, e.ts, errorCode);
+}
+
+/** The `run.plan` payload's steps as id → { type, dependsOn }; malformed entries are ignored. */
+function planOf(value: unknown): RunAuditEntry['plan'] {
+  if (!Array.isArray(value)) return null;
+  const plan: NonNullable<RunAuditEntry['plan']> = {};
+  for (const item of value as unknown[]) {
+    const { id, type, dependsOn } = (item ?? {}) as { id?: unknown; type?: unknown; dependsOn?: unknown };
+    if (typeof id !== 'string') continue;
+    plan[id] = { type: str(type), dependsOn: Array.isArray(dependsOn) ? dependsOn.filter((d): d is string => typeof d === 'string') : [] };
+  }
+  return plan;
+}
+
+/** Keeps the step's start/end times and its attempt log in step with a `step.*` event. */
+function logAttempt(s: StepAuditEntry, status: string, attempt: number | null, ts: string, errorCode: string | null): void {
+  if (status === 'started') {
+    s.startedAt ??= ts;
+    s.finishedAt = null;
+    s.attemptLog.push({ attempt: attempt ?? s.attemptLog.length + 1, startedAt: ts, finishedAt: null, outcome: 'running', errorCode: null });
+    return;
+  }
+  if (status !== 'retried' && status !== 'succeeded' && status !== 'failed' && status !== 'cancelled' && status !== 'skipped') return;
+  if (status !== 'retried') s.finishedAt = ts;
+  const open = s.attemptLog.at(-1);
+  if (status === 'skipped' || open === undefined || open.finishedAt !== null) return;
+  Object.assign(open, { finishedAt: ts, outcome: status, errorCode });
 }
 
 /** The events of the intact chain prefix, across every segment, read a chunk at a time. */

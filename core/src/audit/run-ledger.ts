@@ -33,6 +33,8 @@ export interface RunLedgerOptions {
   runId: string;
   /** The mission source as the run saw it. */
   mission: { file: string; sha256: string };
+  /** The mission's steps (main and finally): recorded as `run.plan` so a report can draw the DAG. */
+  plan?: ReadonlyArray<{ id: string; type: string; dependsOn: readonly string[] }> | undefined;
   /** Plugin package → version. */
   plugins: Readonly<Record<string, string>>;
   compiled?: CompiledRunArtifact | undefined;
@@ -66,6 +68,10 @@ export async function openRunLedger(options: RunLedgerOptions): Promise<RunLedge
   const sink = createLedgerSink(ledger, { redactor, ...(options.onError === undefined ? {} : { onError: options.onError }) });
   sink.record(pluginVersionsInput(runId, options.plugins));
   sink.record(artifactInput(runId, 'mission', options.mission.file, options.mission.sha256));
+  if (options.plan !== undefined) {
+    const steps = options.plan.map((s) => ({ id: s.id, type: s.type, dependsOn: [...s.dependsOn] }));
+    sink.record({ runId, type: 'run.plan', payload: { steps } });
+  }
   const compiled = options.compiled;
   if (compiled !== undefined) {
     const details: Record<string, unknown> = {};

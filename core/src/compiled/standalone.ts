@@ -122,6 +122,7 @@ export async function runStandalone(compiled: CompiledMission, partial: Partial<
       stateDir,
       runId,
       mission: mission.source,
+      plan: [...mission.steps, ...(mission.finally ?? [])],
       plugins: Object.fromEntries(Object.values(compiled.manifest.plugins).map((p) => [p.package, p.version])),
       compiled: bundleArtifact(io.bundleFile),
       grant: describeGrant({ policy, configFile: null, flags: args.flags }),

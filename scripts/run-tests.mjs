@@ -5,6 +5,8 @@
 // installs, fault and scale tests; 20 min each), whose output is printed when they finish.
 // The last line counts both: `total: N passed, N failed, N skipped`. Exits non-zero when any
 // test failed or when no test was found: a run that executes nothing is not a passing run.
+// Output is a summary for people (scripts/test-reporter.mjs: a line per file, then each failure
+// with its assertion and file:line); RUSTCHAIN_TEST_TAP=1 prints node's raw TAP instead.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,8 @@ function* walk(dir) {
 }
 
 const filter = process.argv.slice(2);
+const tap = process.env.RUSTCHAIN_TEST_TAP === '1';
+const reporter = tap ? [] : [`--test-reporter=${join(root, 'scripts', 'test-reporter.mjs')}`, '--test-reporter-destination=stdout'];
 const files = [...walk(root)]
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
@@ -43,12 +47,21 @@ const env = {
   XDG_CACHE_HOME: cacheHome,
   // The CLI a test spawns runs the sources too (cli/bin picks dist/ without this condition).
   NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', '--conditions=@rustchain/source'].join(' ').trim(),
+  // The summary reporter colours its output when we write to a terminal.
+  ...(process.stdout.isTTY && process.env.NO_COLOR === undefined ? { RUSTCHAIN_TEST_COLOR: '1' } : {}),
 };
 
-/** Runs one group; streams its TAP (or buffers it) and resolves with its counts. */
+/** The last `# <name> N` counter in a group's output (TAP ends with them; so does the summary reporter). */
+function counter(output, name) {
+  const all = [...output.matchAll(new RegExp(`^# ${name} (\\d+)$|# ${name} (\\d+)(?= #|$)`, 'gm'))];
+  const last = all.at(-1);
+  return Number(last?.[1] ?? last?.[2] ?? 0);
+}
+
+/** Runs one group; streams its output (or buffers it) and resolves with its counts. */
 function runGroup(group, timeoutMs, stream) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@rustchain/source', '--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${timeoutMs}`, ...group], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=@rustchain/source', '--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${timeoutMs}`, ...reporter, ...group], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const take = (target) => (chunk) => {
       output += chunk;
@@ -58,7 +71,7 @@ function runGroup(group, timeoutMs, stream) {
     child.stderr.setEncoding('utf8').on('data', take(process.stderr));
     child.on('close', (code) => {
       if (!stream) process.stdout.write(output);
-      const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)?.[1] ?? 0);
+      const count = (name) => counter(output, name);
       resolve({ code, pass: count('pass'), fail: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') });
     });
   });

@@ -28,7 +28,7 @@ export interface StepAuditEntry {
 }
 
 /** One attempt of a step: when it started and ended, and how. */
-export interface AttemptAuditEntry {
+interface AttemptAuditEntry {
   attempt: number;
   startedAt: string;
   finishedAt: string | null;

@@ -2,6 +2,9 @@ import type { Writable } from 'node:stream';
 import { Builtins, Cli } from 'clipanion';
 import { COMMANDS } from './commands/index.ts';
 import { EXIT } from './exit-codes.ts';
+import { colourEnabled } from './report/colour.ts';
+import { commandSyntax, explainUsageError } from './usage-errors.ts';
+import { withPlaceholders } from './usage-text.ts';
 
 /** The CLI's version, from its package.json. */
 async function version(): Promise<string> {
@@ -10,10 +13,18 @@ async function version(): Promise<string> {
   return pkg.version ?? '0.0.0';
 }
 
+/** clipanion's Cli, with real value placeholders (`--config <file>`) in help instead of `#0`. */
+class RustchainCli extends Cli {
+  protected override getUsageByIndex(n: number, opts?: { detailed?: boolean; inlineOptions?: boolean }): { usage: string; options: Array<{ definition: string; description: string; required: boolean }> } {
+    const { usage, options } = super.getUsageByIndex(n, opts);
+    return { usage: withPlaceholders(usage), options: options.map((o) => ({ ...o, definition: withPlaceholders(o.definition) })) };
+  }
+}
+
 /** Builds the clipanion CLI with every registered command. */
 async function buildCli(): Promise<Cli> {
-  const enableColors = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
-  const cli = new Cli({ binaryLabel: 'RustChain', binaryName: 'rustchain', binaryVersion: await version(), enableColors });
+  const enableColors = colourEnabled(process.stdout);
+  const cli = new RustchainCli({ binaryLabel: 'RustChain', binaryName: 'rustchain', binaryVersion: await version(), enableColors });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   for (const command of COMMANDS) cli.register(command);
@@ -32,9 +43,10 @@ export async function runCli(argv: string[], io: { stdin: NodeJS.ReadableStream;
   try {
     command = cli.process(argv, context);
   } catch (error) {
-    io.stderr.write(cli.error(error, { colored: false }));
+    const explained = await explainUsageError(error, argv, commandSyntax(cli.definitions()));
+    io.stderr.write(explained === null ? withPlaceholders(cli.error(error, { colored: false })) : `rustchain: ${explained}\n`);
     if (argv.includes('--json')) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = explained ?? (error instanceof Error ? error.message : String(error));
       io.stdout.write(`${JSON.stringify({ ok: false, diagnostics: [{ code: 'E_USAGE', severity: 'error', message, file: '', line: 0, column: 0 }] }, null, 2)}\n`);
     }
     return EXIT.invalid;

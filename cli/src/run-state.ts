@@ -43,7 +43,8 @@ export async function recordInterrupted(project: Project, record?: (input: Ledge
 /** The resume plan for `--resume <ref>` (throws the E_RUN_* / E_RESUME_* refusals, exit 2). */
 export async function resumePlan(project: Project, mission: Mission, artifact: RunArtifact, ref: string, rerunInterrupted: boolean): Promise<ResumePlan> {
   const core = await import('@rustchain/core');
-  const state = core.findResumeTarget(project.stateDir, ref, artifact.file);
+  const { resolveRunId } = await import('./run-id.ts');
+  const state = core.findResumeTarget(project.stateDir, await resolveRunId(project.stateDir, ref), artifact.file);
   // A run whose process died but that nobody marked yet is interrupted now.
   const effective = { ...state, status: core.effectiveStatus(state) };
   return core.planResume(effective, mission, artifact.sha256, { rerunInterrupted });

@@ -35,6 +35,7 @@ export { validateMission, validateMissionText } from './loader/validate.ts';
 export type { ValidateOptions, ValidationResult } from './loader/validate.ts';
 export { RUSTCHAIN_STEP_TYPES, pluginPackageFor } from './loader/step-types.ts';
 export { migrateMissionText } from './loader/migrate.ts';
+export { didYouMean } from './loader/suggest.ts';
 export type { MigrationResult } from './loader/migrate.ts';
 
 // --- DAG and templates ---

@@ -1,5 +1,6 @@
 import type { CommandClass } from 'clipanion';
 import { CompileCommand } from './compile.ts';
+import { CompletionCommand } from './completion.ts';
 import { InitCommand } from './init.ts';
 import { PluginNewCommand } from './plugin/new.ts';
 import { MissionPlanCommand } from './mission/plan.ts';
@@ -37,4 +38,5 @@ export const COMMANDS: readonly CommandClass[] = [
   RunsListCommand,
   InitCommand,
   PluginNewCommand,
+  CompletionCommand,
 ];

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { Command, Option } from 'clipanion';
+import { Command, Option, UsageError } from 'clipanion';
 import { EXIT } from '../../exit-codes.ts';
 import { ProjectCommand } from '../../options/project.ts';
+import { resolveRunId } from '../../run-id.ts';
 
 /** `rustchain audit export`: a signed in-toto attestation (DSSE envelope) for one run. */
 export class AuditExportCommand extends ProjectCommand {
@@ -22,17 +23,20 @@ export class AuditExportCommand extends ProjectCommand {
   });
 
   /** The run to attest. */
-  run_ = Option.String('--run', { required: true, description: 'Run id to export' });
+  run_ = Option.String('--run', { description: 'Run id to export (or a unique prefix of one; see `rustchain runs list`)' });
 
   /** Output file (default stdout). */
   output = Option.String('-o,--output', { description: 'Write the envelope to this file instead of stdout' });
 
   override async run(): Promise<number> {
     const core = await import('@rustchain/core');
+    // Checked here, not by clipanion: a missing required option would read "Command not found".
+    if (this.run_ === undefined) throw new UsageError('audit export needs the run: --run <run-id> (`rustchain runs list` shows them)');
     const { stateDir } = await this.project();
+    const runId = await resolveRunId(stateDir, this.run_);
     let envelope;
     try {
-      envelope = await core.exportAttestation(stateDir, this.run_);
+      envelope = await core.exportAttestation(stateDir, runId);
     } catch (error) {
       // A ledger that does not verify is a failed check (exit 1), not bad input.
       const code = (error as { code?: unknown }).code;
@@ -48,7 +52,7 @@ export class AuditExportCommand extends ProjectCommand {
       return EXIT.ok;
     }
     await writeFile(this.output, text);
-    if (this.json) this.context.stdout.write(`${JSON.stringify({ ok: true, runId: this.run_, file: this.output, keyId: envelope.signatures[0]?.keyid ?? null }, null, 2)}\n`);
+    if (this.json) this.context.stdout.write(`${JSON.stringify({ ok: true, runId, file: this.output, keyId: envelope.signatures[0]?.keyid ?? null }, null, 2)}\n`);
     else this.context.stdout.write(`wrote ${this.output}\n`);
     return EXIT.ok;
   }

@@ -21,11 +21,11 @@ function rawStepType(stepType: MissionStepFile['step_type']): string {
 export function normaliseMission(file: MissionFile, source: Mission['source'], index: SourceIndex): Mission {
   const config = file.config ?? {};
   const missionTimeout = config.timeout_seconds ?? DEFAULTS.timeoutSeconds;
-  // The index's positions are {line, column} objects in document order: exactly the map.
-  const sourceMap: Mission['sourceMap'] = index.values;
   return {
     source,
-    version: versionOf(file.version, index.raw.get('/version')),
+    // The raw text matters only for a numeric version (`1.10`), and reading the index may
+    // build it (load-tree.ts): only then.
+    version: versionOf(file.version, typeof file.version === 'number' ? index.raw.get('/version') : undefined),
     name: file.name ?? basename(source.file, extname(source.file)),
     description: file.description ?? null,
     config: {
@@ -36,7 +36,11 @@ export function normaliseMission(file: MissionFile, source: Mission['source'], i
     vars: { ...(file.vars ?? {}) },
     steps: file.steps.map((step) => normaliseStep(step, missionTimeout)),
     ...(file.finally !== undefined && file.finally.length > 0 ? { finally: file.finally.map((step) => normaliseStep(step, missionTimeout)) } : {}),
-    sourceMap,
+    // The index's positions are {line, column} objects in document order: exactly the map.
+    // A getter: a fast-loaded mission's index is built only when a position is first needed.
+    get sourceMap(): Mission['sourceMap'] {
+      return index.values;
+    },
   };
 }
 

@@ -34,12 +34,13 @@ export function checkTemplates(
     let upstream: Set<string> | null = null;
     for (const occurrence of refs) {
       const { ref, pointer, offset, expression } = occurrence;
-      const position = at(pointer, offset);
+      // Computed only for a diagnostic: a position may need the full parse (load-tree.ts).
+      const position = (): Position => at(pointer, offset);
       if (ref.kind === 'vars') {
         if (!Object.prototype.hasOwnProperty.call(vars, ref.name)) {
           const guess = didYouMean(ref.name, varNames);
           report.add('E_TEMPLATE_UNKNOWN_VAR', `${expression}: \`${ref.name}\` is not declared in \`vars\``, pointer, {
-            position,
+            position: position(),
             hint: guess ? `did you mean \`${guess}\`?` : `declare it under \`vars:\` at the top of the mission`,
           });
         }
@@ -50,7 +51,7 @@ export function checkTemplates(
       if (!producer) {
         const guess = didYouMean(ref.stepId, byId.keys());
         report.add('E_TEMPLATE_UNKNOWN_STEP', `${expression}: no step has the id \`${ref.stepId}\``, pointer, {
-          position,
+          position: position(),
           ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
         });
         continue;
@@ -58,7 +59,7 @@ export function checkTemplates(
       upstream ??= upstreamOf(step.id, byId);
       if (!upstream.has(ref.stepId)) {
         report.add('E_TEMPLATE_NOT_UPSTREAM', `${expression}: step \`${ref.stepId}\` is not a dependency of \`${step.id}\`, so its outputs may not exist yet`, pointer, {
-          position,
+          position: position(),
           hint: `add \`${ref.stepId}\` to the depends_on of \`${step.id}\``,
         });
         continue;
@@ -68,7 +69,7 @@ export function checkTemplates(
       if (declared && !declared.includes(ref.output)) {
         const guess = didYouMean(ref.output, declared);
         report.add('E_TEMPLATE_UNKNOWN_OUTPUT', `${expression}: step type \`${producer.type}\` has no output \`${ref.output}\``, pointer, {
-          position,
+          position: position(),
           hint: guess ? `did you mean \`${guess}\`?` : `outputs of \`${producer.type}\`: ${declared.join(', ') || '(none)'}`,
         });
       }

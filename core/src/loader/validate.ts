@@ -9,12 +9,11 @@ import { checkGraph } from './graph-check.ts';
 import { checkBytes, checkText, DEFAULT_MAX_BYTES, suspiciousCharacter } from './input.ts';
 import { createReporter, type Reporter } from './locate.ts';
 import { normaliseMission } from './normalise.ts';
-import { parseMissionText } from './parse.ts';
+import { loadTree } from './load-tree.ts';
 import { checkSchema } from './schema-check.ts';
 import { checkStepTypes } from './step-type-check.ts';
 import { followSubMissions } from './sub-missions.ts';
 import { checkTemplates } from './template-check.ts';
-import { buildTree } from './tree.ts';
 
 /** Options of validateMission / validateMissionText. */
 export interface ValidateOptions {
@@ -72,11 +71,10 @@ function finish(diagnostics: Diagnostic[], mission: Mission | null): ValidationR
 }
 
 function validateChecked(text: string, bytes: Uint8Array, file: string, options: ValidateOptions): ValidationResult {
-  const parsed = parseMissionText(text, file);
-  if (!parsed.parsed) return finish(parsed.diagnostics, null);
-  const tree = buildTree(parsed.parsed, file);
+  const { tree, diagnostics: parseDiagnostics } = loadTree(text, file);
+  if (!tree) return finish(parseDiagnostics, null);
   const report = createReporter(file, tree.index);
-  report.diagnostics.push(...parsed.diagnostics, ...tree.diagnostics);
+  report.diagnostics.push(...parseDiagnostics);
   // An alias bomb or a too-deep tree leaves partial data: nothing further is meaningful.
   if (tree.diagnostics.some((d) => d.code === 'E_YAML_ALIAS_LIMIT' || d.code === 'E_INPUT_TOO_DEEP')) return finish(report.diagnostics, null);
 

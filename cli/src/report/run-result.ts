@@ -14,6 +14,7 @@ export function runDocument(result: MissionResult): MissionResult {
     steps: result.steps.map(stepDocument),
   };
   if (result.finally !== undefined) document.finally = result.finally.map(stepDocument);
+  if (result.error !== undefined) document.error = result.error;
   return document;
 }
 
@@ -42,6 +43,7 @@ export function printRunSummary(result: MissionResult, stdout: Writable): void {
   for (const step of result.steps) counts[step.status] += 1;
   const tally = (Object.keys(counts) as StepStatus[]).map((status) => `${counts[status]} ${status}`).join(', ');
   stdout.write(`${SYMBOLS[result.status]} run ${result.runId} ${result.status} in ${formatDuration(result.durationMs)} (${tally})\n`);
+  if (result.error !== undefined) stdout.write(`  ${result.error.code}: ${result.error.message}\n`);
   for (const step of result.steps) printStep(step, stdout);
   if (result.finally !== undefined && result.finally.length > 0) {
     stdout.write('  finally:\n');

@@ -48,7 +48,7 @@ const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
     ...(e.error === undefined ? {} : { error: e.error }),
   }),
   'run.cancelled': (e) => ({ reason: e.reason }),
-  'run.finished': (e) => ({ status: e.status, durationMs: e.durationMs }),
+  'run.finished': (e) => ({ status: e.status, durationMs: e.durationMs, ...(e.error === undefined ? {} : { error: e.error }) }),
 };
 
 /** Map one RunEvent to the ledger input that records it. */

@@ -19,6 +19,7 @@ import { checkGoverningUnchanged, snapshotGoverning } from './governing-watch.ts
 import { checkStepInput } from './step-params.ts';
 import { deathLinkedSpawn, releaseGroup, terminateGroup, trackGroup } from './process-groups.ts';
 import type { RunProcesses, RunProcessRegistry } from './processes.ts';
+import { openSession } from './session.ts';
 import { spawnFailed, startProcess } from './start.ts';
 
 /**
@@ -133,10 +134,17 @@ export function createExecCapability(init: {
     }
     return init.processes.table(init.runId);
   };
+  // A process the run started may have rewritten a governing path (an allowlisted script):
+  // nothing more of the run spawns once one has.
+  const refuseAfterTamper = (): void => {
+    const tampered = init.runId === undefined ? null : (init.processes?.governingTampered(init.runId) ?? null);
+    if (tampered !== null) throw tampered;
+  };
   return {
     async run(argv, options = {}) {
       validateArgv(argv);
       if (init.signal.aborted) throw cancelled(init.signal.reason);
+      refuseAfterTamper();
       const spec = await prepare(policy, init, argv, options);
       const maxBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);
       const governing = snapshotGoverning(policy);
@@ -158,8 +166,20 @@ export function createExecCapability(init: {
       if (init.signal.aborted) throw cancelled(init.signal.reason);
       const processes = table();
       if (options.detach && policy.commands.detach !== true) throw detachDenied(argv[0] as string);
+      refuseAfterTamper();
       const spec = await prepare(policy, init, argv, options);
-      return startProcess(spec, processes, { detach: options.detach ?? false, waitFor: options.waitFor, signal: init.signal });
+      // Checked again when it exits, when the run stops it, and before the run's next command.
+      const watch = { command: argv[0] as string, stepId: init.stepId ?? null, policy, before: snapshotGoverning(policy) };
+      return startProcess(spec, processes, { detach: options.detach ?? false, waitFor: options.waitFor, signal: init.signal, watch });
+    },
+
+    async open(argv, options = {}) {
+      validateArgv(argv);
+      if (init.signal.aborted) throw cancelled(init.signal.reason);
+      refuseAfterTamper();
+      const spec = await prepare(policy, init, argv, options);
+      const maxOutputBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);
+      return openSession(spec, { signal: init.signal, policy, maxOutputBytes });
     },
 
     async kill(pid, signal = 'SIGTERM', options = {}) {

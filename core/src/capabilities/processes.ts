@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { RustchainError } from '../errors.ts';
+import { isRustchainError, RustchainError } from '../errors.ts';
 import type { KillResult } from '../plugin/sdk.ts';
+import type { Policy } from '../policy/types.ts';
+import { checkGoverningUnchanged, snapshotGoverning, type GoverningSnapshot } from './governing-watch.ts';
 import { releaseGroup, trackGroup } from './process-groups.ts';
 
 /**
@@ -8,6 +10,11 @@ import { releaseGroup, trackGroup } from './process-groups.ts';
  * dispatcher keeps one per run id, created on the first start); `ctx.exec.kill` only reaches
  * pids in it, and the engine stops every non-detached one when the run ends. An exited
  * process stays in the table with its status, so a reused pid is never signalled.
+ *
+ * A started process outlives the step that started it, so the governing-path check that
+ * brackets ctx.exec.run is done for it when it exits, when the run stops it, and before any
+ * later command of the run spawns (a script it rewrote must not run next): a change is
+ * E_GOVERNING_TAMPERED, recorded once, and the run fails with it when it ends.
  */
 
 /** Time between SIGTERM and SIGKILL when the run ends. */
@@ -17,11 +24,20 @@ const STOP_GRACE_MS = 2000;
 export const KILL_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGKILL', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const;
 const TERMINATING = new Set<string>(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGKILL']);
 
+/** What a started process is checked against: the governing paths as they were before it spawned. */
+export interface GoverningWatch {
+  command: string;
+  stepId: string | null;
+  policy: Policy;
+  before: GoverningSnapshot;
+}
+
 interface Entry {
   child: ChildProcess;
   detached: boolean;
   exit: { code: number | null; signal: string | null } | null;
   exited: Promise<void>;
+  watch: GoverningWatch | undefined;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
@@ -68,19 +84,22 @@ let exitHookInstalled = false;
 /** One run's started processes. */
 export class RunProcesses {
   private readonly entries = new Map<number, Entry>();
+  /** Governing paths changed while a started process lived: the run fails with the first. */
+  private readonly tampered: RustchainError[] = [];
 
-  /** Records a freshly spawned child (its own process group leader). */
-  add(child: ChildProcess, detached: boolean): number {
+  /** Records a freshly spawned child (its own process group leader), watched for governing changes. */
+  add(child: ChildProcess, detached: boolean, watch?: GoverningWatch): number {
     const pid = child.pid as number;
     let entry!: Entry;
     const exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         entry.exit = { code, signal };
         releaseGroup(pid);
+        this.recheck(pid, entry);
         resolve();
       });
     });
-    entry = { child, detached, exit: null, exited };
+    entry = { child, detached, exit: null, exited, watch };
     this.entries.set(pid, entry);
     if (!detached) {
       // The process-group guardian SIGKILLs it even if this process is killed outright.
@@ -133,6 +152,36 @@ export class RunProcesses {
     for (const [pid] of live) releaseGroup(pid);
   }
 
+  /**
+   * Re-checks the governing paths of every process still running (exited ones were checked
+   * as they exited); the first change seen while a started process lived, or null.
+   */
+  checkGoverning(): RustchainError | null {
+    for (const [pid, entry] of this.entries) if (entry.exit === null) this.recheck(pid, entry);
+    return this.tampered[0] ?? null;
+  }
+
+  /** Compares one process's snapshot with now; a change is recorded once, then the snapshot moves on. */
+  private recheck(pid: number, entry: Entry): void {
+    const watch = entry.watch;
+    if (watch === undefined) return;
+    try {
+      checkGoverningUnchanged(watch.before, watch.command);
+    } catch (thrown) {
+      // A path that cannot even be looked at (ENOTDIR, EACCES) changed too: fail closed.
+      const error = isRustchainError(thrown) ? thrown : new RustchainError('E_GOVERNING_TAMPERED', `the governing paths could not be checked: ${String(thrown)}`, { cause: thrown });
+      try {
+        watch.before = snapshotGoverning(watch.policy);
+      } catch {
+        entry.watch = undefined;
+      }
+      const by = `the process ${pid} started by step ${watch.stepId ?? '?'}`;
+      this.tampered.push(
+        new RustchainError('E_GOVERNING_TAMPERED', `${by}: ${error.message}`, { details: { ...error.details, pid, stepId: watch.stepId }, nonRetryable: true }),
+      );
+    }
+  }
+
   /** Synchronous last resort on process exit. */
   killNow(): void {
     for (const [pid, e] of this.entries) if (!e.detached && e.exit === null) signalGroup(pid, 'SIGKILL');
@@ -160,11 +209,22 @@ export class RunProcessRegistry {
     return table;
   }
 
-  /** Ends a run: stops its processes; undefined (nothing to wait for) when it started none. */
+  /** A governing change seen while one of the run's started processes lived, or null (creates no table). */
+  governingTampered(runId: string): RustchainError | null {
+    return this.tables.get(runId)?.checkGoverning() ?? null;
+  }
+
+  /**
+   * Ends a run: stops its processes; undefined (nothing to wait for) when it started none.
+   * Rejects with E_GOVERNING_TAMPERED when one of them changed a governing path.
+   */
   finish(runId: string): Promise<void> | undefined {
     const table = this.tables.get(runId);
     if (table === undefined) return undefined;
     this.tables.delete(runId);
-    return table.stopAll();
+    return table.stopAll().then(() => {
+      const tampered = table.checkGoverning();
+      if (tampered !== null) throw tampered;
+    });
   }
 }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { releaseGroup, trackGroup } from './process-groups.ts';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import type { StartOptions } from '../plugin/sdk.ts';
-import type { RunProcesses } from './processes.ts';
+import type { GoverningWatch, RunProcesses } from './processes.ts';
 import { listensOn } from './readiness.ts';
 
 /**
@@ -25,7 +25,7 @@ const OUTPUT_WINDOW = 64 * 1024;
 export async function startProcess(
   spec: { file: string; argv: readonly string[]; cwd: string; env: Record<string, string>; proxy: { close(): Promise<void> } | null },
   table: RunProcesses,
-  o: { detach: boolean; waitFor: StartOptions['waitFor']; signal: AbortSignal },
+  o: { detach: boolean; waitFor: StartOptions['waitFor']; signal: AbortSignal; watch?: GoverningWatch },
 ): Promise<{ pid: number }> {
   const output = o.waitFor?.output;
   let child: ChildProcess;
@@ -41,7 +41,7 @@ export async function startProcess(
   }
   const proxy = spec.proxy;
   if (proxy !== null) child.once('exit', () => void proxy.close());
-  const pid = table.add(child, o.detach);
+  const pid = table.add(child, o.detach, o.watch);
   if (o.detach) child.unref();
   else {
     // Owned by the run: the guardian SIGKILLs the group if this process dies without ending it.

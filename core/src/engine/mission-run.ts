@@ -15,6 +15,7 @@ import type { ExecuteOptions } from './options.ts';
 import type { AttemptControl, MissionResult, RunEvent, StepDispatcher, StepError, StepResult, StepStatus } from './types.ts';
 import type { IndexedGraph } from '../dag/graph.ts';
 import { DEFAULT_MAX_RUN_OUTPUT_BYTES, OutputBudget } from './output-budget.ts';
+import { toStepError } from './step-error.ts';
 
 const PENDING = 0;
 const RUNNING = 1;
@@ -59,6 +60,8 @@ export class MissionRun implements AttemptHost {
   private done = 0;
   private stopReason: StopReason | null = null;
   private sinkError: { error: unknown } | null = null;
+  /** A started process changed a governing path (finishRun rejected): the run fails with it. */
+  private processError: StepError | null = null;
   private finished = false;
   private readonly began = performance.now();
   private settle!: { resolve: (r: MissionResult) => void; reject: (e: unknown) => void };
@@ -356,7 +359,14 @@ export class MissionRun implements AttemptHost {
     // Processes the steps started (ctx.exec.start) are stopped before the run reports its end.
     const stopping = this.dispatcher.finishRun?.(this.runId);
     if (stopping === undefined) this.conclude();
-    else void stopping.then(() => this.conclude(), () => this.conclude());
+    else
+      void stopping.then(
+        () => this.conclude(),
+        (error: unknown) => {
+          this.processError = toStepError(error);
+          this.conclude();
+        },
+      );
   }
 
   /** Settles the run's promise with the results (or the sink's / an internal error). */
@@ -375,10 +385,13 @@ export class MissionRun implements AttemptHost {
     }
     const cleanup = this.finallyResults;
     if (cleanup?.some((r) => r.status === 'failed')) anyFailed = true;
+    const processError = this.processError;
+    if (processError !== null) anyFailed = true;
     const stopped = this.stopReason?.kind;
     const status = stopped === 'signal' ? 'cancelled' : anyFailed || stopped === 'sink' || (this.phase === null && this.sinkError !== null) ? 'failed' : 'succeeded';
-    if (this.phase === null) this.emit({ type: 'run.finished', runId: this.runId, status, durationMs });
-    const result: MissionResult = cleanup === null ? { runId: this.runId, status, durationMs, steps } : { runId: this.runId, status, durationMs, steps, finally: cleanup };
+    const failure = processError === null ? {} : { error: processError };
+    if (this.phase === null) this.emit({ type: 'run.finished', runId: this.runId, status, durationMs, ...failure });
+    const result: MissionResult = { runId: this.runId, status, durationMs, steps, ...(cleanup === null ? {} : { finally: cleanup }), ...failure };
     if (this.sinkError) this.settle.reject(withPartialResult(this.sinkError.error, result));
     else this.settle.resolve(result);
   }

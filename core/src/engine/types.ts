@@ -42,6 +42,8 @@ export interface MissionResult {
   steps: StepResult[];
   /** One entry per `finally:` step, in schedule order; absent when the mission has none. */
   finally?: StepResult[];
+  /** Why the run failed beyond its steps: a process it started changed a governing path (E_GOVERNING_TAMPERED). */
+  error?: StepError;
 }
 
 /** What the executor reports as it goes; the ledger and the progress display subscribe. */
@@ -56,7 +58,7 @@ export type RunEvent =
   | { type: 'net.request'; runId: string; stepId: string; attempt: number; call: number; method: string; url: string; requestDigest: string; replayed: boolean }
   | { type: 'net.response'; runId: string; stepId: string; attempt: number; call: number; status: number | null; responseDigest: string | null; replayed: boolean; error?: string }
   | { type: 'run.cancelled'; runId: string; reason: string }
-  | { type: 'run.finished'; runId: string; status: RunStatus; durationMs: number };
+  | { type: 'run.finished'; runId: string; status: RunStatus; durationMs: number; error?: StepError };
 
 /** Names of every run event type. */
 export type RunEventType = RunEvent['type'];

@@ -7,10 +7,10 @@
 import type { RunEvent } from '../engine/types.ts';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import { checkUrl } from '../net/url.ts';
-import type { FetchCapability, FetchResponse } from '../plugin/sdk.ts';
+import type { FetchCapability, FetchInit, FetchResponse, FetchStream } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
 import { createSecretRedactor } from '../secrets/redactor.ts';
-import { canonicalRequest, canonicalResponse, requestDigest, requestSecrets, responseDigest, type CanonicalRequest } from './canonical.ts';
+import { canonicalRequest, canonicalResponse, requestDigest, requestSecrets, responseDigest, type CanonicalRequest, type CanonicalResponse } from './canonical.ts';
 import { readRecording, writeRecording } from './store.ts';
 
 /** `live`: calls go out and are digested; `record`: also written to `dir`; `replay`: served from `dir`, no network. */
@@ -70,48 +70,133 @@ export function createCallJournal(options: CallJournalOptions): CallJournal {
     runRedactor?.add(secrets);
   }
 
-  async function respond(request: CanonicalRequest, key: string, occurrence: number, live: () => FetchCapability, url: string, init: Parameters<FetchCapability['request']>[1], signal: AbortSignal | undefined): Promise<{ served: FetchResponse; recorded: ReturnType<typeof canonicalResponse> }> {
-    if (mode === 'replay') {
-      if (signal?.aborted === true) throw signal.reason;
-      const recorded = await readRecording(dir!, key, occurrence, request);
-      return { served: recorded, recorded };
-    }
-    const served = await live().request(url, init);
-    const recorded = canonicalResponse(served, redact);
-    if (mode === 'record') await writeRecording(dir!, key, occurrence, request, recorded);
-    return { served, recorded };
-  }
-
   return {
     mode,
     wrap(live, step) {
       let calls = 0;
+
+      /** Everything before the call goes out: policy, secrets learned, key, net.request, write-ahead. */
+      async function begin(url: string, init: FetchInit): Promise<PendingCall> {
+        // Scheme and host allowlist first, in every mode: a replay is held to the policy too.
+        checkUrl(step.policy.net, url);
+        learn(url, init.headers ?? {});
+        const request = canonicalRequest(url, init, redact);
+        const key = requestDigest(request);
+        const occurrence = (occurrences.get(key) ?? 0) + 1;
+        occurrences.set(key, occurrence);
+        const base = { runId: step.runId, stepId: step.stepId, attempt: step.attempt, call: ++calls, replayed: mode === 'replay' };
+        emit({ type: 'net.request', ...base, method: request.method, url: request.url, requestDigest: key });
+        if (barrier !== undefined) await barrier();
+        if (mode === 'replay' && step.signal.aborted) throw step.signal.reason;
+        return { request, key, occurrence, base };
+      }
+
+      const failed = (call: PendingCall, error: unknown): never => {
+        emit({ type: 'net.response', ...call.base, status: null, responseDigest: null, error: isRustchainError(error) ? error.code : 'E_HTTP_REQUEST_FAILED' });
+        throw error;
+      };
+
+      /** The response is complete: record it (record mode) and report its digest. */
+      async function end(call: PendingCall, response: FetchResponse): Promise<CanonicalResponse> {
+        const recorded = mode === 'replay' ? response : canonicalResponse(response, redact);
+        if (mode === 'record') await writeRecording(dir!, call.key, call.occurrence, call.request, recorded);
+        emit({ type: 'net.response', ...call.base, status: recorded.status, responseDigest: responseDigest(recorded) });
+        return recorded;
+      }
+
       return {
         async request(url, init = {}) {
-          // Scheme and host allowlist first, in every mode: a replay is held to the policy too.
-          checkUrl(step.policy.net, url);
-          learn(url, init.headers ?? {});
-          const request = canonicalRequest(url, init, redact);
-          const key = requestDigest(request);
-          const occurrence = (occurrences.get(key) ?? 0) + 1;
-          occurrences.set(key, occurrence);
-          const call = ++calls;
-          const replayed = mode === 'replay';
-          const base = { runId: step.runId, stepId: step.stepId, attempt: step.attempt, call, replayed };
-          emit({ type: 'net.request', ...base, method: request.method, url: request.url, requestDigest: key });
-          if (barrier !== undefined) await barrier();
-          let outcome: Awaited<ReturnType<typeof respond>>;
+          const call = await begin(url, init);
           try {
-            outcome = await respond(request, key, occurrence, live, url, init, mode === 'replay' ? step.signal : undefined);
+            const response = mode === 'replay' ? await readRecording(dir!, call.key, call.occurrence, call.request) : await live().request(url, init);
+            await end(call, response);
+            return response;
           } catch (error) {
-            const code = isRustchainError(error) ? error.code : 'E_HTTP_REQUEST_FAILED';
-            emit({ type: 'net.response', ...base, status: null, responseDigest: null, error: code });
-            throw error;
+            return failed(call, error);
           }
-          emit({ type: 'net.response', ...base, status: outcome.recorded.status, responseDigest: responseDigest(outcome.recorded) });
-          return outcome.served;
+        },
+        async stream(url, init = {}) {
+          const call = await begin(url, init);
+          if (mode === 'replay') {
+            let recorded: CanonicalResponse;
+            try {
+              recorded = await end(call, await readRecording(dir!, call.key, call.occurrence, call.request));
+            } catch (error) {
+              return failed(call, error);
+            }
+            return bufferedStream(recorded);
+          }
+          let upstream: FetchStream;
+          try {
+            const real = live();
+            // A capability without a streaming form (a test double) answers buffered, as one chunk.
+            upstream = real.stream !== undefined ? await real.stream(url, init) : bufferedStream(await real.request(url, init));
+          } catch (error) {
+            return failed(call, error);
+          }
+          return teeStream(upstream, (body) => end(call, { status: upstream.status, headers: upstream.headers, url: upstream.url, body }), (error) => {
+            emit({ type: 'net.response', ...call.base, status: upstream.status, responseDigest: null, error });
+          });
         },
       };
     },
+  };
+}
+
+/** A call between its net.request and its net.response. */
+interface PendingCall {
+  request: CanonicalRequest;
+  key: string;
+  occurrence: number;
+  base: { runId: string; stepId: string; attempt: number; call: number; replayed: boolean };
+}
+
+/** A whole response served as a stream (one chunk: the consumer parses SSE from bytes either way). */
+function bufferedStream(recorded: FetchResponse): FetchStream {
+  const bytes = new TextEncoder().encode(recorded.body);
+  let cancelled = false;
+  return {
+    status: recorded.status,
+    headers: { ...recorded.headers },
+    url: recorded.url,
+    body: (async function* () {
+      if (!cancelled && bytes.length > 0) yield bytes;
+    })(),
+    cancel() {
+      cancelled = true;
+    },
+  };
+}
+
+/**
+ * Passes a live stream through to the step while keeping its bytes: once the body was read to
+ * its end, `complete` records and digests it. A body abandoned or failed half way is reported
+ * with `incomplete` (its code, or `E_STREAM_INCOMPLETE`) and never recorded.
+ */
+function teeStream(upstream: FetchStream, complete: (body: string) => Promise<unknown>, incomplete: (code: string) => void): FetchStream {
+  const chunks: Uint8Array[] = [];
+  return {
+    status: upstream.status,
+    headers: upstream.headers,
+    url: upstream.url,
+    cancel: () => upstream.cancel(),
+    body: (async function* () {
+      let outcome: 'reading' | 'done' | 'failed' = 'reading';
+      try {
+        for await (const chunk of upstream.body) {
+          chunks.push(chunk);
+          yield chunk;
+        }
+        outcome = 'done';
+      } catch (error) {
+        outcome = 'failed';
+        incomplete(isRustchainError(error) ? error.code : 'E_HTTP_REQUEST_FAILED');
+        throw error;
+      } finally {
+        // Still reading here: the consumer stopped early (break, cancel).
+        if (outcome === 'reading') incomplete('E_STREAM_INCOMPLETE');
+      }
+      await complete(Buffer.concat(chunks).toString('utf8'));
+    })(),
   };
 }

@@ -159,3 +159,39 @@ test('property: the request key ignores JSON key order, credentials and volatile
     ),
   );
 });
+
+test('stream: a live stream is passed through and recorded once read to its end; replay streams the recording with equal digests', async (t) => {
+  const dir = await tempDir(t);
+  const rec = join(dir, 'rec');
+  const sse = createServer((_req, res) => {
+    res.setHeader('content-type', 'text/event-stream');
+    res.write('data: {"delta":"Hel"}\n\n');
+    setImmediate(() => res.end(`data: {"delta":"lo","echo":"${KEY}"}\n\ndata: [DONE]\n\n`));
+  });
+  await new Promise<void>((resolve) => sse.listen(0, '127.0.0.1', resolve));
+  const port = (sse.address() as AddressInfo).port;
+  t.after(() => new Promise<void>((resolve) => { sse.closeAllConnections(); sse.close(() => resolve()); }));
+  const policy = policyFor(dir, { net: { allow: [`127.0.0.1:${port}`] } });
+  const read = async (stream: { body: AsyncIterable<Uint8Array> }): Promise<string> => {
+    let text = '';
+    for await (const chunk of stream.body) text += Buffer.from(chunk).toString('utf8');
+    return text;
+  };
+  const events: RunEvent[] = [];
+  const init = { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: '{"stream":true}' };
+  const live = await read(await ctxWith(dir, policy, createCallJournal({ mode: 'record', dir: rec, onEvent: (e) => events.push(e) })).fetch.stream!(`http://127.0.0.1:${port}/v1/messages`, init));
+  assert.ok(live.includes(KEY) && live.endsWith('[DONE]\n\n'));
+  const [file] = await allFiles(rec);
+  assert.ok(!(await readFile(file!, 'utf8')).includes(KEY));
+  // A stream abandoned half way is reported incomplete and not recorded again.
+  const partial = await ctxWith(dir, policy, createCallJournal({ mode: 'live', onEvent: (e) => events.push(e) })).fetch.stream!(`http://127.0.0.1:${port}/v1/messages`, init);
+  for await (const _ of partial.body) break;
+  const last = events.at(-1);
+  assert.equal(last?.type === 'net.response' ? last.error : null, 'E_STREAM_INCOMPLETE');
+
+  const replayed: RunEvent[] = [];
+  const served = await read(await ctxWith(dir, policy, createCallJournal({ mode: 'replay', dir: rec, onEvent: (e) => replayed.push(e) })).fetch.stream!(`http://127.0.0.1:${port}/v1/messages`, init));
+  assert.equal(served, live.replace(KEY, '***'));
+  const digest = (list: RunEvent[]) => list.filter((e) => e.type === 'net.response').map((e) => (e.type === 'net.response' ? e.responseDigest : null))[0];
+  assert.equal(digest(replayed), digest(events));
+});

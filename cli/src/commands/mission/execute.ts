@@ -77,6 +77,16 @@ export class MissionExecuteCommand extends PermissionedCommand {
     description: 'With --resume: run again the steps with side effects that were running when the run died (refused otherwise)',
   });
 
+  /** Record every network call of the run (ctx.fetch) to this directory. */
+  record = Option.String('--record', {
+    description: 'Record each network call (ctx.fetch) to <dir>, one JSON file per call keyed by the SHA-256 of the canonical request, secrets excluded',
+  });
+
+  /** Serve every network call from recordings made with --record; no network. */
+  replay = Option.String('--replay', {
+    description: 'Serve each network call from the recordings in <dir> with no network (a call never recorded fails the step with E_REPLAY_MISSING)',
+  });
+
   /** The mission file (.yaml, .yml or .json). */
   file = Option.String({ name: 'file' });
 
@@ -118,6 +128,8 @@ export class MissionExecuteCommand extends PermissionedCommand {
    */
   protected async executePrepared(project: Project, mission: Mission, policy: Policy, compiled?: RunArtifact): Promise<number> {
     const maxParallelSteps = this.maxParallelSteps();
+    const { callFlags, runCallJournal } = await import('../../run-calls.ts');
+    const callMode = callFlags(this.record, this.replay, this.cwd());
     const { executeMission, createRunStateRecorder, settleProcessGroups, KILL_GRACE_MS } = await import('@rustchain/core');
     const runState = await import('../../run-state.ts');
     const artifact: RunArtifact = compiled ?? { kind: 'mission', file: resolve(this.cwd(), mission.source.file), sha256: mission.source.sha256 };
@@ -149,6 +161,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
       previous: plan?.state,
     });
     const reporter = this.reporter([...mission.steps, ...(mission.finally ?? [])].map((step) => step.id));
+    const calls = await runCallJournal({ calls: callMode, redactor, sinks });
     const signals = cancelOnSignals(this.context.stderr);
     let result: MissionResult | null = null;
     let failure: unknown = null;
@@ -161,6 +174,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
         signal: signals.signal,
         ...(maxParallelSteps === undefined ? {} : { maxParallelSteps }),
         secrets: redactor,
+        calls,
         settings: project.config.settings,
         stateDir: project.stateDir,
         ...(plan === null ? {} : { completed: plan.completed }),

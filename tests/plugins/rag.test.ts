@@ -46,8 +46,9 @@ test('rag_add then rag_query: best match first, context joined, limit, threshold
     query('close', { query: 'which programming language has ownership and borrowing', threshold: 0.5 }),
     query('filtered', { query: 'which programming language has ownership and borrowing', filter: { year: 2023 } }),
     query('joined', { query: 'cats purr and chase mice', limit: 2, separator: '\n---\n' }),
+    { id: 'default_model', step_type: 'rag_query', parameters: { base_url: url, query: 'green tea leaves', limit: 1 } },
   ], { allowNet: [llm.host] });
-  assert.deepEqual(run.statuses.map((s) => s[1]), ['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded'], JSON.stringify(run.statuses));
+  assert.deepEqual(run.statuses.map((s) => s[1]), ['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded'], JSON.stringify(run.statuses));
   const ids = (step: string): string[] => (run.outputs[step]!['results'] as Array<{ document_id: string }>).map((r) => r.document_id);
   assert.equal(ids('best').length, 3);
   assert.equal(ids('best')[0], 'rust');
@@ -62,6 +63,10 @@ test('rag_add then rag_query: best match first, context joined, limit, threshold
   assert.equal(ids('joined')[0], 'cats');
   assert.equal(joined['context'], (joined['results'] as Array<{ content: string }>).map((r) => r.content).join('\n---\n'));
   assert.equal(joined['count'], 2);
+  // Without `model`, the query is embedded with the collection's.
+  assert.deepEqual([run.outputs['default_model']!['model'], ids('default_model')], ['fake-embed', ['tea']]);
+  const asked = llm.requests.find((r) => JSON.stringify(r.body?.['input']) === JSON.stringify(['green tea leaves']));
+  assert.equal(asked?.body?.['model'], 'fake-embed');
 });
 
 test('rag_add chunks long content (chunk_size, overlap), embeds in batch_size requests; re-adding replaces its chunks', async (t) => {

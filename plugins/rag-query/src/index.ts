@@ -56,8 +56,10 @@ export default definePlugin({
     const database = params.database ?? DEFAULT_DATABASE;
     const found = await withStore(ctx, async (store) => {
       // Nothing stored there yet: no results, and no embeddings request to pay for.
-      if (store.info(database) === null) return null;
-      const embedded = await embedTexts(ctx, params, [params.query]);
+      const info = store.info(database);
+      if (info === null) return null;
+      // Without a model of its own, the query uses the one the collection was filled with.
+      const embedded = await embedTexts(ctx, { ...params, model: params.model ?? info.model ?? undefined }, [params.query]);
       const search = { limit: params.limit ?? DEFAULT_LIMIT, threshold: params.threshold, filter: params.filter, model: embedded.model, signal: ctx.signal };
       return { embedded, hits: (await store.search(database, embedded.vectors[0] ?? new Float32Array(0), search)).hits };
     });

@@ -51,8 +51,10 @@ export default definePlugin({
     const { hits, dimension } = await withStore(ctx, async (store) => {
       if (given !== undefined) return { hits: (await store.search(database, given, { limit: topK, threshold, filter, signal: ctx.signal })).hits, dimension: given.length };
       // A query text with nothing stored there yet: no results, and no embeddings request to pay for.
-      if (store.info(database) === null) return { hits: [], dimension: 0 };
-      const embedded = await embedTexts(ctx, params, [query ?? '']);
+      const info = store.info(database);
+      if (info === null) return { hits: [], dimension: 0 };
+      // Without a model of its own, the text is embedded with the one the collection was filled with.
+      const embedded = await embedTexts(ctx, { ...params, model: params.model ?? info.model ?? undefined }, [query ?? '']);
       const vector = embedded.vectors[0] ?? new Float32Array(0);
       return { hits: (await store.search(database, vector, { limit: topK, threshold, filter, model: embedded.model, signal: ctx.signal })).hits, dimension: vector.length };
     });

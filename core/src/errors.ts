@@ -75,6 +75,8 @@ export const ERROR_CODES = {
   E_POLICY_ENV_DENIED: 'the policy does not allow this environment variable',
   E_POLICY_LIMIT: 'a policy limit (steps, timeout, output size) was exceeded',
   E_POLICY_DETACH_DENIED: 'the policy does not allow a started process to outlive its run (commands.detach)',
+  E_POLICY_ROOT_MISSING: 'a read or write root of the policy does not exist, so it grants nothing (warning of `policy check`)',
+  E_POLICY_RULE_UNREACHABLE: 'a policy entry can never match: a rule for a command not allowed, a step type not installed, a URL where a host pattern belongs (warning of `policy check`)',
   // Network / HTTP (runtime)
   E_HTTP_RESPONSE_TOO_LARGE: 'an HTTP response body exceeded the size limit',
   E_HTTP_TIMEOUT: 'an HTTP request did not complete within its timeout',

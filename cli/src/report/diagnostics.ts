@@ -18,7 +18,7 @@ export function errorDocsLink(code: string): string {
 }
 
 /** Builds the `--json` document for a list of diagnostics, sorted by position. */
-async function diagnosticsDocument(diagnostics: readonly Diagnostic[], ok: boolean): Promise<DiagnosticsDocument> {
+export async function diagnosticsDocument(diagnostics: readonly Diagnostic[], ok: boolean): Promise<DiagnosticsDocument> {
   // Imported lazily: --help and usage errors should not pay for loading core.
   const { sortDiagnostics } = await import('@rustchain/core');
   return {

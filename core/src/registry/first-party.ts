@@ -51,4 +51,5 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = Object.freeze([
   '@rustchain/plugin-rag-add',
   '@rustchain/plugin-rag-query',
   '@rustchain/plugin-similarity-search',
+  '@rustchain/plugin-agent',
 ]);

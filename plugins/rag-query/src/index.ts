@@ -19,6 +19,7 @@ const Params = Type.Object(
     separator: Type.Optional(Type.String({ description: 'between chunks in `context` (default a blank line)' })),
     max_context_chars: Type.Optional(Type.Integer({ minimum: 1, description: '`context` stops before the chunk that would make it longer (default: no cap)' })),
     ...ProviderParams,
+    model: Type.Optional(Type.String({ minLength: 1, description: 'embeddings model of the query (default: the model the collection was filled with)' })),
   },
   { additionalProperties: true },
 );

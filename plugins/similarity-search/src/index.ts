@@ -19,6 +19,7 @@ const Params = Type.Object(
     metric: Type.Optional(Type.Literal('cosine', { description: 'the similarity measure; cosine is the one the store ranks by' })),
     ...SearchParams,
     ...ProviderParams,
+    model: Type.Optional(Type.String({ minLength: 1, description: 'embeddings model of a `query` text (default: the model the collection was filled with)' })),
   },
   { additionalProperties: true },
 );

@@ -186,3 +186,24 @@ test('documents: the converted-mission form (documents, index_name, embedding_mo
   const { hits } = await store.search('default', Array.from({ length: 32 }, () => 1), { limit: 5, filter: { src: 'x' } });
   assert.deepEqual(hits.map((h) => h.metadata).sort((a, b) => Object.keys(a).length - Object.keys(b).length), [{ src: 'x' }, { src: 'x', k: 1 }]);
 });
+
+test('parallel rag_add steps share one store file (WAL, immediate transactions): every document lands', async (t) => {
+  const llm = await fake(t, 16);
+  const project = await ragProject(t);
+  const steps = Array.from({ length: 8 }, (_, i) => add(`d${i}`, `document number ${i} about topic ${i}`, {}, llm.openaiBaseUrl));
+  const run = await runRag(project, steps, { allowNet: [llm.host] });
+  assert.ok(run.statuses.every((s) => s[1] === 'succeeded'), JSON.stringify(run.statuses));
+  const store = VectorStore.open(project.storeFile);
+  t.after(() => store.close());
+  assert.equal(store.info('default')?.chunks, 8);
+});
+
+test('a 429 with retry-after from the embeddings endpoint is retried; the document is stored once', async (t) => {
+  const llm = await fake(t, 16);
+  const project = await ragProject(t);
+  llm.enqueue({ error: { status: 429, message: 'slow down', type: 'rate_limit_error', retry_after: 0 } });
+  const run = await runRag(project, [add('a', DOCS.tea, {}, llm.openaiBaseUrl)], { allowNet: [llm.host] });
+  assert.deepEqual(run.statuses, [['add_a', 'succeeded', null]]);
+  assert.equal(llm.embeddingCalls(), 2);
+  assert.equal(run.outputs['add_a']!['chunks'], 1);
+});

@@ -10,7 +10,7 @@ export type {
   FetchCapability, FetchResponse, FetchStream, FetchInit, NetCapability, EnvCapability, DataCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
 } from './sdk.ts';
 /** Child steps (ctx.steps): what tool, agent and chain run other step types through. */
-export type { StepsCapability, StepTypeInfo, ChildStepSpec, SubMissionStep, SubMissionResult } from './sdk.ts';
+export type { StepsCapability, StepTypeInfo, ChildStepSpec, SubMissionStep, SubMissionResult, ExecSession } from './sdk.ts';
 export { shellExitStatus } from './exit-status.ts';
 /** setTimeout as a promise that rejects with the signal's reason on abort (the engine's retry wait). */
 export { abortableSleep } from '../engine/retry.ts';

@@ -108,6 +108,27 @@ export interface ExecCapability {
    * Terminating signals wait up to `graceMs` for the exit, then SIGKILL.
    */
   kill(pid: number, signal?: string, options?: { graceMs?: number }): Promise<KillResult>;
+  /**
+   * Opens a process to talk to over its stdin/stdout (a stdio MCP server), through the same
+   * guards as `run` (allowlist, argument rules, env, sandbox, own process group). Stopped when
+   * `close()` is called or the step's signal aborts; the caller closes it when done.
+   */
+  open(argv: readonly string[], options?: { cwd?: string; env?: Record<string, string>; sandbox?: 'bwrap' | 'none'; maxOutputBytes?: number }): Promise<ExecSession>;
+}
+
+/** A process opened with `ctx.exec.open`: text in on stdin, text out of stdout. */
+export interface ExecSession {
+  readonly pid: number;
+  /** Writes to its stdin (throws once it has exited or is closing). */
+  write(data: string): void;
+  /** Called with each stdout chunk (UTF-8), in order. */
+  onOutput(listener: (chunk: string) => void): void;
+  /** The tail of what it wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves when it has exited. */
+  readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  /** Ends stdin, stops the process group (SIGTERM, then SIGKILL), resolves once gone. */
+  close(): Promise<void>;
 }
 
 /** Options of `ctx.exec.start`. */

@@ -1,16 +1,82 @@
-// PLACEHOLDER: replaced by the real plugin (issue 14).
-import { definePlugin, PluginError, Type } from "@rustchain/core/plugin";
+import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
+import { McpClients, parseMcpToolName } from './mcp/client.ts';
 
-/** PLACEHOLDER for `tool`. */
+/**
+ * `tool`: the original's `tool` (a name) + `parameters` contract. A tool is either an
+ * installed step type (run as a child step `<id>/<tool>`: the policy's step-type and claims
+ * checks, params schema, ledger, timeout all apply) or a tool of an MCP server configured in
+ * `settings.mcp.servers`, named `mcp:<server>/<tool>` (stdio servers start through
+ * ctx.exec.open, HTTP ones are reached through ctx.fetch: the policy judges both).
+ */
+
+/** The original's document-loader tools, which have no step type of that name here. */
+const LEGACY_LOADERS: Readonly<Record<string, string>> = {
+  csv_loader: 'read_file, then csv_process',
+  json_yaml_loader: 'read_file, then parse_json or parse_yaml',
+  html_loader: 'read_file (HTML is not parsed by a first-party step type)',
+};
+
+/** Parameters of a `tool` step. */
+const Params = Type.Object(
+  {
+    tool: Type.String({ minLength: 1, description: 'a step type (create_file, http, command...) or an MCP tool `mcp:<server>/<tool>`' }),
+    parameters: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'the tool\'s parameters (a step type\'s own parameters, or the MCP tool\'s arguments)' })),
+    timeout_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'the call\'s own timeout (default: the step\'s)' })),
+  },
+  { additionalProperties: true },
+);
+
+/** Outputs of a `tool` step. */
+const Outputs = Type.Object({
+  tool: Type.String(),
+  kind: Type.Union([Type.Literal('step'), Type.Literal('mcp')]),
+  output: Type.Record(Type.String(), Type.Unknown(), { description: 'a step type\'s outputs; for MCP: { content, text, structured }' }),
+  text: Type.String({ description: 'the tool\'s text: MCP text blocks, or a step\'s stdout/body/content when it has one' }),
+});
+
+/** The text a step type's outputs stand for, or ''. */
+function textOf(outputs: Record<string, unknown>): string {
+  for (const key of ['text', 'stdout', 'body', 'content', 'result']) {
+    const value = outputs[key];
+    if (typeof value === 'string') return value;
+  }
+  return '';
+}
+
 export default definePlugin({
-  type: "tool",
-  description: "placeholder",
-  params: Type.Object({}, { additionalProperties: true }),
-  outputs: Type.Object({}),
-  capabilities: [],
-  effect: "pure",
+  type: 'tool',
+  description: 'Run a tool by name with parameters: an installed step type (as a child step, under the same policy) or a tool of a configured MCP server (mcp:<server>/<tool>)',
+  params: Params,
+  outputs: Outputs,
+  // A step-type tool uses its own capabilities (judged as a child step); an MCP tool needs a
+  // process (stdio server) or the network (HTTP server), judged by ctx.exec / ctx.fetch.
+  capabilities: ['exec', 'net'],
+  effect: 'side-effect',
+  // What a tool touches depends on the tool: judged when it runs (the child step's static
+  // check, or the exec/net guards), before any of its side effects.
   claims: () => [],
-  run() {
-    throw new PluginError("E_PLUGIN_INVALID", "not built yet");
+  async run(params, ctx) {
+    const args = params.parameters ?? {};
+    const timeoutMs = params.timeout_seconds === undefined ? undefined : params.timeout_seconds * 1000;
+    const mcp = parseMcpToolName(params.tool);
+    if (mcp !== null) {
+      const clients = new McpClients(ctx, timeoutMs === undefined ? {} : { timeoutMs });
+      try {
+        const result = await clients.callTool(mcp.server, mcp.tool, args);
+        return { tool: params.tool, kind: 'mcp' as const, output: { content: result.content, text: result.text, structured: result.structured }, text: result.text };
+      } finally {
+        await clients.close();
+      }
+    }
+    const hint = LEGACY_LOADERS[params.tool];
+    if (hint !== undefined) {
+      throw new PluginError('E_TOOL_UNKNOWN', `the original's "${params.tool}" tool is not a step type here: use ${hint}`, { details: { tool: params.tool }, nonRetryable: true });
+    }
+    if (params.tool.startsWith('mcp:')) {
+      throw new PluginError('E_TOOL_UNKNOWN', `"${params.tool}" is not an MCP tool name: use mcp:<server>/<tool>`, { details: { tool: params.tool }, nonRetryable: true });
+    }
+    // A step type: a child step, named after the tool.
+    const output = await ctx.steps.run({ id: params.tool, type: params.tool, params: args, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    return { tool: params.tool, kind: 'step' as const, output, text: textOf(output) };
   },
 });

@@ -1,0 +1,7 @@
+/**
+ * `@rustchain/plugin-tool/mcp`: the MCP client helpers the `tool` step uses, for other step
+ * types that offer MCP tools (agent): list the tools of the configured servers, call one.
+ * Every connection goes through the step's ctx (exec for stdio servers, fetch for HTTP ones).
+ */
+export { McpClients, parseMcpToolName } from './client.ts';
+export type { McpCallResult, McpTool } from './client.ts';

@@ -103,7 +103,10 @@ export default async function* summaryReporter(source) {
         // is printed once both its completion and the start of another file's results were seen.
         if (current !== null && current !== data.file) yield* done(current);
         current = data.file;
-        if (data.details?.type === 'suite') break;
+        if (data.details?.type === 'suite') {
+          if (data.nesting === 0) fileOf(data).durationMs += data.details?.duration_ms ?? 0;
+          break;
+        }
         if (data.name === data.file) {
           if (type === 'test:fail') fileFailed(data);
           break;

@@ -46,17 +46,54 @@ function bundleArtifact(file: string | undefined): CompiledRunArtifact | undefin
 
 const GRANTS = { '--allow-run': 'allowRun', '--allow-read': 'allowRead', '--allow-write': 'allowWrite', '--allow-net': 'allowNet', '--allow-env': 'allowEnv' } as const;
 
-function parseArgs(argv: readonly string[]): { json: boolean; flags: PermissionFlags } | string {
+/** What `node out.mjs --help` prints: the mission, and the arguments a bundle takes. */
+function helpText(compiled: CompiledMission): string {
+  const { mission, source } = compiled.manifest;
+  const steps = compiled.schedule.order.length;
+  return [
+    `${mission.name} ${mission.version} — a compiled RustChain mission (${steps} step${steps === 1 ? '' : 's'}, from ${source.file})`,
+    ...(mission.description === null ? [] : [mission.description]),
+    '',
+    'Usage: node <bundle>.mjs [--json] [-A] [--allow-run[=cmd,...]] [--allow-read[=path,...]] [--allow-write[=path,...]]',
+    '                         [--allow-net[=host,...]] [--allow-env[=NAME,...]]',
+    '',
+    'Runs under the default policy of the working directory (read and write it, nothing else),',
+    'extended by the --allow-* flags; values bind with `=` (--allow-run=git,npm). Recorded in the',
+    'audit ledger of $RUSTCHAIN_HOME, else ./.rustchain.',
+    '',
+    '  --json          print the run document on stdout',
+    '  -A, --allow-all allow everything',
+    '  -h, --help      this text',
+    '  --version       the mission and compiler versions',
+    '',
+    'Exit codes: 0 succeeded, 1 failed, 2 usage error or refused by the policy, 130/143 interrupted.',
+    '',
+  ].join('\n');
+}
+
+/** A duration as people read it: whole milliseconds below a second, else seconds to 0.1. */
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+type ParsedArgs = { json: boolean; flags: PermissionFlags } | { info: 'help' | 'version' } | string;
+
+function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags: { -readonly [K in keyof PermissionFlags]: PermissionFlags[K] } = {};
   let json = false;
   for (const arg of argv) {
     const [name = '', value] = arg.split(/=(.*)/s, 2) as [string, string | undefined];
+    if (arg === '--help' || arg === '-h') return { info: 'help' };
+    if (arg === '--version') return { info: 'version' };
     if (arg === '--json') json = true;
     else if (arg === '-A' || arg === '--allow-all') flags.allowAll = true;
     else if (name in GRANTS) {
       const key = GRANTS[name as keyof typeof GRANTS];
       flags[key] = value === undefined ? true : value.split(',').map((s) => s.trim()).filter(Boolean);
-    } else return `unknown argument ${arg}; accepted: --json, -A, ${Object.keys(GRANTS).join(', ')} (each optionally =a,b)`;
+    } else if (!arg.startsWith('-') && Object.keys(GRANTS).includes(argv[argv.indexOf(arg) - 1] ?? '')) {
+      const flag = argv[argv.indexOf(arg) - 1]!;
+      return `${flag} ${arg}: values of ${flag} bind with \`=\`: write \`${flag}=${arg}\` (see --help)`;
+    } else return `unknown argument ${arg}; accepted: --json, -A, ${Object.keys(GRANTS).join(', ')} (each optionally =a,b), --help, --version`;
   }
   return { json, flags };
 }
@@ -72,9 +109,9 @@ function printResult(result: MissionResult, json: boolean, io: StandaloneIo): vo
     return;
   }
   for (const step of result.steps) {
-    io.stderr.write(`${step.status.padEnd(9)} ${step.id} (${step.durationMs} ms)${step.error ? `: ${step.error.code} ${step.error.message}` : ''}\n`);
+    io.stderr.write(`${step.status.padEnd(9)} ${step.id} (${formatMs(step.durationMs)})${step.error ? `: ${step.error.code} ${step.error.message}` : ''}\n`);
   }
-  io.stderr.write(`run ${result.runId} ${result.status} in ${result.durationMs} ms\n`);
+  io.stderr.write(`run ${result.runId} ${result.status} in ${formatMs(result.durationMs)}\n`);
 }
 
 /** Runs a compiled mission with its own inlined plugins; returns the exit code. */
@@ -91,6 +128,10 @@ export async function runStandalone(compiled: CompiledMission, partial: Partial<
   if (typeof args === 'string') {
     io.stderr.write(`${args}\n`);
     return 2;
+  }
+  if ('info' in args) {
+    io.stdout.write(args.info === 'help' ? helpText(compiled) : `${compiled.manifest.mission.name} ${compiled.manifest.mission.version} (compiled by ${compiled.manifest.compiler})\n`);
+    return 0;
   }
   const mission = compiled.toMission();
   const registry = compiled.lookup();

@@ -84,6 +84,7 @@ export const ERROR_CODES = {
   E_HTTP_STATUS: 'an HTTP response had a status >= 400, or one outside the step\'s expected_status (the step outputs are attached)',
   E_NET_CONNECT_FAILED: 'a raw TCP/TLS connection (ctx.net.connect) failed: refused, reset, unreachable, DNS or TLS handshake error',
   E_NET_TIMEOUT: 'a raw TCP/TLS connection (ctx.net.connect) was not established within its timeout',
+  E_LLM_BUDGET_EXCEEDED: 'a model call would pass the mission\'s config.llm_budget (tokens or cost); it was not made',
   // Plugin data (ctx.data)
   E_DATA_UNAVAILABLE: 'a step keeps data in the state directory (ctx.data) but the run has none (a library call without stateDir)',
   E_DATA_NAME_INVALID: 'a plugin asked ctx.data for a name that is not one plain file name',

@@ -1,5 +1,5 @@
 import { RustchainError } from '../errors.ts';
-import type { StepContext, StepLogger, StepsCapability } from '../plugin/sdk.ts';
+import type { LlmBudget, StepContext, StepLogger, StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
 import { createDataCapability } from './data.ts';
 import { createEnvCapability, type HostEnv } from './env.ts';
@@ -35,6 +35,8 @@ export interface StepContextInit {
   settings?: Readonly<Record<string, unknown>> | undefined;
   /** The run's state dir (ctx.data lives in `<stateDir>/data`); absent = ctx.data refuses (E_DATA_UNAVAILABLE). */
   stateDir?: string | undefined;
+  /** The run's LLM budget (mission config.llm_budget); absent = unlimited. */
+  budget?: LlmBudget | undefined;
 }
 
 const SILENT: StepLogger = { info() {}, warn() {} };
@@ -104,6 +106,9 @@ class LazyStepContext implements StepContext {
       throw new RustchainError('E_CHILD_STEPS_UNAVAILABLE', `step "${this.stepId}" cannot run child steps here: its dispatcher has no engine host`, { nonRetryable: true });
     }
     return steps;
+  }
+  get budget(): LlmBudget | undefined {
+    return this.#init.budget;
   }
   settings(namespace: string): unknown {
     const all = this.#init.settings;

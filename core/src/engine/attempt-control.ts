@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { HostEnv } from '../capabilities/env.ts';
 import type { StepContextInit } from '../capabilities/context.ts';
+import type { LlmBudget } from '../plugin/sdk.ts';
 import type { RunProcessRegistry } from '../capabilities/processes.ts';
 import { RustchainError } from '../errors.ts';
 import type { MissionStep } from '../model/mission.ts';
@@ -195,6 +196,7 @@ export class AttemptContextInit implements StepContextInit {
     readonly settings?: Readonly<Record<string, unknown>>,
     readonly calls?: CallJournal,
     readonly stateDir?: string,
+    readonly budget?: LlmBudget,
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;

@@ -1,3 +1,4 @@
+import type { LlmBudgetLimits } from '../budget/llm-budget.ts';
 import { createInProcessDispatcher } from './in-process-dispatcher.ts';
 import type { Mission } from '../model/mission.ts';
 import { MissionRun } from './mission-run.ts';
@@ -12,17 +13,17 @@ import type { MissionResult, StepDispatcher } from './types.ts';
  */
 export function executeMission(mission: Mission, options: ExecuteOptions): Promise<MissionResult> {
   try {
-    return new MissionRun(mission, options, dispatcherFor(options)).start();
+    return new MissionRun(mission, options, dispatcherFor(options, mission.config.llmBudget)).start();
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
-/** The dispatcher a run uses: the injected one, or the in-process default. */
-export function dispatcherFor(options: ExecuteOptions): StepDispatcher {
+/** The dispatcher a run uses: the injected one, or the in-process default (holding the run's LLM budget, when the mission sets one). */
+export function dispatcherFor(options: ExecuteOptions, llmBudget?: LlmBudgetLimits): StepDispatcher {
   if (options.dispatcher) return options.dispatcher;
   const { registry, policy, workDir, env, secrets, settings, calls, stateDir } = options;
   return createInProcessDispatcher({
-    registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }), ...(settings === undefined ? {} : { settings }), ...(calls === undefined ? {} : { calls }), ...(stateDir === undefined ? {} : { stateDir }),
+    registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }), ...(settings === undefined ? {} : { settings }), ...(calls === undefined ? {} : { calls }), ...(stateDir === undefined ? {} : { stateDir }), ...(llmBudget === undefined ? {} : { llmBudget }),
   });
 }

@@ -1,3 +1,4 @@
+import { createLlmBudget, type LlmBudgetLimits } from '../budget/llm-budget.ts';
 import { createStepContext, freezeSettings } from '../capabilities/context.ts';
 import type { HostEnv } from '../capabilities/env.ts';
 import { RunProcessRegistry } from '../capabilities/processes.ts';
@@ -35,6 +36,8 @@ export function createInProcessDispatcher(options: {
   stateDir?: string;
   /** The run's call journal: every step's ctx.fetch goes through it (ledger digests, --record / --replay). */
   calls?: CallJournal;
+  /** Mission config.llm_budget: one accountant for every step (and child step) this dispatcher runs. */
+  llmBudget?: LlmBudgetLimits;
 }): StepDispatcher {
   const { registry, policy, workDir } = options;
   const env: HostEnv = options.env ?? process.env;
@@ -44,6 +47,7 @@ export function createInProcessDispatcher(options: {
   const settings = freezeSettings(options.settings);
   const stateDir = options.stateDir;
   const calls = options.calls;
+  const budget = options.llmBudget === undefined ? undefined : createLlmBudget(options.llmBudget);
 
   const secretSchemas = new WeakMap<DefinedPlugin, boolean>();
   function hasSecrets(plugin: DefinedPlugin): boolean {
@@ -83,7 +87,7 @@ export function createInProcessDispatcher(options: {
   async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, stateDir, calls });
+    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, stateDir, calls, budget });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -92,7 +96,7 @@ export function createInProcessDispatcher(options: {
   async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (control.aborted) throw control.reason;
-    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls, stateDir));
+    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls, stateDir, budget));
     const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
     return outputs as Record<string, unknown>;
   }

@@ -32,6 +32,7 @@ export function normaliseMission(file: MissionFile, source: Mission['source'], i
       failFast: config.fail_fast ?? DEFAULTS.failFast,
       timeoutSeconds: missionTimeout,
       maxParallelSteps: config.max_parallel_steps ?? null,
+      ...(config.llm_budget == null ? {} : { llmBudget: llmBudgetOf(config.llm_budget) }),
     },
     vars: { ...(file.vars ?? {}) },
     steps: file.steps.map((step) => normaliseStep(step, missionTimeout)),
@@ -76,4 +77,13 @@ function versionOf(version: string | number | undefined, raw: string | undefined
   if (version === undefined) return '1.0';
   if (typeof version === 'string') return version;
   return raw !== undefined && /^[0-9][0-9._]*$/.test(raw) ? raw : String(version);
+}
+
+/** config.llm_budget in the model's camelCase (absent limits stay absent). */
+function llmBudgetOf(b: NonNullable<NonNullable<MissionFile['config']>['llm_budget']>): NonNullable<Mission['config']['llmBudget']> {
+  return {
+    ...(b.max_input_tokens === undefined ? {} : { maxInputTokens: b.max_input_tokens }),
+    ...(b.max_output_tokens === undefined ? {} : { maxOutputTokens: b.max_output_tokens }),
+    ...(b.max_cost === undefined ? {} : { maxCost: b.max_cost }),
+  };
 }

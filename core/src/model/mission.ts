@@ -39,11 +39,22 @@ export const MissionStepSchema = Type.Object({
   retry: Type.Optional(RetryPolicySchema),
 });
 
+/** `config.llm_budget`: limits on the run's model calls, checked before each call (E_LLM_BUDGET_EXCEEDED). */
+const LlmBudgetSchema = Type.Object(
+  {
+    max_input_tokens: Type.Optional(Type.Integer({ minimum: 0, description: 'input (prompt) tokens of all model calls of the run' })),
+    max_output_tokens: Type.Optional(Type.Integer({ minimum: 0, description: 'output tokens of all model calls (a call counts its max_tokens until it returns)' })),
+    max_cost: Type.Optional(Type.Number({ minimum: 0, description: 'cost by settings.llm.prices (a model without a price is refused)' })),
+  },
+  { additionalProperties: false },
+);
+
 /** Mission-wide settings. */
 export const MissionConfigSchema = Type.Object({
   fail_fast: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
   timeout_seconds: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
   max_parallel_steps: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  llm_budget: Type.Optional(Type.Union([LlmBudgetSchema, Type.Null()])),
 });
 
 /** Scalar values a mission may declare in `vars`. */
@@ -117,7 +128,13 @@ export interface Mission {
   version: string;
   name: string;
   description: string | null;
-  config: { failFast: boolean; timeoutSeconds: number; maxParallelSteps: number | null };
+  config: {
+    failFast: boolean;
+    timeoutSeconds: number;
+    maxParallelSteps: number | null;
+    /** config.llm_budget; absent = unlimited. */
+    llmBudget?: { maxInputTokens?: number; maxOutputTokens?: number; maxCost?: number };
+  };
   vars: Record<string, string | number | boolean>;
   /** Steps in file order. */
   steps: MissionStep[];

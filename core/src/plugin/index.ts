@@ -7,7 +7,7 @@
 export { definePlugin, PLUGIN_MARKER } from './sdk.ts';
 export type {
   Capability, Effect, ResourceClaim, DirEntry, FsCapability, ExecCapability, ExecResult, StartOptions, KillResult,
-  FetchCapability, FetchResponse, FetchStream, FetchInit, NetCapability, EnvCapability, DataCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
+  FetchCapability, FetchResponse, FetchStream, FetchInit, LlmBudget, LlmBudgetReservation, LlmUsage, NetCapability, EnvCapability, DataCapability, StepLogger, StepContext, PluginDefinition, DefinedPlugin,
 } from './sdk.ts';
 /** Child steps (ctx.steps): what tool, agent and chain run other step types through. */
 export type { StepsCapability, StepTypeInfo, ChildStepSpec, SubMissionStep, SubMissionResult, ExecSession } from './sdk.ts';

@@ -277,6 +277,28 @@ export interface StepsCapability {
   ): Promise<SubMissionResult>;
 }
 
+/** Token counts (and cost, in the currency of settings.llm.prices) of one LLM call. */
+export interface LlmUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cost?: number | undefined;
+}
+
+/** A call's hold on the budget: `commit` its actual usage after the call, or `release` it when the call failed. */
+export interface LlmBudgetReservation {
+  commit(actual: LlmUsage): void;
+  release(): void;
+}
+
+/** The run's LLM budget (mission `config.llm_budget`): every model call reserves its worst case first. */
+export interface LlmBudget {
+  readonly limits: Readonly<{ maxInputTokens?: number; maxOutputTokens?: number; maxCost?: number }>;
+  /** Throws E_LLM_BUDGET_EXCEEDED (nothing sent) when the call's worst case would pass a limit. */
+  reserve(call: { model: string; estimate: LlmUsage }): LlmBudgetReservation;
+  /** Usage committed so far. */
+  used(): { inputTokens: number; outputTokens: number; cost: number };
+}
+
 /** Everything a plugin's `run` receives besides its parameters. */
 export interface StepContext {
   readonly runId: string;
@@ -297,6 +319,13 @@ export interface StepContext {
   /** Child steps (E_CHILD_STEPS_UNAVAILABLE when the dispatcher cannot run any). */
   readonly steps: StepsCapability;
   readonly log: StepLogger;
+  /** The run's LLM budget when the mission sets `config.llm_budget` (model calls reserve through it); undefined = unlimited. */
+  readonly budget?: LlmBudget | undefined;
+  /**
+   * The project's settings for a namespace (`settings.<namespace>` in rustchain.config), deeply
+   * frozen; undefined when absent. The plugin checks the shape (settings are config, not policy).
+   */
+  settings(namespace: string): unknown;
 }
 
 /** What a plugin module default-exports. */

@@ -20,7 +20,7 @@ export function anthropicClient(endpoint: Endpoint, fetch: SdkFetch): Anthropic 
 }
 
 /** Default `max_tokens` (required by the Messages API). */
-const DEFAULT_MAX_TOKENS = 1024;
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 
 const FINISH: Readonly<Record<string, FinishReason>> = { end_turn: 'stop', stop_sequence: 'stop', max_tokens: 'length', tool_use: 'tool_calls', refusal: 'content_filter' };
 
@@ -65,7 +65,7 @@ export async function anthropicChat(client: Anthropic, endpoint: Endpoint, reque
   const choice = toolChoice(request.tool_choice);
   const body = {
     model: endpoint.model,
-    max_tokens: request.max_tokens ?? DEFAULT_MAX_TOKENS,
+    max_tokens: request.max_tokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
     messages,
     ...(system === undefined ? {} : { system }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),

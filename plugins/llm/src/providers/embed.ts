@@ -1,5 +1,6 @@
 import { PluginError } from '@rustchain/core/plugin';
 import type { LlmContext } from './chat.ts';
+import { commit, estimateTokens, reserve } from './budget.ts';
 import { toLlmError } from './errors.ts';
 import { openaiClient, openaiEmbed } from './openai.ts';
 import { resolveEndpoint } from './resolve.ts';
@@ -22,16 +23,19 @@ export async function embed(ctx: LlmContext, request: EmbedRequest): Promise<Emb
     throw new PluginError('E_LLM_PROVIDER_UNKNOWN', `provider "${endpoint.name}" has no default embeddings model: set \`model\` or settings.llm.providers.${endpoint.name}.embedding_model`, { details: { provider: endpoint.name }, nonRetryable: true });
   }
   if (request.input.length === 0) return { provider: endpoint.name, model, embeddings: [], usage: { input_tokens: 0 } };
+  const reservation = reserve(ctx, endpoint.settings, model, request.input.reduce((n, text) => n + estimateTokens(text), 0), 0);
   const transport = createTransport(ctx, { timeoutMs: endpoint.timeoutMs, maxRetries: endpoint.maxRetries, keyless: endpoint.apiKey === undefined });
   let res;
   try {
     res = await openaiEmbed(openaiClient(endpoint, transport.fetch), model, request.input, request.dimensions, ctx.signal);
   } catch (err) {
+    reservation?.release();
     throw toLlmError(err, endpoint.name, transport);
   }
   if (res.embeddings.length !== request.input.length) {
     throw new PluginError('E_LLM_BAD_RESPONSE', `${endpoint.name} returned ${res.embeddings.length} embeddings for ${request.input.length} inputs`, { details: { provider: endpoint.name } });
   }
   const cost = costOf(endpoint.settings, res.model, { input_tokens: res.input_tokens });
+  commit(reservation, { input_tokens: res.input_tokens, output_tokens: 0 }, cost);
   return { provider: endpoint.name, model: res.model, embeddings: res.embeddings, usage: { input_tokens: res.input_tokens }, ...(cost === undefined ? {} : { cost }) };
 }

@@ -5,6 +5,8 @@
  */
 export { chat } from './chat.ts';
 export type { LlmContext } from './chat.ts';
+export { complete } from './complete.ts';
+export type { CompleteRequest, CompleteResponse } from './complete.ts';
 export { embed } from './embed.ts';
 export type {
   ChatMessage, ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, FinishReason, ProviderSelection, ToolCall, ToolDefinition, Usage,

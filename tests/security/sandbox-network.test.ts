@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createStepContext, verifyLedger, type Policy } from '@rustchain/core';
 import { bwrapArgv, probeBwrap } from '../../core/src/sandbox/bwrap.ts';
 import { onSandboxNetDenied, type SandboxNetDenial } from '../../core/src/sandbox/net-denials.ts';
+import { startNetProxy } from '../../core/src/sandbox/net-proxy.ts';
 import { inProject, loopbackListener, type CaseRun, type Listener } from './harness.ts';
 
 /**
@@ -22,11 +23,11 @@ const bwrap = probeBwrap();
 const curl = ['/usr/bin/curl', '/bin/curl'].find((p) => existsSync(p));
 const skip = !bwrap.available ? `bwrap is not usable here: ${bwrap.reason ?? ''}` : curl === undefined ? 'curl is not installed' : false;
 
-function policy(root: string, allow: Policy['net']['allow']): Policy {
+function policy(root: string, allow: Policy['net']['allow'], read: string[] = [root]): Policy {
   return {
     stepTypes: '*',
     commands: { allow: ['curl', 'sh'], shell: false },
-    fs: { read: [root], write: [root] },
+    fs: { read, write: [root] },
     net: { allow },
     env: { allow: [] },
     sandbox: 'required',
@@ -42,8 +43,8 @@ async function withRoot(body: (root: string) => Promise<void>): Promise<void> {
   }
 }
 
-function ctxFor(root: string, allow: Policy['net']['allow']) {
-  return createStepContext({ runId: 'run-net', stepId: 'fetch', attempt: 1, signal: new AbortController().signal, workDir: root, policy: policy(root, allow), env: process.env });
+function ctxFor(root: string, allow: Policy['net']['allow'], read?: string[]) {
+  return createStepContext({ runId: 'run-net', stepId: 'fetch', attempt: 1, signal: new AbortController().signal, workDir: root, policy: policy(root, allow, read), env: process.env });
 }
 
 /** curl printing only the status code (000 when no HTTP answer came). */
@@ -125,6 +126,35 @@ test('with hosts allowed the proxy variables point inside the namespace and NO_P
     assert.deepEqual(rest, [first, first, first, first, '', '']);
     // The exit status is the command's.
     assert.equal((await ctx.exec.run(['sh', '-c', 'exit 7'])).exitCode, 7);
+  });
+});
+
+test('with `/` readable the proxy still works (its socket is bound at its host path, over the read-only root)', { skip }, async (t) => {
+  const server = await listener(t);
+  await withRoot(async (root) => {
+    const ctx = ctxFor(root, [`127.0.0.1:${server.port}`], ['/']);
+    const plain = await ctx.exec.run(['curl', '-sS', '--max-time', '20', `http://127.0.0.1:${server.port}/slash`]);
+    assert.equal(plain.stdout, 'ok', plain.stderr);
+  });
+});
+
+test('another command`s proxy socket is hidden even when a root contains the temp dir: no way to borrow its policy', { skip }, async (t) => {
+  const server = await listener(t);
+  // A proxy that would let anything reach the listener, as another run's might.
+  const other = await startNetProxy(policy(tmpdir(), [`127.0.0.1:${server.port}`]));
+  t.after(() => other.close());
+  const target = `http://127.0.0.1:${server.port}/borrowed`;
+  const borrow = status(target, '--unix-socket', other.socketPath, '--request-target', target);
+  await withRoot(async (root) => {
+    // Control: outside the sandbox that socket does reach the listener.
+    const plain = createStepContext({ runId: 'r', stepId: 's', attempt: 1, signal: new AbortController().signal, workDir: root, policy: { ...policy(root, [], [tmpdir()]), sandbox: 'off' }, env: process.env });
+    assert.equal((await plain.exec.run(borrow)).stdout, '200');
+    const before = server.connections();
+    for (const allow of [[], ['allowed.example']]) {
+      const result = await ctxFor(root, allow, [tmpdir()]).exec.run(borrow);
+      assert.equal(result.stdout, '000', `allow ${JSON.stringify(allow)}`);
+    }
+    assert.equal(server.connections(), before);
   });
 });
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { BRIDGE_SOCKET, bridgeArgv } from './net-bridge.ts';
+import { dirname, isAbsolute, join } from 'node:path';
+import { bridgeArgv } from './net-bridge.ts';
+import { proxySocketsDir } from './net-proxy.ts';
 
 /**
  * bubblewrap (`bwrap`) support: a probe that tells whether it can actually create a
@@ -78,8 +79,8 @@ export interface SandboxSpec {
   /** Working directory inside the namespace (same path as outside). */
   cwd: string;
   /**
-   * The filtering proxy (net-proxy.ts) when the policy allows some hosts: its Unix socket is
-   * bound inside and the command runs under the bridge (`node`: its path). Without it the
+   * The filtering proxy (net-proxy.ts) when the policy allows some hosts: its Unix socket's dir
+   * is bound inside and the command runs under the bridge (`node`: its path). Without it the
    * namespace has no network at all. The host's network namespace is never shared.
    */
   proxy?: { socket: string; node: string } | undefined;
@@ -112,7 +113,6 @@ export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] 
   for (const binary of new Set(binaries)) {
     if (binary !== undefined && isAbsolute(binary) && !SYSTEM_DIRS.some((d) => binary.startsWith(`${d}/`))) args.push('--ro-bind', binary, binary);
   }
-  if (spec.proxy) args.push('--bind', spec.proxy.socket, BRIDGE_SOCKET);
   const readRoots = spec.readRoots.filter((r) => existsSync(r));
   const writeRoots = spec.writeRoots.filter((r) => existsSync(r));
   for (const root of readRoots) args.push('--ro-bind', root, root);
@@ -126,10 +126,18 @@ export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] 
   for (const dir of spec.hidden ?? []) {
     if (under(dir, [...readRoots, ...writeRoots]) && existsSync(dir)) args.push('--tmpfs', dir, '--remount-ro', dir);
   }
+  // Every proxy socket of this user lives under one dir, hidden whole when a root contains it
+  // (no command reaches another command's proxy, with another policy); this command's own is
+  // bound back at its host path, which exists wherever the roots put it (even under `/`).
+  const sockets = proxySocketsDir();
+  const socketsVisible = under(sockets, [...readRoots, ...writeRoots]) && existsSync(sockets);
+  if (socketsVisible) args.push('--tmpfs', sockets);
+  if (spec.proxy) args.push('--bind', dirname(spec.proxy.socket), dirname(spec.proxy.socket));
+  if (socketsVisible) args.push('--remount-ro', sockets);
   // The working directory must exist inside; when it is not under a root, give it an empty dir.
   const covered = [...readRoots, ...writeRoots].some((r) => spec.cwd === r || spec.cwd.startsWith(`${r}/`));
   if (!covered) args.push('--dir', spec.cwd);
-  args.push('--chdir', spec.cwd, '--', ...(spec.proxy ? bridgeArgv(spec.proxy.node, argv) : argv));
+  args.push('--chdir', spec.cwd, '--', ...(spec.proxy ? bridgeArgv(spec.proxy.node, spec.proxy.socket, argv) : argv));
   return args;
 }
 

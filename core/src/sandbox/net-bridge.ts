@@ -11,9 +11,6 @@
  * BRIDGE_ENV_PREFIX so they reach the command unchanged and never the bridge.
  */
 
-/** Where the proxy's socket is bound inside the namespace. */
-export const BRIDGE_SOCKET = '/run/rustchain-net/proxy.sock';
-
 /** Prefix under which the command's own `NODE_*` variables travel past the bridge. */
 const BRIDGE_ENV_PREFIX = 'RUSTCHAIN_BRIDGE_ENV_';
 
@@ -43,6 +40,7 @@ server.listen(0, '127.0.0.1', () => {
   for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY']) { env[k] = url; env[k.toLowerCase()] = url; }
   env.NO_PROXY = '';
   env.no_proxy = '';
+  env.NODE_USE_ENV_PROXY = '1';
   const child = spawn(file, args, { stdio: 'inherit', env });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']) process.on(sig, () => child.kill(sig));
   child.on('error', (e) => { process.stderr.write('rustchain net bridge: cannot start ' + file + ': ' + e.message + '\\n'); process.exit(e.code === 'ENOENT' ? 127 : 126); });
@@ -54,9 +52,9 @@ server.listen(0, '127.0.0.1', () => {
 });
 `;
 
-/** The argv bwrap runs instead of `argv`: node with the bridge, then the command. */
-export function bridgeArgv(node: string, argv: readonly string[]): string[] {
-  return [node, '-e', BRIDGE_SCRIPT, '--', BRIDGE_SOCKET, ...argv];
+/** The argv bwrap runs instead of `argv`: node with the bridge (to `socket`, bound at its host path), then the command. */
+export function bridgeArgv(node: string, socket: string, argv: readonly string[]): string[] {
+  return [node, '-e', BRIDGE_SCRIPT, '--', socket, ...argv];
 }
 
 /** The spawn environment: the command's, with `NODE_*`/`UV_*` moved aside so only the command sees them. */

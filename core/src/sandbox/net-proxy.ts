@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,30 @@ import type { Policy } from '../policy/types.ts';
  * refusal is answered 403 with its code and reported; nothing is connected. The proxy
  * listens on a Unix socket in a private (0700) temp dir, never on a TCP port of the host.
  */
+
+/**
+ * The one directory (0700, this user's) holding every proxy socket of this user, so the sandbox
+ * can hide it whole: a command whose roots happen to contain the temp dir must not reach the
+ * proxy of another command (another run, another policy).
+ */
+export function proxySocketsDir(): string {
+  return join(tmpdir(), `rustchain-net-${process.getuid?.() ?? 'user'}`);
+}
+
+/** A fresh private dir for one proxy: under proxySocketsDir() when that is ours and private. */
+function proxyDir(): string {
+  const parent = proxySocketsDir();
+  try {
+    mkdirSync(parent, { recursive: true, mode: 0o700 });
+    const stat = lstatSync(parent);
+    // Someone else's (or a symlink, or a group-writable) dir in a shared /tmp is not used.
+    const ours = stat.isDirectory() && (process.getuid === undefined || stat.uid === process.getuid()) && (stat.mode & 0o077) === 0;
+    if (ours) return mkdtempSync(join(parent, 'p-'));
+  } catch {
+    // Fall through to a private dir of its own.
+  }
+  return mkdtempSync(join(tmpdir(), 'rustchain-net-'));
+}
 
 /** A running proxy. */
 export interface NetProxy {
@@ -66,7 +90,7 @@ function parseAuthority(authority: string | undefined): { host: string; port: nu
 
 /** Starts a proxy applying `policy.net`; resolves once it listens. */
 export async function startNetProxy(policy: Policy, options: NetProxyOptions = {}): Promise<NetProxy> {
-  const dir = mkdtempSync(join(tmpdir(), 'rustchain-net-'));
+  const dir = proxyDir();
   const socketPath = join(dir, 'proxy.sock');
   const clients = new Set<Duplex>();
   const timeoutMs = options.connectTimeoutMs ?? 30_000;

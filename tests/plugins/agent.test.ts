@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import agent from '@rustchain/plugin-agent';
 import createFile from '@rustchain/plugin-create-file';
+import tool from '@rustchain/plugin-tool';
+import { fileURLToPath } from 'node:url';
 import { startFakeLlm, type FakeLlmServer } from '@rustchain/testing/fake-llm';
 import { executeMission } from '../../core/src/engine/execute.ts';
 import type { RunEvent, StepResult } from '../../core/src/engine/types.ts';
@@ -16,7 +18,9 @@ import { mission, step } from '../core/engine/helpers.ts';
 const plugins = new Map<string, { definition: DefinedPlugin }>([
   ['agent', { definition: agent as unknown as DefinedPlugin }],
   ['create_file', { definition: createFile as unknown as DefinedPlugin }],
+  ['tool', { definition: tool as unknown as DefinedPlugin }],
 ]);
+const STDIO_MCP = fileURLToPath(new URL('../fixtures/mcp/stdio-server.mjs', import.meta.url));
 const registry: StepTypeLookup = { get: (t) => plugins.get(t), has: (t) => plugins.has(t), types: () => [...plugins.keys()].sort() };
 
 let fake: FakeLlmServer;
@@ -40,11 +44,17 @@ async function setup(): Promise<{ workDir: string; policy: Policy }> {
   return { workDir, policy: { stepTypes: '*', commands: { allow: [], shell: false }, fs: { read: [workDir], write: [workDir] }, net: { allow: [`127.0.0.1:${port}`] }, env: { allow: [] } } };
 }
 
-async function runAgent(parameters: Record<string, unknown>, extra: { calls?: ReturnType<typeof createCallJournal>; in?: { workDir: string; policy: Policy } } = {}): Promise<{ result: StepResult; events: RunEvent[]; workDir: string }> {
-  const { workDir, policy } = extra.in ?? await setup();
+async function runAgent(
+  parameters: Record<string, unknown>,
+  extra: { calls?: ReturnType<typeof createCallJournal>; in?: { workDir: string; policy: Policy }; settings?: Record<string, unknown>; policy?: (p: Policy) => Policy } = {},
+): Promise<{ result: StepResult; events: RunEvent[]; workDir: string }> {
+  const place = extra.in ?? await setup();
+  const { workDir } = place;
+  const policy = extra.policy === undefined ? place.policy : extra.policy(place.policy);
   const events: RunEvent[] = [];
   const run = await executeMission(mission([step('think', [], { type: 'agent', parameters, timeoutSeconds: 60 })]), {
-    registry, policy, workDir, env: {}, onEvent: (e) => events.push(e), ...(extra.calls === undefined ? {} : { calls: extra.calls }),
+    registry, policy, workDir, env: { PATH: process.env['PATH'] }, onEvent: (e) => events.push(e),
+    ...(extra.calls === undefined ? {} : { calls: extra.calls }), ...(extra.settings === undefined ? {} : { settings: extra.settings }),
   });
   return { result: run.steps[0]!, events, workDir };
 }
@@ -162,4 +172,24 @@ test('record then replay through the call journal: same answer and tool calls wi
   const digests = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'net.request' ? [e.requestDigest] : e.type === 'net.response' ? [e.responseDigest] : []));
   assert.equal(digests(recorded).length, 4);
   assert.deepEqual(digests(replayed), digests(recorded));
+});
+
+test('MCP tools: mcp:<server> offers the server\'s tools under provider-safe names; a call runs as a `tool` child step', async () => {
+  const from = fake.requests.length;
+  fake.enqueue({ tool_calls: [{ id: 'call_m', name: 'mcp__demo__add', arguments: { a: 2, b: 3 } }] }, { text: 'It is 5.' });
+  const settings = { mcp: { servers: { demo: { command: [process.execPath, STDIO_MCP, 'demo'] } } } };
+  const { result, events } = await runAgent(
+    { objective: 'add 2 and 3', tools: ['mcp:demo', 'mcp:nowhere/x'], provider: 'openai', base_url: fake.openaiBaseUrl },
+    { settings, policy: (p) => ({ ...p, commands: { allow: [process.execPath], shell: false } }) },
+  );
+  assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
+  const out = result.outputs as { response: string; unavailable_tools: string[]; tool_calls: Array<{ name: string; status: string; step_id: string }> };
+  assert.equal(out.response, 'It is 5.');
+  assert.deepEqual(out.unavailable_tools, ['mcp:nowhere/x']);
+  assert.deepEqual(out.tool_calls.map((c) => [c.name, c.status, c.step_id]), [['mcp__demo__add', 'succeeded', 'think/mcp__demo__add-1']]);
+  const offered = (requestsSince(from)[0]!.body!['tools'] as Array<{ function: { name: string } }>).map((t) => t.function.name).sort();
+  assert.deepEqual(offered, ['mcp__demo__add', 'mcp__demo__echo', 'mcp__demo__fail', 'mcp__demo__slow']);
+  assert.ok(events.some((e) => e.type === 'step.succeeded' && e.stepId === 'think/mcp__demo__add-1'));
+  const toolMessage = (requestsSince(from)[1]!.body!['messages'] as Array<{ role: string; content: string }>).find((m) => m.role === 'tool');
+  assert.match(toolMessage!.content, /5/);
 });

@@ -11,9 +11,9 @@ const Params = Type.Object(
   {
     objective: Type.String({ minLength: 1, description: 'what the agent must achieve; its first message to the model' }),
     name: Type.Optional(Type.String({ minLength: 1, description: 'the agent\'s name in its system prompt (default: the step id)' })),
-    tools: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }), {
+    tools: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200, pattern: '^(?:[A-Za-z0-9_-]+|mcp:[A-Za-z0-9_.-]+(?:/.+)?)$' }), {
       uniqueItems: true,
-      description: 'step types the agent may call as tools, each run as a child step under the policy (default: none)',
+      description: 'what the agent may call, each call a child step under the policy: step types, mcp:<server>/<tool> or mcp:<server> (all its tools) (default: none)',
     })),
     max_iterations: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `model calls at most (default ${DEFAULT_MAX_ITERATIONS}); E_AGENT_MAX_ITERATIONS without a final answer` })),
     max_tool_calls: Type.Optional(Type.Integer({ minimum: 0, description: 'tool calls at most over the whole run (default: 4 per iteration)' })),
@@ -70,7 +70,8 @@ export default definePlugin({
   description: 'An LLM agent toward an objective: a tool-calling loop whose tool calls run as child steps under the policy',
   params: Params,
   outputs: Outputs,
-  capabilities: ['net', 'env', 'fs.read'],
+  // exec and net: listing the tools of MCP servers (stdio servers start through ctx.exec.open).
+  capabilities: ['net', 'env', 'fs.read', 'exec'],
   // Its tools may write files or call out: it is never assumed repeatable.
   effect: 'side-effect',
   claims(params) {
@@ -81,7 +82,7 @@ export default definePlugin({
   },
   async run(params, ctx) {
     const name = params.name ?? ctx.stepId;
-    const tools = agentTools(ctx, params.tools ?? []);
+    const tools = await agentTools(ctx, params.tools ?? []);
     if (tools.unavailable.length > 0) ctx.log.warn(`agent ${name}: tools not available (not installed or not allowed by the policy): ${tools.unavailable.join(', ')}`);
     const maxIterations = params.max_iterations ?? DEFAULT_MAX_ITERATIONS;
     let task = params.objective;

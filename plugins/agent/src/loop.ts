@@ -94,14 +94,19 @@ async function runToolCall(
     content: JSON.stringify({ error: { code, message } }),
   });
   if (overBudget) return refuse('E_AGENT_TOOL_BUDGET', 'the agent has used all its tool calls (max_tool_calls); answer with what you have');
-  if (!tools.types.has(call.name)) {
-    return refuse('E_AGENT_TOOL_UNKNOWN', `there is no tool "${call.name}"; the tools are: ${[...tools.types.keys()].join(', ') || 'none'}`);
+  const target = tools.targets.get(call.name);
+  if (target === undefined) {
+    return refuse('E_AGENT_TOOL_UNKNOWN', `there is no tool "${call.name}"; the tools are: ${[...tools.targets.keys()].join(', ') || 'none'}`);
   }
   if (call.arguments === null) return refuse('E_AGENT_TOOL_ARGUMENTS', `the arguments of ${call.name} must be a JSON object, got: ${call.arguments_text.slice(0, 200)}`);
   const id = `${call.name}-${n}`;
   const stepId = `${ctx.stepId}/${id}`;
+  // An MCP tool runs as a `tool` child step naming it: the same policy, ledger and timeout path.
+  const child = target.kind === 'step'
+    ? { id, type: target.type, params: call.arguments }
+    : { id, type: 'tool', params: { tool: target.qualified, parameters: call.arguments } };
   try {
-    const outputs = await ctx.steps.run({ id, type: call.name, params: call.arguments });
+    const outputs = await ctx.steps.run(child);
     return {
       record: { id: call.id, name: call.name, arguments: call.arguments, step_id: stepId, status: 'succeeded', error: null },
       content: truncate(JSON.stringify(outputs)),

@@ -146,6 +146,9 @@ test('store property: top-k equals a brute-force sort of every vector passing th
         store.replaceDocuments(name, 'm', chunks.map((c) => c.id), chunks);
         const filter = group === undefined ? undefined : { group };
         const got = (await store.search(name, query, { limit, threshold, filter })).hits;
+        // The unfiltered first search cached the vectors; a second search scores the copy and must agree.
+        const again = (await store.search(name, query, { limit, threshold, filter })).hits;
+        assert.deepEqual(again, got);
         const expected = vectors
           .map(({ v, group: g }, i) => ({ id: `v${i}`, group: g, score: bruteCosine(query, v) }))
           .filter((e) => (threshold === undefined || e.score >= threshold - 1e-9) && (group === undefined || e.group === group))
@@ -198,4 +201,40 @@ test('store: an aborted signal stops a scan between batches', async (t) => {
   await assert.rejects(store.search('big', [1, 0], { limit: 3, signal: controller.signal }), /stop/);
   // The connection is usable afterwards: the read transaction was closed.
   assert.equal((await store.search('big', [1, 0], { limit: 3 })).scanned, 5000);
+});
+
+test('store: a search after a write never sees a stale cached copy (same process, another connection)', async (t) => {
+  const file = join(await tempDir(t, 'rc-rag-'), 'vectors.sqlite');
+  const reader = VectorStore.open(file);
+  const writer = VectorStore.open(file);
+  t.after(() => {
+    reader.close();
+    writer.close();
+  });
+  writer.replaceDocuments('default', 'm', ['a'], [chunk('a', [1, 0])]);
+  assert.deepEqual((await reader.search('default', [0, 1], { limit: 5 })).hits.map((h) => h.id), ['a']);
+  writer.replaceDocuments('default', 'm', ['b'], [chunk('b', [0, 1])]);
+  assert.deepEqual((await reader.search('default', [0, 1], { limit: 5 })).hits.map((h) => h.id), ['b', 'a']);
+  writer.replaceDocuments('default', 'm', ['b'], []);
+  assert.deepEqual((await reader.search('default', [0, 1], { limit: 5 })).hits.map((h) => h.id), ['a']);
+  // Filtered searches over the cached copy.
+  writer.replaceDocuments('default', 'm', ['c'], [chunk('c', [1, 1], { k: 1 })]);
+  await reader.search('default', [0, 1], { limit: 5 });
+  assert.deepEqual((await reader.search('default', [0, 1], { limit: 5, filter: { k: 1 } })).hits.map((h) => h.id), ['c']);
+});
+
+test('store: a version-1 file is migrated in place', async (t) => {
+  const file = join(await tempDir(t, 'rc-rag-'), 'v1.sqlite');
+  const { createRequire } = await import('node:module');
+  const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  const db = new Driver(file);
+  db.exec(`CREATE TABLE collections (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, model TEXT, dimension INTEGER NOT NULL CHECK (dimension > 0), created_at TEXT NOT NULL);
+    CREATE TABLE chunks (rowid INTEGER PRIMARY KEY, collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE, norm REAL NOT NULL, embedding BLOB NOT NULL, id TEXT NOT NULL, document_id TEXT NOT NULL, chunk_index INTEGER NOT NULL, content TEXT NOT NULL, metadata TEXT NOT NULL, UNIQUE (collection_id, id));
+    CREATE INDEX chunks_by_collection ON chunks (collection_id);
+    PRAGMA user_version = 1;`);
+  db.close();
+  const store = VectorStore.open(file);
+  t.after(() => store.close());
+  store.replaceDocuments('default', 'm', ['a'], [chunk('a', [1, 0])]);
+  assert.equal((await store.search('default', [1, 0], { limit: 1 })).hits[0]?.id, 'a');
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 
 /**
@@ -7,11 +8,12 @@ import type Database from 'better-sqlite3';
  * L2 norm stored beside them, so a query scan divides once per row instead of re-summing.
  * Column order matters: the vector comes before the text, so a scan reading it never walks the
  * overflow pages of a long chunk; `chunks_by_collection` serves the scan's (collection, rowid)
- * batches in rowid order without a sort.
+ * batches in rowid order without a sort. Each write bumps its collection's `generation`, so a
+ * copy of the vectors held in memory (cache.ts) knows when it is stale.
  */
 
 /** Bumped when the layout changes; older files are migrated in `migrate`. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS collections (
@@ -19,8 +21,10 @@ CREATE TABLE IF NOT EXISTS collections (
   name TEXT NOT NULL UNIQUE,
   model TEXT,
   dimension INTEGER NOT NULL CHECK (dimension > 0),
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  generation INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks (
   rowid INTEGER PRIMARY KEY,
   collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
@@ -37,8 +41,12 @@ CREATE INDEX IF NOT EXISTS chunks_by_collection ON chunks (collection_id);
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (collection_id, document_id);
 `;
 
-/** Connection settings and the schema; idempotent, run at every open. */
-export function migrate(db: Database.Database): void {
+/**
+ * Connection settings and the schema; idempotent, run at every open. Returns the store's id (a
+ * UUID made once per file), which keys in-memory caches: a file deleted and made again at the
+ * same path is another store.
+ */
+export function migrate(db: Database.Database): string {
   // WAL: a query step reads while a parallel rag_add writes; busy_timeout waits out the other writer.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -49,7 +57,13 @@ export function migrate(db: Database.Database): void {
     throw new Error(`vector store schema version ${version} is newer than this plugin's (${SCHEMA_VERSION})`);
   }
   if (version < SCHEMA_VERSION) {
-    db.exec(DDL);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.transaction(() => {
+      // 1 → 2: the write generation (search caches check it) and the store's id.
+      if (version === 1) db.exec('ALTER TABLE collections ADD COLUMN generation INTEGER NOT NULL DEFAULT 0');
+      db.exec(DDL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
   }
+  db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)").run(randomUUID());
+  return (db.prepare("SELECT value FROM meta WHERE key = 'store_id'").get() as { value: string }).value;
 }

@@ -24,6 +24,25 @@ export function dot(a: Float32Array, b: Float32Array): number {
   return s0 + s1 + (s2 + s3);
 }
 
+/** Dot product of `a` with the row of `matrix` starting at `offset` (a.length values). */
+export function dotAt(a: Float32Array, matrix: Float32Array, offset: number): number {
+  const n = a.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  // The same order of additions as dot(): a cached scan scores exactly as a table scan.
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i]! * matrix[offset + i]!;
+    s1 += a[i + 1]! * matrix[offset + i + 1]!;
+    s2 += a[i + 2]! * matrix[offset + i + 2]!;
+    s3 += a[i + 3]! * matrix[offset + i + 3]!;
+  }
+  for (; i < n; i++) s0 += a[i]! * matrix[offset + i]!;
+  return s0 + s1 + (s2 + s3);
+}
+
 /** L2 norm of a vector. */
 export function norm(v: Float32Array): number {
   return Math.sqrt(dot(v, v));

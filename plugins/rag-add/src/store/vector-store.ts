@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { PluginError } from '@rustchain/core/plugin';
+import { cachedVectors, fitsCache, keepVectors, type CollectionVectors } from './cache.ts';
 import { filterSql } from './filters.ts';
+import { scanCached, scanTable, SCAN_BATCH, type ScanTarget } from './scan.ts';
 import { migrate } from './schema.ts';
-import { cosineFrom, dot, norm, TopK } from './top-k.ts';
+import { norm, TopK } from './top-k.ts';
 
 /**
  * A persistent local vector store: collections of chunks (id, content, JSON metadata, Float32
@@ -15,9 +17,6 @@ import { cosineFrom, dot, norm, TopK } from './top-k.ts';
 
 /** better-sqlite3 (native) loads when a store is first opened, not when the plugin is imported. */
 const loadDriver = (): typeof Database => createRequire(import.meta.url)('better-sqlite3') as typeof Database;
-
-/** Rows read per batch of the scan. */
-const SCAN_BATCH = 2048;
 
 /** One chunk to store. */
 export interface ChunkInput {
@@ -61,12 +60,6 @@ export interface CollectionInfo {
   chunks: number;
 }
 
-/** Float32 view of a BLOB (copied only when SQLite's buffer is not 4-byte aligned). */
-function asFloat32(blob: Buffer): Float32Array {
-  if (blob.byteOffset % 4 === 0) return new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4);
-  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
-}
-
 function toBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
@@ -90,9 +83,12 @@ function modelMismatch(collection: string, expected: string, got: string): Plugi
 /** An open store file; close it when done (a step opens and closes its own). */
 export class VectorStore {
   readonly #db: Database.Database;
+  /** The file's own id (schema.ts), for cache keys. */
+  readonly #storeId: string;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, storeId: string) {
     this.#db = db;
+    this.#storeId = storeId;
   }
 
   /** Opens (creating when missing) the store at an absolute file path. */
@@ -101,8 +97,7 @@ export class VectorStore {
     try {
       const Driver = loadDriver();
       db = new Driver(file);
-      migrate(db);
-      return new VectorStore(db);
+      return new VectorStore(db, migrate(db));
     } catch (error) {
       db?.close();
       throw new PluginError('E_RAG_STORE_FAILED', `cannot open the vector store ${file}: ${(error as Error).message}`, {
@@ -154,6 +149,8 @@ export class VectorStore {
       for (const chunk of chunks) {
         insert.run(id, norm(chunk.embedding), toBlob(chunk.embedding), chunk.id, chunk.documentId, chunk.chunkIndex, chunk.content, JSON.stringify(chunk.metadata));
       }
+      // Every process's cached copy of this collection is stale from now on.
+      if (chunks.length > 0 || removed > 0) this.#db.prepare('UPDATE collections SET generation = generation + 1 WHERE id = ?').run(id);
       return { stored: chunks.length, removed };
     });
     return run.immediate();
@@ -161,41 +158,38 @@ export class VectorStore {
 
   /**
    * The `limit` chunks of `collection` most similar (cosine) to `query`, best first, at or
-   * above `threshold`, matching `filter`. A collection that does not exist has no hits. The
-   * scan reads one snapshot (a read transaction) in batches and yields to the event loop
-   * between them, so a long scan neither blocks parallel steps nor outlives `signal`.
+   * above `threshold`, matching `filter`. A collection that does not exist has no hits. It
+   * reads one snapshot (a read transaction). The first unfiltered search of a collection reads
+   * the table and keeps its vectors in memory (cache.ts); later searches of the same
+   * generation score that copy, a filtered one only the rows SQLite's filter selects.
    */
   async search(collection: string, query: ArrayLike<number>, options: SearchOptions): Promise<{ hits: SearchHit[]; scanned: number }> {
-    const info = this.info(collection);
-    if (info === null) return { hits: [], scanned: 0 };
-    if (query.length !== info.dimension) throw dimensionMismatch(collection, info.dimension, query.length);
-    if (options.model !== undefined && info.model !== null && info.model !== options.model) throw modelMismatch(collection, info.model, options.model);
-    const q = Float32Array.from(query);
-    const qNorm = norm(q);
     const where = filterSql(options.filter);
-    const page = this.#db
-      .prepare(`SELECT rowid, embedding, norm FROM chunks INDEXED BY chunks_by_collection WHERE collection_id = ? AND rowid > ?${where.sql} ORDER BY rowid LIMIT ${SCAN_BATCH}`)
-      .raw(true);
-    const id = this.#collectionId(collection);
-    const threshold = options.threshold ?? -Infinity;
-    const top = new TopK(Math.max(0, Math.floor(options.limit)));
-    let after = -1;
-    let scanned = 0;
     this.#db.exec('BEGIN');
     try {
-      for (;;) {
-        options.signal?.throwIfAborted();
-        const rows = page.all(id, after, ...where.values) as Array<[number, Buffer, number]>;
-        for (const [rowid, blob, rowNorm] of rows) {
-          const score = cosineFrom(dot(q, asFloat32(blob)), qNorm, rowNorm);
-          if (score >= threshold) top.offer(score, rowid);
-        }
-        scanned += rows.length;
-        if (rows.length < SCAN_BATCH) break;
-        after = rows[rows.length - 1]![0];
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      const info = this.#db.prepare('SELECT id, model, dimension, generation FROM collections WHERE name = ?').get(collection) as
+        | { id: number; model: string | null; dimension: number; generation: number }
+        | undefined;
+      if (info === undefined) return { hits: [], scanned: 0 };
+      if (query.length !== info.dimension) throw dimensionMismatch(collection, info.dimension, query.length);
+      if (options.model !== undefined && info.model !== null && info.model !== options.model) throw modelMismatch(collection, info.model, options.model);
+      const q = Float32Array.from(query);
+      const target: ScanTarget = { query: q, queryNorm: norm(q), threshold: options.threshold ?? -Infinity, top: new TopK(Math.max(0, Math.floor(options.limit))), signal: options.signal };
+      const key = `${this.#storeId}/${info.id}`;
+      const cached = cachedVectors(key, info.generation);
+      let scanned: number;
+      if (cached !== undefined) {
+        const only = where.sql === '' ? undefined : this.#filteredRowids(info.id, where.sql, where.values);
+        scanned = await scanCached(cached, target, only);
+      } else {
+        const page = this.#db
+          .prepare(`SELECT rowid, embedding, norm FROM chunks INDEXED BY chunks_by_collection WHERE collection_id = ? AND rowid > ?${where.sql} ORDER BY rowid LIMIT ${SCAN_BATCH}`)
+          .raw(true);
+        const copy = where.sql === '' ? this.#newCopy(info.id, info.dimension, info.generation) : undefined;
+        scanned = await scanTable(page, (after) => [info.id, after, ...where.values], target, copy);
+        if (copy !== undefined && scanned === copy.rowids.length) keepVectors(key, copy);
       }
-      return { hits: this.#load(top.sorted()), scanned };
+      return { hits: this.#load(target.top.sorted()), scanned };
     } finally {
       this.#db.exec('COMMIT');
     }
@@ -208,6 +202,21 @@ export class VectorStore {
 
   #collectionId(collection: string): number {
     return (this.#db.prepare('SELECT id FROM collections WHERE name = ?').get(collection) as { id: number }).id;
+  }
+
+  /** Rowids (ascending) of the collection's rows passing a filter. */
+  #filteredRowids(collectionId: number, filter: string, values: ReadonlyArray<string | number>): number[] {
+    return this.#db
+      .prepare(`SELECT rowid FROM chunks INDEXED BY chunks_by_collection WHERE collection_id = ?${filter} ORDER BY rowid`)
+      .pluck(true)
+      .all(collectionId, ...values) as number[];
+  }
+
+  /** Empty arrays for a cache copy of the collection, when it fits the cache. */
+  #newCopy(collectionId: number, dimension: number, generation: number): CollectionVectors | undefined {
+    const count = (this.#db.prepare('SELECT count(*) FROM chunks WHERE collection_id = ?').pluck(true).get(collectionId) as number);
+    if (!fitsCache(count, dimension)) return undefined;
+    return { generation, dimension, rowids: new Float64Array(count), norms: new Float64Array(count), matrix: new Float32Array(count * dimension) };
   }
 
   /** The winners' text and metadata, read only once the scan is done. */

@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +10,17 @@ import { after, before, describe, it } from 'node:test';
 import chain from '@rustchain/plugin-chain';
 import command from '@rustchain/plugin-command';
 import createFile from '@rustchain/plugin-create-file';
+import llm from '@rustchain/plugin-llm';
 import noop from '@rustchain/plugin-noop';
+import { startFakeLlm } from '@rustchain/testing/fake-llm';
 import { executeMission } from '../../core/src/engine/execute.ts';
 import { validateMission } from '../../core/src/loader/validate.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../../core/src/plugin/sdk.ts';
 import type { Policy } from '../../core/src/policy/types.ts';
 import type { RunEvent } from '../../core/src/engine/types.ts';
 import { mission, step } from '../core/engine/helpers.ts';
+import { json, runCli, tempProject } from '../cli/harness.ts';
+import { runMissionText } from './llm-mission.ts';
 
 const plugins = new Map<string, { definition: DefinedPlugin }>(
   [chain, command, createFile, noop].map((p) => [p.type, { definition: p as unknown as DefinedPlugin }]),
@@ -142,5 +150,80 @@ describe('chain: sub-mission file', () => {
     await writeFile(join(dir, 'missing.yaml'), ['version: "1.0"', 'name: m', 'steps:', '  - id: x', '    name: x', '    step_type: chain', '    parameters: { mission: nope.yaml }', ''].join('\n'));
     const result = await validateMission(join(dir, 'missing.yaml'), { registry, workDir: dir });
     assert.equal(result.diagnostics[0]?.code, 'E_FILE_NOT_FOUND');
+  });
+});
+
+describe('chain and tool through the CLI', () => {
+  const CORPUS = fileURLToPath(new URL('../../../shared/corpus/rustchain-missions/', import.meta.url));
+
+  it('mission validate: a cycle between chained files exits 2 with file:line:col and E_CHAIN_CYCLE', async () => {
+    const chained = (name: string, target: string) => ['version: "1.0"', `name: ${name}`, 'steps:', '  - id: next', '    name: next', '    step_type: chain', '    parameters:', `      mission: ${target}`, ''].join('\n');
+    const project = await tempProject({ 'a.yaml': chained('a', 'b.yaml'), 'b.yaml': chained('b', 'a.yaml') });
+    try {
+      const run = await runCli(['mission', 'validate', 'a.yaml'], { cwd: project.dir, home: project.home });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /a\.yaml:8:16: error E_CHAIN_CYCLE/);
+    } finally {
+      await project.cleanup();
+    }
+  });
+
+  it('corpus tool_demo.yaml runs green: tools as child steps in --json, the ledger verifies, audit report lists the nested ids', async () => {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"slideshow":{"title":"Sample"}}'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const text = readFileSync(join(CORPUS, 'tool_demo.yaml'), 'utf8').replaceAll('https://httpbin.org', `http://${origin}`);
+    const project = await tempProject({ 'tool_demo.yaml': text });
+    try {
+      const opts = { cwd: project.dir, home: project.home };
+      const run = await runCli(['mission', 'execute', 'tool_demo.yaml', '--json', '--allow-write', '--allow-read', `--allow-net=${origin}`], opts);
+      assert.equal(run.code, 0, run.stderr);
+      const doc = json<{ runId: string; status: string; steps: Array<{ id: string; status: string; children?: Array<{ id: string; status: string }> }> }>(run);
+      assert.equal(doc.status, 'succeeded');
+      assert.deepEqual(doc.steps.map((s) => s.children?.map((c) => `${c.id} ${c.status}`) ?? []), [['create_with_tool/create_file succeeded'], ['http_with_tool/http succeeded'], []]);
+      assert.equal(readFileSync(join(project.dir, 'tool_created.txt'), 'utf8'), 'This file was created using the create_file tool!');
+      const verify = await runCli(['audit', 'verify', '--json'], opts);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      const report = await runCli(['audit', 'report', '--run', doc.runId, '--json'], opts);
+      const ids = json<{ runs: Array<{ steps: Array<{ id: string; status: string }> }> }>(report).runs[0]?.steps.map((s) => s.id) ?? [];
+      for (const id of ['create_with_tool', 'create_with_tool/create_file', 'http_with_tool/http']) assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
+    } finally {
+      server.close();
+      await project.cleanup();
+    }
+  });
+
+  it('an inline chain through the CLI: nested sub-steps in --json and in the verified ledger', async () => {
+    const mission = ['version: "1.0"', 'name: c', 'steps:', '  - id: c', '    name: c', '    step_type: chain', '    parameters:', '      type: sequential', '      steps:',
+      '        - { step_name: one, step_type: create_file, parameters: { path: one.txt, content: "1" } }',
+      '        - { step_name: two, step_type: create_file, parameters: { path: two.txt, content: "2" } }', ''].join('\n');
+    const project = await tempProject({ 'c.yaml': mission });
+    try {
+      const opts = { cwd: project.dir, home: project.home };
+      const run = await runCli(['mission', 'execute', 'c.yaml', '--json', '--allow-write', '--allow-read'], opts);
+      assert.equal(run.code, 0, run.stderr);
+      const doc = json<{ steps: Array<{ children?: Array<{ id: string }> }> }>(run);
+      assert.deepEqual(doc.steps[0]?.children?.map((c) => c.id), ['c/one', 'c/two']);
+      const verify = await runCli(['audit', 'verify', '--json'], opts);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    } finally {
+      await project.cleanup();
+    }
+  });
+});
+
+describe('corpus chain_demo.yaml (legacy prompt form) against the fake LLM server', () => {
+  it('both chains run an llm child step; the mission is green', async (t) => {
+    const CORPUS = fileURLToPath(new URL('../../../shared/corpus/rustchain-missions/', import.meta.url));
+    const fake = await startFakeLlm();
+    t.after(() => fake.close());
+    const settings = { llm: { default_provider: 'fake', providers: { fake: { kind: 'openai', base_url: fake.openaiBaseUrl, model: 'fake-model' } } } };
+    const text = readFileSync(join(CORPUS, 'chain_demo.yaml'), 'utf8');
+    const { result, diagnostics } = await runMissionText(t, text, [chain, llm, createFile] as unknown as DefinedPlugin[], { policy: { net: { allow: [new URL(fake.url).host] } }, settings });
+    assert.ok(result, JSON.stringify(diagnostics));
+    assert.equal(result.status, 'succeeded', JSON.stringify(result.steps.map((s) => s.error)));
+    const first = result.steps[0]!;
+    assert.deepEqual(first.children?.map((c) => `${c.id} ${c.status}`), ['llm_chain/llm succeeded']);
+    assert.match(String(first.outputs['result']), /echo: Write a brief summary/);
   });
 });

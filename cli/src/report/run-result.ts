@@ -29,6 +29,8 @@ function stepDocument(step: StepResult): StepResult {
     error: step.error,
   };
   if (step.resumed === true) entry.resumed = true;
+  // Child steps (tool, agent, chain), nested ids `<parent>/<child>`.
+  if (step.children !== undefined) entry.children = step.children.map(stepDocument);
   return entry;
 }
 
@@ -51,9 +53,10 @@ export function printRunSummary(result: MissionResult, stdout: Writable): void {
   }
 }
 
-function printStep(step: StepResult, stdout: Writable): void {
+function printStep(step: StepResult, stdout: Writable, indent = '  '): void {
   const error = step.error === null ? '' : ` (${step.error.code}: ${step.error.message})`;
   const resumed = step.resumed === true ? ' (resumed: not run again)' : '';
-  stdout.write(`  ${SYMBOLS[step.status]} ${step.id} ${step.status}${resumed}${error}\n`);
-  for (const [key, value] of Object.entries(step.outputs)) stdout.write(`      ${key} = ${preview(value)}\n`);
+  stdout.write(`${indent}${SYMBOLS[step.status]} ${step.id} ${step.status}${resumed}${error}\n`);
+  for (const [key, value] of Object.entries(step.outputs)) stdout.write(`${indent}    ${key} = ${preview(value)}\n`);
+  for (const child of step.children ?? []) printStep(child, stdout, `${indent}  `);
 }

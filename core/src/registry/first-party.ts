@@ -47,6 +47,8 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = Object.freeze([
   '@rustchain/plugin-ssh-execute',
   '@rustchain/plugin-validate-schema',
   '@rustchain/plugin-websocket-connect',
+  '@rustchain/plugin-chain',
+  '@rustchain/plugin-tool',
   '@rustchain/plugin-generate-embedding',
   '@rustchain/plugin-rag-add',
   '@rustchain/plugin-rag-query',

@@ -173,7 +173,7 @@ export async function runStandalone(compiled: CompiledMission, partial: Partial<
     const sink = ledger;
     started = true;
     const result = await executeMission(mission, {
-      registry, policy, workDir: io.cwd, env: io.env, signal: controller.signal, runId, secrets: redactor,
+      registry, policy, workDir: io.cwd, env: io.env, signal: controller.signal, runId, secrets: redactor, stateDir,
       onEvent: (event) => sink.onEvent(event),
       barrier: () => sink.barrier(),
     });

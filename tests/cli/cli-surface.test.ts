@@ -59,6 +59,32 @@ describe('CLI surface', () => {
     });
   }
 
+  it('diagnostics are coloured when FORCE_COLOR asks, plain under NO_COLOR and in a pipe', async () => {
+    await writeFile('typo.yaml', 'version: "1.0"\nname: t\nsteps:\n  - id: a\n    step_type: noop\n    retyr: { attempts: 2 }\n');
+    const saved = { force: process.env['FORCE_COLOR'], no: process.env['NO_COLOR'] };
+    try {
+      delete process.env['NO_COLOR'];
+      process.env['FORCE_COLOR'] = '1';
+      const coloured = await cliInProcess(['mission', 'validate', 'typo.yaml']);
+      assert.equal(coloured.code, 2);
+      assert.match(coloured.stderr, /\u001B\[31m/);
+      delete process.env['FORCE_COLOR'];
+      process.env['NO_COLOR'] = '1';
+      const plain = await cliInProcess(['mission', 'validate', 'typo.yaml']);
+      assert.doesNotMatch(plain.stderr, /\u001B\[/);
+      delete process.env['NO_COLOR'];
+      const piped = await cliInProcess(['mission', 'validate', 'typo.yaml']);
+      assert.doesNotMatch(piped.stderr, /\u001B\[/);
+      assert.match(piped.stderr, /did you mean `retry`\?/);
+      assert.match(piped.stderr, /= docs: docs\/errors\.md#e_schema_unknown_field/);
+    } finally {
+      for (const [name, value] of [['FORCE_COLOR', saved.force], ['NO_COLOR', saved.no]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('a usage error with --json is still one JSON document', async () => {
     const run = await cliInProcess(['mision', 'validate', '--json', 'm.yaml']);
     assert.equal(run.code, 2);

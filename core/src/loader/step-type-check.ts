@@ -139,9 +139,15 @@ function valueAt(root: unknown, pointer: string): unknown {
   return node;
 }
 
-/** Property names the params schema declares at the parent of `pointer` (top level only; [] deeper). */
+/** Property names the params schema declares at the parent of `pointer` (through nested objects, and the object branch of a union). */
 function declaredParams(schema: unknown, pointer: string): string[] {
-  if (pointer.lastIndexOf('/') !== 0) return [];
-  const properties = (schema as { properties?: Record<string, unknown> }).properties;
-  return properties ? Object.keys(properties) : [];
+  let node = schema as { properties?: Record<string, unknown>; anyOf?: unknown[] } | undefined;
+  const tokens = pointer.split('/').slice(1, -1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  for (const token of [...tokens, null]) {
+    const object = node?.properties !== undefined ? node : (node?.anyOf?.find((branch) => (branch as { properties?: unknown }).properties !== undefined) as typeof node);
+    if (object?.properties === undefined) return [];
+    if (token === null) return Object.keys(object.properties);
+    node = object.properties[token] as typeof node;
+  }
+  return [];
 }

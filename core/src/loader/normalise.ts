@@ -9,6 +9,7 @@ import {
   type RetryPolicyFile,
 } from '../model/mission.ts';
 import { containsTemplate } from '../template/scan.ts';
+import { rewriteLegacyVariables } from './legacy-variables.ts';
 import { normaliseStepType } from './step-types.ts';
 import type { SourceIndex } from './tree.ts';
 
@@ -35,7 +36,7 @@ export function normaliseMission(file: MissionFile, source: Mission['source'], i
       ...(config.llm_budget == null ? {} : { llmBudget: llmBudgetOf(config.llm_budget) }),
     },
     vars: { ...(file.vars ?? {}) },
-    steps: file.steps.map((step) => normaliseStep(step, missionTimeout)),
+    steps: rewriteLegacyVariables(file.steps.map((step) => normaliseStep(step, missionTimeout))),
     ...(file.finally !== undefined && file.finally.length > 0 ? { finally: file.finally.map((step) => normaliseStep(step, missionTimeout)) } : {}),
     // The index's positions are {line, column} objects in document order: exactly the map.
     // A getter: a fast-loaded mission's index is built only when a position is first needed.

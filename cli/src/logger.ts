@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
+import { prettyLogStream } from './log-pretty.ts';
+import { stylesFor } from './report/colour.ts';
 
 /** Accepted `--log-level` values (pino's, plus silent). */
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -12,7 +14,7 @@ const loggers = new Map<string, CliLogger>();
 const require = createRequire(import.meta.url);
 
 /**
- * A pino logger writing JSON lines to stderr (fd 2) or, when `file` is given, to that file —
+ * A pino logger writing JSON lines to stderr (fd 2; prettified on a terminal) or, when `file` is given, to that file —
  * never to stdout, which belongs to `--json` output. Synchronous writes: the CLI exits with
  * process.exit and must not lose the last lines.
  */
@@ -21,7 +23,11 @@ export function createLogger(level: string, file?: string): CliLogger {
   let logger = loggers.get(key);
   if (logger === undefined) {
     const { pino, destination } = require('pino') as typeof import('pino');
-    logger = pino({ level, base: { name: 'rustchain' } }, destination({ dest: file ?? 2, sync: true, mkdir: true }));
+    // On a terminal, readable lines; anywhere else (files, pipes, CI) the JSON lines tools read.
+    const target = file === undefined && process.stderr.isTTY === true
+      ? prettyLogStream(process.stderr, stylesFor(process.stderr))
+      : destination({ dest: file ?? 2, sync: true, mkdir: true });
+    logger = pino({ level, base: { name: 'rustchain' } }, target);
     loggers.set(key, logger);
   }
   return logger;

@@ -3,7 +3,10 @@ import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { RunEvent, StepError } from '@rustchain/core';
 import { createLineReporter, eventLine } from '../../cli/src/report/progress-lines.ts';
-import { createLiveReporter } from '../../cli/src/report/progress-live.ts';
+import { stylesFor } from '../../cli/src/report/colour.ts';
+import { createLiveReporter, liveFrame } from '../../cli/src/report/progress-live.ts';
+
+const PLAIN = stylesFor({ isTTY: false }, {});
 
 /** A Writable that keeps what it is given. */
 function sink(): { stream: Writable; text: () => string } {
@@ -48,21 +51,41 @@ describe('progress displays', () => {
     assert.ok(lines.includes('[12:00:01.234] ✗ b (1.5 s): E_COMMAND_EXIT_NONZERO exit 1'));
   });
 
-  it('live mode: the last frame shows every step with its final status, then the run', () => {
+  it('live mode: a header of counts, then every step with its final status, attempt and duration, then the run', () => {
     const out = sink();
     let now = 1000;
-    const reporter = createLiveReporter(out.stream, ['a', 'b', 'c'], () => now);
+    const reporter = createLiveReporter(out.stream, ['a', 'b', 'c'], PLAIN, () => now);
     for (const event of EVENTS) {
       reporter.onEvent(event);
       now += 10;
     }
     reporter.finish();
     const text = out.text();
-    const frame = text.slice(text.lastIndexOf('\u001b[0J') + 4).trimEnd().split('\n');
-    assert.equal(frame.length, 4); // three steps and the footer
-    assert.match(frame[0] ?? '', /^✓ a +succeeded/);
-    assert.match(frame[1] ?? '', /^✗ b +failed/);
-    assert.match(frame[2] ?? '', /^- c +skipped/);
-    assert.match(frame[3] ?? '', /run failed/);
+    assert.ok(text.includes('0 running · 0 queued · 1 succeeded · 1 failed · 1 skipped or cancelled'));
+    assert.match(text, /✓ a +succeeded +12 ms {2}attempt 2/);
+    assert.match(text, /✗ b +failed +1\.5 s {2}E_COMMAND_EXIT_NONZERO: exit 1/);
+    assert.match(text, /run failed in 2\.0 s/);
+  });
+
+  it('live frame: counts running and queued steps; the attempt of a retried step; long notes on one logical line', () => {
+    const rows = [
+      { id: 'a', state: 'running' as const, attempt: 2, startedAt: 0, durationMs: 0, note: '' },
+      { id: 'b', state: 'queued' as const, attempt: 0, startedAt: 0, durationMs: 0, note: '' },
+      { id: 'c', state: 'failed' as const, attempt: 1, startedAt: 0, durationMs: 1500, note: `E_COMMAND_EXIT_NONZERO: ${'x'.repeat(300)}` },
+    ];
+    const frame = liveFrame(rows, '', PLAIN, 1200, 24).split('\n');
+    assert.equal(frame[0], '1 running · 1 queued · 0 succeeded · 1 failed');
+    assert.match(frame[1] ?? '', /^▸ a +running +1\.2 s {2}attempt 2$/);
+    assert.match(frame[2] ?? '', /^· b +queued/);
+    assert.match(frame[3] ?? '', /^✗ c +failed +1\.5 s {2}E_COMMAND_EXIT_NONZERO: x+$/);
+    assert.equal(frame.length, 4);
+  });
+
+  it('live frame: more steps than terminal rows keeps running and failed steps in view and counts the rest', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({ id: `s${i}`, state: i === 35 ? ('running' as const) : i === 36 ? ('failed' as const) : ('succeeded' as const), attempt: 1, startedAt: 0, durationMs: 5, note: '' }));
+    const frame = liveFrame(rows, 'footer', PLAIN, 10, 10).split('\n');
+    assert.ok(frame.length <= 10);
+    assert.ok(frame.some((l) => l.includes('s35')) && frame.some((l) => l.includes('s36')));
+    assert.match(frame.at(-2) ?? '', /… \d+ more steps/);
   });
 });

@@ -14,6 +14,7 @@ export function colourEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEn
 /** ANSI styles, or identity functions when colour is off (one switch, no checks at call sites). */
 export interface Styles {
   red(text: string): string;
+  green(text: string): string;
   yellow(text: string): string;
   cyan(text: string): string;
   bold(text: string): string;
@@ -22,9 +23,9 @@ export interface Styles {
 
 const sgr = (open: number, close: number) => (text: string): string => `\u001B[${open}m${text}\u001B[${close}m`;
 
-const COLOURED: Styles = { red: sgr(31, 39), yellow: sgr(33, 39), cyan: sgr(36, 39), bold: sgr(1, 22), dim: sgr(2, 22) };
+const COLOURED: Styles = { red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39), bold: sgr(1, 22), dim: sgr(2, 22) };
 const same = (text: string): string => text;
-const PLAIN: Styles = { red: same, yellow: same, cyan: same, bold: same, dim: same };
+const PLAIN: Styles = { red: same, green: same, yellow: same, cyan: same, bold: same, dim: same };
 
 /** The styles for `stream` (plain when colour is off for it). */
 export function stylesFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Styles {

@@ -1,9 +1,8 @@
 import type { Writable } from 'node:stream';
 import type { MissionResult, StepResult, StepStatus } from '@rustchain/core';
+import { stylesFor, type Styles } from './colour.ts';
 import { formatDuration, SYMBOLS } from './progress.ts';
-
-/** Longest rendering of one output value in the text summary. */
-const MAX_VALUE_CHARS = 200;
+import { formatValue, stderrTail } from './step-text.ts';
 
 /** The run's `--json` document (DESIGN.md shape; fields may be added, never renamed). */
 export function runDocument(result: MissionResult): MissionResult {
@@ -34,29 +33,39 @@ function stepDocument(step: StepResult): StepResult {
   return entry;
 }
 
-function preview(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value.trimEnd()) : JSON.stringify(value) ?? 'undefined';
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
+/** Colour per step or run status. */
+function tint(styles: Styles, status: StepStatus): (text: string) => string {
+  return status === 'succeeded' ? styles.green : status === 'failed' ? styles.red : styles.yellow;
 }
 
-/** Human summary on stdout: counts, each failure with its error, and each step's outputs. */
+/**
+ * Human summary on stdout: counts, each failure with its error (and a failed command's last
+ * stderr lines), and each step's outputs shown exactly; coloured on a terminal.
+ */
 export function printRunSummary(result: MissionResult, stdout: Writable): void {
+  const styles = stylesFor(stdout as { isTTY?: boolean });
   const counts: Record<StepStatus, number> = { succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
   for (const step of result.steps) counts[step.status] += 1;
   const tally = (Object.keys(counts) as StepStatus[]).map((status) => `${counts[status]} ${status}`).join(', ');
-  stdout.write(`${SYMBOLS[result.status]} run ${result.runId} ${result.status} in ${formatDuration(result.durationMs)} (${tally})\n`);
-  if (result.error !== undefined) stdout.write(`  ${result.error.code}: ${result.error.message}\n`);
-  for (const step of result.steps) printStep(step, stdout);
+  stdout.write(`${tint(styles, result.status)(`${SYMBOLS[result.status]} run ${result.runId} ${result.status}`)} in ${formatDuration(result.durationMs)} (${tally})\n`);
+  if (result.error !== undefined) stdout.write(`  ${styles.red(result.error.code)}: ${result.error.message}\n`);
+  for (const step of result.steps) printStep(step, stdout, styles);
   if (result.finally !== undefined && result.finally.length > 0) {
     stdout.write('  finally:\n');
-    for (const step of result.finally) printStep(step, stdout);
+    for (const step of result.finally) printStep(step, stdout, styles);
   }
 }
 
-function printStep(step: StepResult, stdout: Writable, indent = '  '): void {
-  const error = step.error === null ? '' : ` (${step.error.code}: ${step.error.message})`;
+function printStep(step: StepResult, stdout: Writable, styles: Styles, indent = '  '): void {
+  const colour = tint(styles, step.status);
+  const error = step.error === null ? '' : ` (${colour(step.error.code)}: ${step.error.message})`;
   const resumed = step.resumed === true ? ' (resumed: not run again)' : '';
-  stdout.write(`${indent}${SYMBOLS[step.status]} ${step.id} ${step.status}${resumed}${error}\n`);
-  for (const [key, value] of Object.entries(step.outputs)) stdout.write(`${indent}    ${key} = ${preview(value)}\n`);
-  for (const child of step.children ?? []) printStep(child, stdout, `${indent}  `);
+  stdout.write(`${indent}${colour(`${SYMBOLS[step.status]} ${step.id} ${step.status}`)}${resumed}${error}\n`);
+  if (step.status === 'failed' && step.error !== null) {
+    const tail = stderrTail(step.error);
+    if (tail.lines.length > 0) stdout.write(`${indent}    ${styles.dim(tail.omitted > 0 ? `stderr (last ${tail.lines.length} of ${tail.lines.length + tail.omitted} lines):` : 'stderr:')}\n`);
+    for (const line of tail.lines) stdout.write(`${indent}    ${styles.dim('│')} ${line}\n`);
+  }
+  for (const [key, value] of Object.entries(step.outputs)) stdout.write(`${indent}    ${key} = ${formatValue(value)}\n`);
+  for (const child of step.children ?? []) printStep(child, stdout, styles, `${indent}  `);
 }

@@ -4,6 +4,7 @@ import type { Mission, MissionResult, Policy, Project, RunEvent } from '@rustcha
 import { EXIT } from '../../exit-codes.ts';
 import { PermissionedCommand } from '../../options/permissions.ts';
 import { prepareMission, toPermissionFlags } from '../../prepare.ts';
+import { stylesFor } from '../../report/colour.ts';
 import { printDiagnostics } from '../../report/diagnostics.ts';
 import { createLineReporter } from '../../report/progress-lines.ts';
 import { createLiveReporter } from '../../report/progress-live.ts';
@@ -102,7 +103,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
   protected reporter(stepIds: readonly string[]): ProgressReporter {
     if (this.json) return SILENT_REPORTER;
     const stderr = this.context.stderr as NodeJS.WriteStream;
-    return stderr.isTTY === true && process.env['CI'] === undefined ? createLiveReporter(stderr, stepIds) : createLineReporter(stderr);
+    return stderr.isTTY === true && process.env['CI'] === undefined ? createLiveReporter(stderr, stepIds, stylesFor(stderr)) : createLineReporter(stderr);
   }
 
   /** Parses --durability. */

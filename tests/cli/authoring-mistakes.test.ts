@@ -125,3 +125,30 @@ describe('authoring mistakes: validate reports them, compile and execute refuse 
     });
   });
 });
+
+describe('a mistake only visible at run time (a templated value) still names its field', () => {
+  let root: string;
+  const cwd = process.cwd();
+  before(async () => {
+    root = await realpath(await mkdtemp(join(tmpdir(), 'rustchain-mistakes-rt-')));
+    await mkdir(join(root, 'project'));
+    await writeFile(join(root, 'project', 'package.json'), '{"name":"mistakes-rt","private":true}');
+    process.env['RUSTCHAIN_HOME'] = join(root, 'state');
+    process.chdir(join(root, 'project'));
+  });
+  after(async () => {
+    process.chdir(cwd);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('args resolving to a string: E_PARAMS_INVALID naming parameters.args, nothing run', async () => {
+    await writeFile('rt.yaml', `version: "1.0"\nname: rt\nsteps:\n  - id: a\n    step_type: command\n    parameters:\n      command: echo\n      args: [hi]\n  - id: b\n    step_type: command\n    depends_on: [a]\n    parameters:\n      command: ls\n      args: "\${{ steps.a.outputs.stdout }}"\n`);
+    const validate = await cliInProcess(['mission', 'validate', '--json', 'rt.yaml']);
+    assert.equal(validate.code, 0, validate.stdout);
+    const run = await cliInProcess(['mission', 'execute', '--json', '--allow-run=echo,ls', 'rt.yaml']);
+    assert.equal(run.code, 1, run.stderr);
+    const step = (JSON.parse(run.stdout) as { steps: Array<{ id: string; error: { code: string; message: string } | null }> }).steps.find((s) => s.id === 'b');
+    assert.equal(step?.error?.code, 'E_PARAMS_INVALID');
+    assert.match(step.error.message, /parameters\.args: expected a list or null, got a string/);
+  });
+});

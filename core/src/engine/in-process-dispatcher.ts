@@ -76,7 +76,12 @@ export function createInProcessDispatcher(options: {
     const problems = checkStepParams(plugin.params, request.params);
     if (problems.length > 0) {
       const errors = problems.slice(0, MAX_REPORTED_ERRORS).map((p) => ({ pointer: p.pointer, message: p.message }));
-      throw new RustchainError('E_PARAMS_INVALID', `parameters of step "${request.stepId}" do not match the ${request.type} schema`, {
+      // The first problem in the message itself, with its field: a templated value is only
+      // checked here, after upstream steps ran, and "do not match" alone says nothing.
+      const first = problems[0]!;
+      const field = first.pointer === '' ? 'parameters' : `parameters.${first.pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~')).join('.')}`;
+      const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+      throw new RustchainError('E_PARAMS_INVALID', `parameters of step "${request.stepId}" do not match the ${request.type} schema: ${field}: ${first.message}${more}`, {
         details: { stepId: request.stepId, type: request.type, errors },
         nonRetryable: true,
       });

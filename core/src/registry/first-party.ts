@@ -54,4 +54,6 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = Object.freeze([
   '@rustchain/plugin-rag-query',
   '@rustchain/plugin-similarity-search',
   '@rustchain/plugin-agent',
+  '@rustchain/plugin-llm',
+  '@rustchain/plugin-model-inference',
 ]);

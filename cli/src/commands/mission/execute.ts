@@ -180,9 +180,11 @@ export class MissionExecuteCommand extends PermissionedCommand {
         stateDir: project.stateDir,
         ...(plan === null ? {} : { completed: plan.completed }),
         onEvent: (event: RunEvent) => {
-          recorder.onEvent(event);
+          // The run state (state.json) holds outputs and errors: never a secret, as the ledger.
+          const redacted = redactor.value(event);
+          recorder.onEvent(redacted);
           sinks.onEvent(event);
-          reporter.onEvent(redactor.value(event));
+          reporter.onEvent(redacted);
         },
         // Write-ahead: the ledger and the run state both hold a step's start before it runs.
         barrier: () => Promise.all([sinks.barrier(), recorder.barrier()]).then(() => undefined),

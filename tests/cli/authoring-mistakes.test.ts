@@ -50,6 +50,7 @@ const MISTAKES: Mistake[] = [
   { name: 'missing id', yaml: `${HEAD}  - step_type: noop\n`, code: 'E_SCHEMA_REQUIRED', field: 'steps[0].id', line: 4, column: 5 },
   { name: 'missing step_type', yaml: `${HEAD}  - id: a\n`, code: 'E_SCHEMA_REQUIRED', field: 'steps[0].step_type', line: 4, column: 5 },
   { name: 'unknown key where the params schema is closed', yaml: `${HEAD}  - id: a\n    step_type: process_start\n    parameters:\n      command: sleep\n      wait_for:\n        prot: 8080\n`, code: 'E_PARAMS_INVALID', field: 'steps[0].parameters.wait_for.prot', line: 9, column: 9 },
+  { name: 'args from a var holding a string', yaml: `vars:\n  flags: "-l x"\n${HEAD}${LS}      args: "\${{ vars.flags }}"\n`, code: 'E_PARAMS_INVALID', field: 'steps[0].parameters.args', line: 10, column: 13 },
   { name: 'command without its command', yaml: `${HEAD}  - id: a\n    step_type: command\n    parameters:\n      args: [x]\n`, code: 'E_PARAMS_INVALID', field: 'steps[0].parameters.command', line: 7, column: 7 },
   { name: 'no steps', yaml: 'version: "1.0"\nname: m\nsteps: []\n', code: 'E_MISSION_EMPTY', field: 'steps', line: 3, column: 8 },
   // ids and the graph

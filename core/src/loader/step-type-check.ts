@@ -3,6 +3,7 @@ import { containsTemplate, escapePointerToken } from '../template/scan.ts';
 import type { Reporter } from './locate.ts';
 import { checkStepParams } from '../plugin/params-check.ts';
 import { literalSecretParams } from '../secrets/params.ts';
+import { resolveStaticVars } from './static-vars.ts';
 import { didYouMean } from './suggest.ts';
 import { isPascalCase, isRustchainStepType, pluginPackageFor, RUSTCHAIN_STEP_TYPES, toSnakeCase } from './step-types.ts';
 
@@ -24,7 +25,13 @@ export interface TypedStep {
  * original rejected those too; `migrate` fixes them), a RustChain type whose plugin is not
  * installed (say which package), or an unknown name (did-you-mean).
  */
-export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLookup, file: string, report: Reporter, options: { strict?: boolean } = {}): void {
+export function checkStepTypes(
+  steps: readonly TypedStep[],
+  registry: StepTypeLookup,
+  file: string,
+  report: Reporter,
+  options: { strict?: boolean; vars?: Readonly<Record<string, string | number | boolean>> } = {},
+): void {
   const installed = registry.types();
   for (const step of steps) {
     const plugin = registry.get(step.type);
@@ -33,20 +40,24 @@ export function checkStepTypes(steps: readonly TypedStep[], registry: StepTypeLo
       continue;
     }
     const base = `/steps/${step.index}/parameters`;
+    // Templates reading only `vars` are resolved first: their values are known now.
+    const params = options.vars === undefined ? step.parameters : (resolveStaticVars(step.parameters, options.vars) as Record<string, unknown>);
     // The same check the executor runs (checkStepParams), so validate and execute agree.
-    for (const problem of checkStepParams(plugin.definition.params, step.parameters)) {
+    for (const problem of checkStepParams(plugin.definition.params, params)) {
       const relative = problem.pointer;
       const unknown = problem.code === 'E_SCHEMA_UNKNOWN_FIELD';
       // A templated value is only known at run time; the executor checks it after resolution.
       // An unknown key stays unknown whatever its value resolves to.
-      if (!unknown && (containsTemplate(valueAt(step.parameters, relative)) || (problem.missing && containsTemplate(step.parameters)))) continue;
+      if (!unknown && (containsTemplate(valueAt(params, relative)) || (problem.missing && containsTemplate(params)))) continue;
       const pointer = base + relative;
       const where = problem.missing ? (step.hasParameters ? pointer.slice(0, pointer.lastIndexOf('/')) : `/steps/${step.index}`) : pointer;
+      const raw = valueAt(step.parameters, relative);
+      const fromVars = typeof raw === 'string' && containsTemplate(raw) ? `\`${raw}\` is ${JSON.stringify(valueAt(params, relative))} and a var holds one value: ` : '';
       const guess = unknown ? didYouMean(relative.slice(relative.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~'), new Set(declaredParams(plugin.definition.params, relative))) : undefined;
       report.add('E_PARAMS_INVALID', `${step.type}: ${problem.message}`, pointer, {
         position: unknown ? report.keyAt(pointer) : report.valueAt(where),
         // The package that really provides the type (a third-party one too), not a guessed name.
-        hint: guess ? `did you mean \`${guess}\`?` : (listHint(problem.message, valueAt(step.parameters, relative), relative) ?? `see the parameters of \`${step.type}\` in ${plugin.packageName ?? 'its plugin'}'s README`),
+        hint: guess ? `did you mean \`${guess}\`?` : fromVars + (listHint(problem.message, valueAt(params, relative), relative) ?? `see the parameters of \`${step.type}\` in ${plugin.packageName ?? 'its plugin'}'s README`),
       });
     }
     reportUndeclaredParams(step, plugin.definition.params, plugin.packageName, report, options.strict === true);

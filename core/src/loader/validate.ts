@@ -131,7 +131,7 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
       options.registry,
       file,
       report,
-      strict,
+      { ...strict, vars: mission.vars },
     );
   }
   checkTemplates(mission.steps, mission.vars, options.registry ?? null, tree.index, report);
@@ -150,7 +150,7 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
         options.registry,
         file,
         cleanupReport,
-        strict,
+        { ...strict, vars: mission.vars },
       );
     }
     // Finally steps may read any main step's outputs: every main step counts as upstream of

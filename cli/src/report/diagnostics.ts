@@ -13,7 +13,7 @@ interface DiagnosticsDocument {
 }
 
 /** Where the error catalogue documents `code` (docs/errors.md has one anchor per code, lowercase). */
-export function errorDocsLink(code: string): string {
+function errorDocsLink(code: string): string {
   return `docs/errors.md#${code.toLowerCase()}`;
 }
 

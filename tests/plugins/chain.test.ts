@@ -15,6 +15,7 @@ import noop from '@rustchain/plugin-noop';
 import { startFakeLlm } from '@rustchain/testing/fake-llm';
 import { executeMission } from '../../core/src/engine/execute.ts';
 import { validateMission } from '../../core/src/loader/validate.ts';
+import { checkPolicy } from '../../core/src/policy/check.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../../core/src/plugin/sdk.ts';
 import type { Policy } from '../../core/src/policy/types.ts';
 import type { RunEvent } from '../../core/src/engine/types.ts';
@@ -102,6 +103,23 @@ describe('chain: inline steps', () => {
   it('exactly one form: steps, mission or prompt', async () => {
     const result = await run({ type: 'sequential' });
     assert.equal(result.steps[0]!.error?.code, 'E_PARAMS_INVALID');
+  });
+});
+
+describe('chain: the static policy check (policy check, run) judges sub-steps', () => {
+  it('a sub-step writing outside the policy, or of a type not allowed, is refused at its own parameter', async () => {
+    const outside = join(tmpdir(), 'elsewhere.txt');
+    await writeFile(join(dir, 'static.yaml'), [
+      'version: "1.0"', 'name: s', 'steps:', '  - id: c', '    name: c', '    step_type: chain', '    parameters:', '      steps:',
+      '        - step_name: ok', '          step_type: create_file', '          parameters: { path: fine.txt, content: x }',
+      '        - step_name: bad', '          step_type: create_file', `          parameters: { path: ${outside}, content: x }`, '',
+    ].join('\n'));
+    const validated = await validateMission(join(dir, 'static.yaml'), { registry, workDir: dir });
+    assert.ok(validated.mission, JSON.stringify(validated.diagnostics));
+    const refusals = checkPolicy(validated.mission, registry, policy, { workDir: dir });
+    assert.deepEqual(refusals.map((d) => [d.code, d.pointer, d.line]), [['E_POLICY_PATH_DENIED', '/steps/0/parameters/steps/1/parameters/path', 14]]);
+    const narrow = checkPolicy(validated.mission, registry, { ...policy, stepTypes: ['chain'] }, { workDir: dir });
+    assert.deepEqual(narrow.map((d) => d.code), ['E_POLICY_STEP_TYPE_DENIED', 'E_POLICY_STEP_TYPE_DENIED']);
   });
 });
 

@@ -10,6 +10,7 @@ import noop from '@rustchain/plugin-noop';
 import tool from '@rustchain/plugin-tool';
 import { McpClients } from '@rustchain/plugin-tool/mcp';
 import { executeMission } from '../../core/src/engine/execute.ts';
+import { checkPolicy } from '../../core/src/policy/check.ts';
 import { definePlugin, type DefinedPlugin, type StepTypeLookup } from '../../core/src/plugin/sdk.ts';
 import { Type } from '../../core/src/plugin/index.ts';
 import type { Policy } from '../../core/src/policy/types.ts';
@@ -162,5 +163,17 @@ describe('tool: MCP servers', () => {
     assert.equal(l.status, 'succeeded', JSON.stringify(l.error));
     const tools = l.outputs['tools'] as string[];
     for (const name of ['mcp:demo/echo', 'mcp:demo/add', 'mcp:web/echo', 'mcp:web/fail']) assert.ok(tools.includes(name), name);
+  });
+});
+
+describe('tool: the static policy check', () => {
+  it('a step-type tool is judged as a child step: its type and its own claims, at the tool parameters', () => {
+    const outside = join(tmpdir(), 'elsewhere.txt');
+    const m = mission([toolStep({ tool: 'create_file', parameters: { path: outside, content: 'x' } })]);
+    assert.deepEqual(checkPolicy(m, registry, policy, { workDir: dir }).map((d) => [d.code, d.pointer]), [['E_POLICY_PATH_DENIED', '/steps/0/parameters/parameters/path']]);
+    const typed = mission([toolStep({ tool: 'create_file', parameters: { path: 'in.txt', content: 'x' } })]);
+    assert.deepEqual(checkPolicy(typed, registry, { ...policy, stepTypes: ['tool'] }, { workDir: dir }).map((d) => d.code), ['E_POLICY_STEP_TYPE_DENIED']);
+    // An MCP tool's server comes from settings: judged when it runs.
+    assert.deepEqual(checkPolicy(mission([toolStep({ tool: 'mcp:demo/echo' })]), registry, policy, { workDir: dir }), []);
   });
 });

@@ -37,7 +37,12 @@ export type ResourceClaim =
    * A mission file the step runs (chain): judged as a read of `path` (relative to the working
    * dir); `mission validate` also validates it and follows its own chained files (E_CHAIN_CYCLE).
    */
-  | { kind: 'mission'; path: string; pointer: string };
+  | { kind: 'mission'; path: string; pointer: string }
+  /**
+   * A child step the step will run (chain, tool): `type` must be allowed and that plugin's
+   * own claims of `params` are judged too, nested at `pointer` (which locates `params`).
+   */
+  | { kind: 'step'; type: string; params: Record<string, unknown>; pointer: string };
 
 /** A directory entry returned by `ctx.fs.list`. */
 export interface DirEntry {

@@ -39,8 +39,13 @@ function templated(claim: ResourceClaim): boolean {
       return claim.url.includes(TEMPLATE);
     case 'env':
       return claim.name.includes(TEMPLATE);
+    case 'step':
+      return claim.type.includes(TEMPLATE);
   }
 }
+
+/** How deep child-step claims are followed (a chain of tools of chains...). */
+const MAX_STEP_CLAIM_DEPTH = 8;
 
 /** The refusal for one claim, or null when the policy allows it. */
 function judge(claim: ResourceClaim, policy: Policy, options: Required<CheckPolicyOptions>): RustchainError | null {
@@ -65,6 +70,8 @@ function judge(claim: ResourceClaim, policy: Policy, options: Required<CheckPoli
       return checkNetClaim(policy, claim.url, claim.schemes);
     case 'env':
       return checkEnvRead(policy, claim.name);
+    case 'step':
+      return null; // judged by judgeClaims: its type, then its own plugin's claims
   }
 }
 
@@ -117,11 +124,33 @@ export function checkPolicy(mission: Mission, registry: StepTypeLookup, policy: 
       if (!containsTemplate(step.parameters)) at(stepPointer, stepPointer, isRustchainError(error) ? error : claimsFailed(step.type, error));
       return;
     }
-    for (const claim of claims) {
-      if (templated(claim)) continue;
-      const error = judge(claim, policy, opts);
-      if (error) at(`${stepPointer}/parameters${claim.pointer}`, stepPointer, error);
-    }
+    // A child step's claims (chain sub-steps, a tool's step type) are its own plugin's, nested.
+    const judgeClaims = (list: readonly ResourceClaim[], base: string, depth: number): void => {
+      for (const claim of list) {
+        if (templated(claim)) continue;
+        if (claim.kind !== 'step') {
+          const error = judge(claim, policy, opts);
+          if (error) at(`${base}${claim.pointer}`, stepPointer, error);
+          continue;
+        }
+        const pointer = `${base}${claim.pointer}`;
+        if (policy.stepTypes !== '*' && !policy.stepTypes.includes(claim.type)) {
+          at(pointer, stepPointer, stepTypeDenied(claim.type));
+          continue;
+        }
+        const child = registry.get(claim.type)?.definition;
+        // Unknown types and bad parameters are reported when the child runs.
+        if (depth >= MAX_STEP_CLAIM_DEPTH || !child?.claims || !Value.Check(child.params, claim.params)) continue;
+        let inner: ResourceClaim[];
+        try {
+          inner = child.claims(claim.params as never);
+        } catch {
+          continue; // judged again, and reported, when the child runs
+        }
+        judgeClaims(inner, pointer, depth + 1);
+      }
+    };
+    judgeClaims(claims, `${stepPointer}/parameters`, 0);
   });
   for (const violation of checkLimits(mission, policy.limits)) {
     at(violation.pointer, violation.pointer.replace(/\/[^/]*$/, ''), violation.error);

@@ -115,8 +115,12 @@ export default definePlugin({
   capabilities: [],
   // What a chain does is what its sub-steps do: judged per child by their own plugins.
   effect: 'side-effect',
+  // The sub-mission file, and each inline sub-step as a child step: `policy check` judges the
+  // sub-steps' types and their own claims before anything runs.
   claims(params): ResourceClaim[] {
-    return params.mission === undefined ? [] : [{ kind: 'mission', path: params.mission, pointer: '/mission' }];
+    if (params.mission !== undefined) return [{ kind: 'mission', path: params.mission, pointer: '/mission' }];
+    if (params.prompt !== undefined) return [{ kind: 'step', type: 'llm', params: promptStep(params).params, pointer: '' }];
+    return (params.steps ?? []).map((s, i) => ({ kind: 'step', type: stepType(s.step_type), params: s.parameters ?? {}, pointer: `/steps/${i}/parameters` }));
   },
   async run(params, ctx) {
     const sub = await runChain(params, ctx);

@@ -52,9 +52,13 @@ export default definePlugin({
   // process (stdio server) or the network (HTTP server), judged by ctx.exec / ctx.fetch.
   capabilities: ['exec', 'net'],
   effect: 'side-effect',
-  // What a tool touches depends on the tool: judged when it runs (the child step's static
-  // check, or the exec/net guards), before any of its side effects.
-  claims: () => [],
+  // A step-type tool is claimed as a child step: `policy check` judges its type and its own
+  // claims. An MCP tool's process or host comes from settings: judged by the exec/net guards
+  // when it runs, before anything is started or sent.
+  claims: (params) =>
+    parseMcpToolName(params.tool) !== null || params.tool.startsWith('mcp:') || LEGACY_LOADERS[params.tool] !== undefined
+      ? []
+      : [{ kind: 'step' as const, type: params.tool, params: params.parameters ?? {}, pointer: '/parameters' }],
   async run(params, ctx) {
     const args = params.parameters ?? {};
     const timeoutMs = params.timeout_seconds === undefined ? undefined : params.timeout_seconds * 1000;

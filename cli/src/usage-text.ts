@@ -39,9 +39,10 @@ function longName(names: string): string {
   return names.split(',').find((n) => n.startsWith('--')) ?? names;
 }
 
-/** A usage line or option definition with real placeholders instead of `#0`. */
+/** A usage line or option definition with real placeholders instead of `#0` (and `...`, the rest arguments: files). */
 export function withPlaceholders(text: string): string {
   return text
+    .replace(/ \.\.\.$/, ' [<file>...]')
     .replace(/(-{1,2}[\w-]+(?:,-{1,2}[\w-]+)*) #0/g, (_, names: string) => `${names} ${PLACEHOLDERS[longName(names)] ?? '<value>'}`)
     .replace(/(--allow-(?:run|read|write|net|env))(?=[\]\s]|$)/g, (flag: string) => `${flag}[=${GRANT_VALUES[flag] ?? '<value>'}]`);
 }

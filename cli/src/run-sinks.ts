@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { CompiledRunArtifact, LedgerInput, Mission, PolicyGrant, Project, RunEvent, SecretRedactor } from '@rustchain/core';
 import { createLogger, type CliLogger } from './logger.ts';
+import { telemetryEndpoint } from './tracing/endpoint.ts';
 
 /** Levels verbose enough to swamp a progress display: those go to the run's log file. */
 const FILE_LEVELS = new Set(['info', 'debug', 'trace']);
@@ -59,15 +60,27 @@ export async function openRunSinks(options: {
     durability: options.durability,
     onError: (error) => logger.error({ code: error.code }, error.message),
   });
+  // OpenTelemetry only when an endpoint is configured: otherwise not even imported.
+  const endpoint = telemetryEndpoint(project.config, process.env);
+  const spans = endpoint === null ? null : await (await import('./tracing/start.ts')).startRunTracing({
+    endpoint, mission, runId, redact: (text) => redactor.text(text), warn: (text) => process.stderr.write(text),
+  });
   return {
     runId,
     logger,
     onEvent(event) {
       if (logger.isLevelEnabled('info')) logger.info({ event: redactor.value(event) }, event.type);
       sink.onEvent(event);
+      spans?.onEvent(event);
     },
     barrier: () => sink.barrier(),
-    close: () => sink.close(),
+    close: async () => {
+      try {
+        await sink.close();
+      } finally {
+        await spans?.close();
+      }
+    },
     record: (input) => sink.record(input),
   };
 }

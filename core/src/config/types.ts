@@ -27,6 +27,8 @@ export interface RustchainConfig {
    * `ctx.settings(namespace)`; each plugin checks the shape of its own namespace.
    */
   settings?: Record<string, unknown>;
+  /** OpenTelemetry: `otlp` is the OTLP/HTTP endpoint that turns on a span per run and per step (`OTEL_EXPORTER_OTLP_ENDPOINT` does too). */
+  telemetry?: { otlp?: string };
 }
 
 /** Declares the config; exists only for type inference. */

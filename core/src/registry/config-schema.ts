@@ -21,6 +21,7 @@ const ConfigSchema = Type.Object(
     trustedCompileKeys: Type.Optional(StringList),
     audit: Type.Optional(Type.Object({ anchors: Type.Optional(StringList) }, { additionalProperties: false })),
     settings: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.Unknown())),
+    telemetry: Type.Optional(Type.Object({ otlp: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

@@ -46,10 +46,10 @@ let counter = 0;
 export async function runRag(
   project: { dir: string; stateDir: string },
   steps: Array<Record<string, unknown>>,
-  options: { allowNet?: string[]; settings?: Record<string, unknown>; env?: Record<string, string>; withoutStateDir?: boolean } = {},
+  options: { allowNet?: string[]; settings?: Record<string, unknown>; env?: Record<string, string>; withoutStateDir?: boolean; config?: Record<string, unknown> } = {},
 ): Promise<RagRun> {
   const file = join(project.dir, `mission-${++counter}.json`);
-  await writeFile(file, JSON.stringify({ name: 'rag test', steps, config: { fail_fast: false } }, null, 2));
+  await writeFile(file, JSON.stringify({ name: 'rag test', steps, config: { fail_fast: false, ...options.config } }, null, 2));
   const validation = await validateMission(file, { registry });
   const errors = (d: Diagnostic): boolean => d.severity === 'error';
   if (validation.mission === null || validation.diagnostics.some(errors)) return { result: null, diagnostics: validation.diagnostics, outputs: {}, statuses: [] };

@@ -207,3 +207,22 @@ test('a 429 with retry-after from the embeddings endpoint is retried; the docume
   assert.equal(llm.embeddingCalls(), 2);
   assert.equal(run.outputs['add_a']!['chunks'], 1);
 });
+
+test('config.llm_budget: embedding input tokens count; the call that would exceed it is not made (E_LLM_BUDGET_EXCEEDED)', async (t) => {
+  const llm = await fake(t, 16);
+  const project = await ragProject(t);
+  const url = llm.openaiBaseUrl;
+  // ~19 estimated tokens each (4 characters a token): the budget holds the first add, not the second.
+  const run = await runRag(project, [
+    add('cats', DOCS.cats, {}, url),
+    { ...add('tea', DOCS.tea, {}, url), depends_on: ['add_cats'] },
+    { id: 'q', step_type: 'rag_query', depends_on: ['add_tea'], parameters: { query: 'cats', base_url: url } },
+  ], { allowNet: [llm.host], config: { llm_budget: { max_input_tokens: 25 } } });
+  assert.deepEqual(run.statuses, [['add_cats', 'succeeded', null], ['add_tea', 'failed', 'E_LLM_BUDGET_EXCEEDED'], ['q', 'skipped', 'E_UPSTREAM_FAILED']]);
+  assert.equal(llm.embeddingCalls(), 1);
+  const query = await runRag(project, [{ id: 'q', step_type: 'rag_query', parameters: { query: 'cats purr', base_url: url } }], {
+    allowNet: [llm.host], config: { llm_budget: { max_input_tokens: 1 } },
+  });
+  assert.deepEqual(query.statuses, [['q', 'failed', 'E_LLM_BUDGET_EXCEEDED']]);
+  assert.equal(llm.embeddingCalls(), 1);
+});

@@ -38,8 +38,10 @@ function tokenLength(line: string, index: number): number {
     const close = line.indexOf(first, index + 1);
     return close === -1 ? line.length - index : close - index + 1;
   }
+  // A plain token ends at a space, a flow separator, or a `: ` / ` #` (YAML's key and comment
+  // markers; `http://x` and `a#b` are one token).
   let end = index;
-  while (end < line.length && !/[\s,\]}:#]/.test(line[end]!)) end++;
+  while (end < line.length && !/[\s,\]}]/.test(line[end]!) && !(line[end] === ':' && /^(\s|$)/.test(line[end + 1] ?? ''))) end++;
   // A key: `depens_on:` underlines the name; a lone `:` or `]` still gets one caret.
   return Math.max(1, end - index);
 }

@@ -176,3 +176,19 @@ test('embed: vectors in input order from the embeddings endpoint; anthropic is E
   assert.equal(fake.requests[0]?.body?.['encoding_format'], 'float');
   await rejectsWith(embed(ctx, { provider: 'anthropic', base_url: fake.anthropicBaseUrl, input: ['x'] }), 'E_LLM_UNSUPPORTED');
 });
+
+test('a key from a custom api_key_env joins the run\'s secrets (ctx.env.secret), whatever its name', async (t) => {
+  const fake = await fakeFor(t);
+  const dir = await tempDir(t);
+  const learned: string[] = [];
+  const ctx = createStepContext({
+    runId: 'r', stepId: 's', attempt: 1, signal: new AbortController().signal, workDir: dir,
+    policy: policyFor(dir, { net: { allow: [new URL(fake.url).host] }, env: { allow: ['MY_LLM_PASS'] } }),
+    env: { MY_LLM_PASS: 'hunter2-long-value' },
+    settings: { llm: { providers: { mine: { base_url: fake.openaiBaseUrl, api_key_env: 'MY_LLM_PASS', model: 'm' } } } },
+    secrets: { add: (values: Iterable<string>) => learned.push(...values) },
+  });
+  await chat(ctx, { provider: 'mine', messages: hello });
+  assert.deepEqual(learned, ['hunter2-long-value']);
+  assert.equal(fake.requests[0]?.headers['authorization'], 'Bearer hunter2-long-value');
+});

@@ -37,6 +37,8 @@ export interface StepContextInit {
   stateDir?: string | undefined;
   /** The run's LLM budget (mission config.llm_budget); absent = unlimited. */
   budget?: LlmBudget | undefined;
+  /** The run's redactor: values read with ctx.env.secret join it. */
+  secrets?: { add(values: Iterable<string>): unknown } | undefined;
 }
 
 const SILENT: StepLogger = { info() {}, warn() {} };
@@ -95,7 +97,7 @@ class LazyStepContext implements StepContext {
     return (this.#net ??= createNetCapability(this.#init.policy, this.#init.signal));
   }
   get env(): StepContext['env'] {
-    return (this.#env ??= createEnvCapability(this.#init.policy, this.#init.env));
+    return (this.#env ??= createEnvCapability(this.#init.policy, this.#init.env, this.#init.secrets));
   }
   get data(): StepContext['data'] {
     return (this.#data ??= createDataCapability(this.#init.stateDir));

@@ -5,13 +5,19 @@ import type { Policy } from '../policy/types.ts';
 /** Host environment as handed to createStepContext (usually process.env). */
 export type HostEnv = Readonly<Record<string, string | undefined>>;
 
-/** `ctx.env`: reads only the variables the policy allows; others are refused with the flag to use. */
-export function createEnvCapability(policy: Policy, env: HostEnv): EnvCapability {
+/** `ctx.env`: reads only the variables the policy allows; others are refused with the flag to use. `secrets` is the run's redactor (ctx.env.secret). */
+export function createEnvCapability(policy: Policy, env: HostEnv, secrets?: { add(values: Iterable<string>): unknown }): EnvCapability {
+  const get = (name: string): string | undefined => {
+    const denied = checkEnvRead(policy, name);
+    if (denied) throw denied;
+    return env[name];
+  };
   return {
-    get(name: string): string | undefined {
-      const denied = checkEnvRead(policy, name);
-      if (denied) throw denied;
-      return env[name];
+    get,
+    secret(name: string): string | undefined {
+      const value = get(name);
+      if (value !== undefined && value !== '') secrets?.add([value]);
+      return value;
     },
   };
 }

@@ -197,6 +197,7 @@ export class AttemptContextInit implements StepContextInit {
     readonly calls?: CallJournal,
     readonly stateDir?: string,
     readonly budget?: LlmBudget,
+    readonly secrets?: { add(values: Iterable<string>): unknown },
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;

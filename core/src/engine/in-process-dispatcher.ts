@@ -92,7 +92,7 @@ export function createInProcessDispatcher(options: {
   async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, stateDir, calls, budget });
+    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, stateDir, calls, budget, secrets: options.secrets });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -101,7 +101,7 @@ export function createInProcessDispatcher(options: {
   async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (control.aborted) throw control.reason;
-    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls, stateDir, budget));
+    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls, stateDir, budget, options.secrets));
     const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
     return outputs as Record<string, unknown>;
   }

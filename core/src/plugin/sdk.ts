@@ -208,6 +208,11 @@ export interface NetCapability {
 /** Policy-guarded environment: only variables the policy passes are visible. */
 export interface EnvCapability {
   get(name: string): string | undefined;
+  /**
+   * `get` for a credential: the value (when set) joins the run's secrets, so it is redacted from
+   * results, ledger, run state and logs whatever the variable's name. Optional for test doubles.
+   */
+  secret?(name: string): string | undefined;
 }
 
 /**

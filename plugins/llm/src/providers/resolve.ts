@@ -40,10 +40,15 @@ export interface Endpoint {
   settings: LlmSettings;
 }
 
+/** Reads a key variable: its value joins the run's secrets (redacted everywhere, whatever its name). */
+function readKey(ctx: Pick<StepContext, 'env'>, name: string): string | undefined {
+  return ctx.env.secret === undefined ? ctx.env.get(name) : ctx.env.secret(name);
+}
+
 /** Reads an optional variable: a policy refusal counts as unset (the step did not need it). */
-function optionalEnv(ctx: Pick<StepContext, 'env'>, name: string): string | undefined {
+function optionalEnv(ctx: Pick<StepContext, 'env'>, name: string, read: typeof readKey = (c, n) => c.env.get(n)): string | undefined {
   try {
-    const value = ctx.env.get(name);
+    const value = read(ctx, name);
     return value === '' ? undefined : value;
   } catch (err) {
     if (isRustchainError(err) && err.code === 'E_POLICY_ENV_DENIED') return undefined;
@@ -86,7 +91,7 @@ export function resolveEndpoint(ctx: Pick<StepContext, 'env' | 'settings'>, sele
   let apiKey: string | undefined;
   if (keyEnv !== undefined) {
     // A required key's refusal is the policy's to report (E_POLICY_ENV_DENIED names the flag).
-    apiKey = keyRequired ? ctx.env.get(keyEnv) : optionalEnv(ctx, keyEnv);
+    apiKey = keyRequired ? readKey(ctx, keyEnv) : optionalEnv(ctx, keyEnv, readKey);
     if (apiKey === '') apiKey = undefined;
   }
   if (keyRequired && apiKey === undefined) {

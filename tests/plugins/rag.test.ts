@@ -226,3 +226,21 @@ test('config.llm_budget: embedding input tokens count; the call that would excee
   assert.deepEqual(query.statuses, [['q', 'failed', 'E_LLM_BUDGET_EXCEEDED']]);
   assert.equal(llm.embeddingCalls(), 1);
 });
+
+test('with a price table (settings.llm.prices) the embedding steps report their cost', async (t) => {
+  const llm = await fake(t, 16);
+  const project = await ragProject(t);
+  const url = llm.openaiBaseUrl;
+  const settings = { llm: { prices: { 'fake-embed': { input: 0.02, output: 0 } } } };
+  const run = await runRag(project, [
+    add('tea', DOCS.tea, {}, url),
+    { id: 'e', step_type: 'generate_embedding', parameters: { text: 'green tea', base_url: url, model: 'fake-embed' } },
+    { id: 'q', step_type: 'rag_query', depends_on: ['add_tea'], parameters: { query: 'green tea', base_url: url } },
+  ], { allowNet: [llm.host], settings });
+  assert.ok(run.statuses.every((s) => s[1] === 'succeeded'), JSON.stringify(run.statuses));
+  for (const id of ['add_tea', 'e', 'q']) {
+    const out = run.outputs[id]!;
+    const tokens = (out['usage'] as { input_tokens: number }).input_tokens;
+    assert.ok(Math.abs((out['cost'] as number) - (tokens * 0.02) / 1e6) < 1e-12, id);
+  }
+});

@@ -21,6 +21,7 @@ const Outputs = Type.Object({
   model: Type.String({ description: 'the model the provider reports' }),
   provider: Type.String(),
   usage: Type.Object({ input_tokens: Type.Integer() }),
+  cost: Type.Optional(Type.Number({ description: 'when settings.llm.prices has the model (per million tokens)' })),
   text: Type.String({ description: 'the input text (the original returned it)' }),
 });
 
@@ -36,6 +37,9 @@ export default definePlugin({
   async run(params, ctx) {
     const res = await embedTexts(ctx, params, [params.text]);
     const vector = res.vectors[0] ?? new Float32Array(0);
-    return { embedding: Array.from(vector), dimension: res.dimension, model: res.model, provider: res.provider, usage: res.usage, text: params.text };
+    return {
+      embedding: Array.from(vector), dimension: res.dimension, model: res.model, provider: res.provider, usage: res.usage,
+      ...(res.cost === undefined ? {} : { cost: res.cost }), text: params.text,
+    };
   },
 });

@@ -49,6 +49,7 @@ const Outputs = Type.Object({
   provider: Type.String(),
   dimension: Type.Integer(),
   usage: Type.Object({ input_tokens: Type.Integer() }),
+  cost: Type.Optional(Type.Number({ description: 'when settings.llm.prices has the model (per million tokens)' })),
 });
 
 /** The `rag_add` step type. */
@@ -82,6 +83,7 @@ export default definePlugin({
     return {
       ids: docs.map((d) => d.id), chunks: stored, replaced: removed, database,
       model: embedded.model, provider: embedded.provider, dimension: embedded.dimension, usage: embedded.usage,
+      ...(embedded.cost === undefined ? {} : { cost: embedded.cost }),
     };
   },
 });

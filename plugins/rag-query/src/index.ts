@@ -31,6 +31,7 @@ const Outputs = Type.Object({
   database: Type.String(),
   model: Type.String(),
   usage: Type.Object({ input_tokens: Type.Integer() }),
+  cost: Type.Optional(Type.Number({ description: 'when settings.llm.prices has the model (per million tokens)' })),
 });
 
 /** `context`: contents joined, stopping before the one that would pass `max` characters. */
@@ -68,6 +69,7 @@ export default definePlugin({
     return {
       results, context: contextOf(results.map((r) => r.content), params.separator ?? '\n\n', params.max_context_chars), count: results.length, database,
       model: found?.embedded.model ?? params.model ?? '', usage: found?.embedded.usage ?? { input_tokens: 0 },
+      ...(found?.embedded.cost === undefined ? {} : { cost: found.embedded.cost }),
     };
   },
 });

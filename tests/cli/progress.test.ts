@@ -89,3 +89,25 @@ describe('progress displays', () => {
     assert.match(frame.at(-2) ?? '', /… \d+ more steps/);
   });
 });
+
+describe('child steps in the progress displays', () => {
+  it('live mode: a child step (tool, agent, chain) gets its own row under its parent', () => {
+    const out = sink();
+    const reporter = createLiveReporter(out.stream, ['p', 'q'], PLAIN, () => 1000);
+    const events: RunEvent[] = [
+      { type: 'step.started', runId, stepId: 'p', attempt: 1 },
+      { type: 'step.started', runId, stepId: 'p/one', attempt: 1 },
+      { type: 'step.succeeded', runId, stepId: 'p/one', attempt: 1, durationMs: 5, outputs: {} },
+      { type: 'step.started', runId, stepId: 'p/two', attempt: 1 },
+      { type: 'step.failed', runId, stepId: 'p/two', attempt: 1, durationMs: 5, error },
+      { type: 'step.failed', runId, stepId: 'p', attempt: 1, durationMs: 9, error },
+      { type: 'step.started', runId, stepId: 'orphan/x', attempt: 1 },
+    ];
+    for (const event of events) reporter.onEvent(event);
+    reporter.finish();
+    const frame = out.text().split('\n');
+    const order = ['p ', 'p/one', 'p/two', 'q '].map((id) => frame.findLastIndex((l) => l.includes(` ${id}`)));
+    assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)), order.join(','));
+    assert.ok(!out.text().includes('orphan/x'));
+  });
+});

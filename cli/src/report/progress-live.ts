@@ -90,9 +90,22 @@ export function createLiveReporter(stderr: Terminal, stepIds: readonly string[],
   timer.unref();
 
   const update = (id: string, change: Partial<Row>): void => {
-    const row = rows.get(id);
+    const row = rows.get(id) ?? childRow(id);
     if (row !== undefined) Object.assign(row, change);
     dirty = true;
+  };
+  /** A child step (tool, agent, chain: `<parent>/<child>`) gets a row after its parent's subtree on its first event. */
+  const childRow = (id: string): Row | undefined => {
+    const parent = id.slice(0, Math.max(0, id.lastIndexOf('/')));
+    if (!rows.has(parent)) return undefined;
+    const row: Row = { id, state: 'queued', attempt: 0, startedAt: 0, durationMs: 0, note: '' };
+    const entries = [...rows.entries()];
+    let at = entries.findIndex(([key]) => key === parent) + 1;
+    while (at < entries.length && entries[at]![0].startsWith(`${parent}/`)) at++;
+    entries.splice(at, 0, [id, row]);
+    rows.clear();
+    for (const [key, value] of entries) rows.set(key, value);
+    return row;
   };
   const oneLine = (text: string): string => text.split('\n')[0] ?? '';
 

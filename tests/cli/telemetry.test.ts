@@ -5,18 +5,27 @@
  * endpoint, `@opentelemetry/*` is never even resolved.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
 import { symlink } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanOptions, type SpanStatus, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { Mission, RunEvent } from '@rustchain/core';
 import { telemetryEndpoint } from '../../cli/src/tracing/endpoint.ts';
 import { openRunSpans } from '../../cli/src/tracing/run-spans.ts';
 import { REPO, runCli, tempProject } from './harness.ts';
+
+/** The few parts of `@opentelemetry/api` the test uses, resolved as the CLI resolves it (its dependency, not ours). */
+interface OtelApi {
+  trace: { setGlobalTracerProvider(provider: unknown): boolean; getSpanContext(context: unknown): { spanId: string } | undefined };
+}
+const api = createRequire(new URL('../../cli/package.json', import.meta.url))('@opentelemetry/api') as OtelApi;
+/** SpanStatusCode of the api. */
+const SpanStatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
+type Attributes = Record<string, unknown>;
 
 /** What the test provider keeps of a span. */
 interface Captured {
@@ -25,26 +34,26 @@ interface Captured {
   id: string;
   attributes: Attributes;
   events: string[];
-  status: SpanStatus;
+  status: { code: number; message?: string };
   ended: boolean;
 }
 
-/** A TracerProvider that keeps every span in memory. */
-function testProvider(): { provider: TracerProvider; spans: Captured[] } {
+/** A TracerProvider (the api's interface, structurally) that keeps every span in memory. */
+function testProvider(): { provider: unknown; spans: Captured[] } {
   const spans: Captured[] = [];
   let next = 0;
-  const tracer: Tracer = {
-    startSpan(name: string, options: SpanOptions = {}, ctx?: Context): Span {
-      const captured: Captured = { name, parent: ctx === undefined ? undefined : trace.getSpanContext(ctx)?.spanId, id: (++next).toString(16).padStart(16, '0'), attributes: { ...options.attributes }, events: [], status: { code: SpanStatusCode.UNSET }, ended: false };
+  const tracer = {
+    startSpan(name: string, options: { attributes?: Attributes } = {}, ctx?: unknown): unknown {
+      const captured: Captured = { name, parent: ctx === undefined ? undefined : api.trace.getSpanContext(ctx)?.spanId, id: (++next).toString(16).padStart(16, '0'), attributes: { ...options.attributes }, events: [], status: { code: SpanStatusCode.UNSET }, ended: false };
       spans.push(captured);
-      const span: Span = {
+      const span = {
         spanContext: () => ({ traceId: '1'.repeat(32), spanId: captured.id, traceFlags: 1 }),
-        setAttribute: (k, v) => ((captured.attributes[k] = v), span),
-        setAttributes: (a) => (Object.assign(captured.attributes, a), span),
-        addEvent: (n) => (captured.events.push(n), span),
+        setAttribute: (k: string, v: unknown) => ((captured.attributes[k] = v), span),
+        setAttributes: (a: Attributes) => (Object.assign(captured.attributes, a), span),
+        addEvent: (n: string) => (captured.events.push(n), span),
         addLink: () => span,
         addLinks: () => span,
-        setStatus: (s) => ((captured.status = s), span),
+        setStatus: (status: Captured['status']) => ((captured.status = status), span),
         updateName: () => span,
         end: () => void (captured.ended = true),
         isRecording: () => !captured.ended,
@@ -52,7 +61,9 @@ function testProvider(): { provider: TracerProvider; spans: Captured[] } {
       };
       return span;
     },
-    startActiveSpan: (() => { throw new Error('unused'); }) as Tracer['startActiveSpan'],
+    startActiveSpan: () => {
+      throw new Error('unused');
+    },
   };
   return { provider: { getTracer: () => tracer }, spans };
 }
@@ -61,7 +72,7 @@ const step = (id: string, type: string, dependsOn: string[] = []) => ({ id, name
 
 test('api level: a span per run and per step, children of the run, with attempts, retries and status', async () => {
   const { provider, spans } = testProvider();
-  assert.equal(trace.setGlobalTracerProvider(provider), true);
+  assert.equal(api.trace.setGlobalTracerProvider(provider), true);
   const mission: Mission = {
     source: { file: 'm.yaml', sha256: 'ab' }, version: '1.0', name: 'm', description: null, config: { failFast: false, timeoutSeconds: 0, maxParallelSteps: null },
     vars: {}, steps: [step('a', 'noop'), step('b', 'command'), step('c', 'noop', ['b'])], sourceMap: {},

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import createFile from '../../../plugins/create-file/src/index.ts';
 import { executeMission } from '../../../core/src/engine/execute.ts';
 import { executeStep } from '../../../core/src/engine/execute-step.ts';
@@ -253,5 +254,34 @@ describe('ctx.steps.runMission', () => {
   it('a dependency on an unknown child is E_CHILD_STEP_INVALID', async () => {
     const result = await executeMission(mission([parentStep([{ id: 'a', type: 'probe', params: { tag: 'A' }, dependsOn: ['zz'] }], { mode: 'mission' })]), { registry, policy, workDir });
     assert.equal(result.steps[0]!.error?.code, 'E_CHILD_STEP_INVALID');
+  });
+});
+
+describe('ctx.steps.runMission: property', () => {
+  it('any sub-DAG: every child starts after each of its dependencies succeeded, ids nested and unique, each runs once', async () => {
+    const dag = fc.integer({ min: 1, max: 6 }).chain((n) =>
+      fc.tuple(fc.array(fc.array(fc.boolean(), { minLength: n, maxLength: n }), { minLength: n, maxLength: n }), fc.boolean()));
+    await fc.assert(
+      fc.asyncProperty(dag, async ([matrix, parallel]) => {
+        // Step k may depend on any earlier step j (matrix[k][j]): always acyclic.
+        const children = matrix.map((row, k) => ({
+          id: `s${k}`, type: 'probe', params: { tag: `s${k}` },
+          dependsOn: row.slice(0, k).flatMap((dep, j) => (dep ? [`s${j}`] : [])),
+        }));
+        effects.length = 0;
+        const events: RunEvent[] = [];
+        const result = await executeMission(mission([parentStep(children, { mode: 'mission', parallel })]), { registry, policy, workDir, onEvent: (e) => events.push(e) });
+        assert.equal(result.status, 'succeeded');
+        assert.deepEqual([...effects].sort(), children.map((c) => c.id).sort());
+        const at = (type: string, id: string): number => events.findIndex((e) => e.type === type && 'stepId' in e && e.stepId === id);
+        for (const c of children) {
+          for (const d of c.dependsOn) assert.ok(at('step.succeeded', `p/${d}`) < at('step.started', `p/${c.id}`));
+        }
+        const ids = result.steps[0]!.children!.map((r) => r.id);
+        assert.equal(new Set(ids).size, ids.length);
+        assert.ok(ids.every((id) => id.startsWith('p/')));
+      }),
+      { numRuns: 40 },
+    );
   });
 });

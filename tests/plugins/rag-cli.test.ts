@@ -48,6 +48,9 @@ steps:
     step_type: create_file
     depends_on: [ask]
     parameters: { path: answer.txt, content: "\${{ steps.ask.outputs.context }}" }
+  - id: legacy
+    step_type: create_file
+    parameters: { path: legacy.txt, content: "Context: {ask_context}" }
 `;
 
 test('two CLI runs share the store: what one run adds, the next one finds', async (t) => {
@@ -61,6 +64,8 @@ test('two CLI runs share the store: what one run adds, the next one finds', asyn
   assert.equal(asked.status, 'succeeded', JSON.stringify(asked.steps.map((s) => s.error)));
   assert.deepEqual((asked.steps[0]!.outputs['results'] as Array<{ document_id: string }>).map((r) => r.document_id), ['owls']);
   assert.equal(readFileSync(join(project.dir, 'answer.txt'), 'utf8'), 'owls hunt at night with silent feathers');
+  // The original's variable: rag_query sets <id>_context for create_file content.
+  assert.equal(readFileSync(join(project.dir, 'legacy.txt'), 'utf8'), 'Context: owls hunt at night with silent feathers');
   assert.equal(server.requests.filter((r) => r.api === 'openai.embeddings').length, 3);
 });
 

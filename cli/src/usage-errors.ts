@@ -12,7 +12,7 @@ export async function explainUsageError(error: unknown, argv: readonly string[],
   const words = argv.filter((a) => !a.startsWith('-'));
 
   // A permission flag given its value with a space: it was taken as a positional argument.
-  const spaced = argv.findIndex((a, i) => BINDING_FLAGS.includes(a) && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-') && i + 2 < argv.length);
+  const spaced = argv.findIndex((a, i) => BINDING_FLAGS.includes(a) && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-'));
   if (spaced !== -1 && /Extraneous positional argument/.test(message)) {
     const flag = argv[spaced]!;
     return `${flag} ${argv[spaced + 1]}: values of ${flag} bind with \`=\`: write \`${flag}=${argv[spaced + 1]}\` (${flag} alone allows everything)`;

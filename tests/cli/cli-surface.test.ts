@@ -47,6 +47,7 @@ describe('CLI surface', () => {
     { args: ['mission', 'validate', '--jsn', 'm.yaml'], expect: /unknown option --jsn .*did you mean --json\?/ },
     { args: ['mission', 'execute', '--max-paralel', '2', 'm.yaml'], expect: /did you mean --max-parallel\?/ },
     { args: ['mission', 'execute', '--allow-run', 'wc', 'm.yaml'], expect: /`--allow-run=wc`/ },
+    { args: ['mission', 'execute', 'm.yaml', '--allow-read', 'data'], expect: /`--allow-read=data`/ },
     { args: ['audit', 'export'], expect: /--run <run-id>/ },
     { args: ['completion', 'tcsh'], expect: /bash, zsh, fish/ },
   ];

@@ -11,8 +11,9 @@ import { norm, TopK } from './top-k.ts';
  * A persistent local vector store: collections of chunks (id, content, JSON metadata, Float32
  * embedding) in one SQLite file, searched by exact cosine top-k with metadata filters. Exact
  * (a full scan, no ANN index) is deliberate: results are reproducible and equal a brute-force
- * sort, and a scan of 100k rows of dimension 384 stays well under a second (bench figures in
- * the README). Reads go in rowid batches so memory stays bounded by the batch, not the store.
+ * sort, and a scan of 100k rows of dimension 384 stays well under a second (figures in the
+ * README). Table reads go in rowid batches (scan.ts); the vectors of recently searched
+ * collections stay in memory between searches, within a fixed cap (cache.ts).
  */
 
 /** better-sqlite3 (native) loads when a store is first opened, not when the plugin is imported. */

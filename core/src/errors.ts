@@ -88,6 +88,7 @@ export const ERROR_CODES = {
   // Plugin data (ctx.data)
   E_DATA_UNAVAILABLE: 'a step keeps data in the state directory (ctx.data) but the run has none (a library call without stateDir)',
   E_DATA_NAME_INVALID: 'a plugin asked ctx.data for a name that is not one plain file name',
+  // Record / replay
   E_REPLAY_MISSING: 'replay (--replay <dir>): no recording of this request in the recording directory; the network is not used in replay',
   E_REPLAY_CORRUPT: 'replay (--replay <dir>): a recording file is unreadable or is not the recording of the request it is named after',
   E_RECORD_WRITE_FAILED: 'record (--record <dir>): a call\'s recording could not be written; the step fails rather than run unrecorded',

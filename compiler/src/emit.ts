@@ -88,7 +88,7 @@ export function emitModule(mission: Mission, input: EmitInput): EmittedModule {
     pluginBinding.size === 0
       ? '  plugins: {},\n'
       : `  plugins: { ${[...pluginBinding].map(([type, b]) => `${propertyKey(type)}: ${b}`).join(', ')} },\n`,
-    `  config: { failFast: ${mission.config.failFast}, timeoutSeconds: ${mission.config.timeoutSeconds}, maxParallelSteps: ${mission.config.maxParallelSteps ?? 'null'} },\n`,
+    `  config: { failFast: ${mission.config.failFast}, timeoutSeconds: ${mission.config.timeoutSeconds}, maxParallelSteps: ${mission.config.maxParallelSteps ?? 'null'}${mission.config.llmBudget === undefined ? '' : `, llmBudget: ${JSON.stringify(mission.config.llmBudget)}`} },\n`,
     '  vars,\n',
     stepEntries.length === 0
       ? '  steps: [],\n'

@@ -87,6 +87,8 @@ export interface CompiledMissionSpec {
     readonly failFast: boolean;
     readonly timeoutSeconds: number;
     readonly maxParallelSteps: number | null;
+    /** config.llm_budget, when the mission sets one. */
+    readonly llmBudget?: { readonly maxInputTokens?: number; readonly maxOutputTokens?: number; readonly maxCost?: number };
   };
   readonly vars: Readonly<Record<string, string | number | boolean>>;
   /** In mission file order. */

@@ -244,3 +244,14 @@ test('with a price table (settings.llm.prices) the embedding steps report their 
     assert.ok(Math.abs((out['cost'] as number) - (tokens * 0.02) / 1e6) < 1e-12, id);
   }
 });
+
+test('a stalled embeddings endpoint: the step timeout cancels the request and nothing is stored', async (t) => {
+  const llm = await fake(t, 16);
+  const project = await ragProject(t);
+  llm.enqueue({ stall: true });
+  const run = await runRag(project, [{ ...add('a', DOCS.tea, { max_retries: 0 }, llm.openaiBaseUrl), timeout_seconds: 1 }], { allowNet: [llm.host] });
+  assert.deepEqual(run.statuses, [['add_a', 'failed', 'E_STEP_TIMEOUT']]);
+  const store = VectorStore.open(project.storeFile);
+  t.after(() => store.close());
+  assert.equal(store.info('default'), null);
+});

@@ -35,6 +35,9 @@ test('rag_add then rag_query: best match first, context joined, limit, threshold
     add('tea', DOCS.tea, { metadata: { topic: 'drinks', year: 2023 } }, url),
   ], { allowNet: [llm.host] });
   assert.deepEqual(added.statuses.map((s) => s[1]), ['succeeded', 'succeeded', 'succeeded'], JSON.stringify(added.statuses));
+  // Adding without a model to an existing collection uses the collection's (no E_RAG_MODEL_MISMATCH).
+  const more = await runRag(project, [{ id: 'more', step_type: 'rag_add', parameters: { id: 'misc', content: 'unrelated words here', base_url: url } }], { allowNet: [llm.host] });
+  assert.deepEqual([more.statuses, more.outputs['more']?.['model']], [[['more', 'succeeded', null]], 'fake-embed']);
   assert.deepEqual(added.outputs['add_rust'], {
     ids: ['rust'], chunks: 1, replaced: 0, database: 'default', model: 'fake-embed', provider: 'openai', dimension: 256,
     usage: { input_tokens: Math.ceil(DOCS.rust.length / 4) },
@@ -50,7 +53,7 @@ test('rag_add then rag_query: best match first, context joined, limit, threshold
   ], { allowNet: [llm.host] });
   assert.deepEqual(run.statuses.map((s) => s[1]), ['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded'], JSON.stringify(run.statuses));
   const ids = (step: string): string[] => (run.outputs[step]!['results'] as Array<{ document_id: string }>).map((r) => r.document_id);
-  assert.equal(ids('best').length, 3);
+  assert.equal(ids('best').length, 4);
   assert.equal(ids('best')[0], 'rust');
   assert.deepEqual(ids('two'), ids('best').slice(0, 2));
   assert.deepEqual(ids('close'), ['rust']);

@@ -36,6 +36,7 @@ const Params = Type.Object(
     embedding_model: Type.Optional(Type.String({ minLength: 1, description: 'alias of `model`' })),
     batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 2048, description: 'chunks per embeddings request (default 128)' })),
     ...ProviderParams,
+    model: Type.Optional(Type.String({ minLength: 1, description: "embeddings model (default: the collection's when it exists, else the provider's); `embedding_model` is an alias" })),
   },
   { additionalProperties: true },
 );
@@ -70,9 +71,10 @@ export default definePlugin({
     const overlap = params.overlap ?? Math.min(DEFAULT_OVERLAP, Math.floor(size / 5));
     const database = params.database ?? params.index_name ?? DEFAULT_DATABASE;
     const pieces = docs.flatMap((doc) => chunkText(doc.content, doc.id, size, overlap).map((chunk) => ({ doc, chunk })));
-    const model = params.model ?? params.embedding_model;
     // The store opens first: a run without a state dir fails before any embeddings request.
     const { embedded, stored, removed } = await withStore(ctx, async (store) => {
+      // Without a model of its own, a step adding to an existing collection uses the collection's.
+      const model = params.model ?? params.embedding_model ?? store.info(database)?.model ?? undefined;
       const embedded = await embedTexts(ctx, { ...params, model }, pieces.map((p) => p.chunk.content), params.batch_size === undefined ? {} : { batchSize: params.batch_size });
       const chunks: ChunkInput[] = pieces.map(({ doc, chunk }, i) => ({
         id: chunk.id, documentId: doc.id, chunkIndex: chunk.index, content: chunk.content, metadata: doc.metadata, embedding: embedded.vectors[i]!,

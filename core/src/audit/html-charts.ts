@@ -28,7 +28,9 @@ export function dagSvg(timeline: RunTimeline): string {
   const columns = new Map<number, TimelineBar[]>();
   // Within a column, steps in order of start (the timeline's order).
   for (const bar of timeline.bars) {
-    columns.set(bar.layer, [...(columns.get(bar.layer) ?? []), bar]);
+    const column = columns.get(bar.layer);
+    if (column === undefined) columns.set(bar.layer, [bar]);
+    else column.push(bar);
   }
   const pos = new Map<string, { x: number; y: number }>();
   for (const [layer, bars] of columns) {

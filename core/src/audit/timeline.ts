@@ -105,10 +105,12 @@ function inferredPath(bars: TimelineBar[]): string[] {
   const ran = bars.filter((b) => b.start !== null);
   let current = latest(ran);
   const path: string[] = [];
+  const onPath = new Set<string>();
   while (current !== undefined) {
     path.unshift(current.id);
+    onPath.add(current.id);
     const start = current.start ?? 0;
-    current = latest(ran.filter((b) => !path.includes(b.id) && endOf(b) <= start));
+    current = latest(ran.filter((b) => !onPath.has(b.id) && endOf(b) <= start));
   }
   return path;
 }

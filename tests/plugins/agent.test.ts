@@ -13,6 +13,7 @@ import type { RunEvent, StepResult } from '../../core/src/engine/types.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../../core/src/plugin/sdk.ts';
 import type { Policy } from '../../core/src/policy/types.ts';
 import { createCallJournal } from '../../core/src/replay/journal.ts';
+import { checkPolicy } from '../../core/src/policy/check.ts';
 import { mission, step } from '../core/engine/helpers.ts';
 
 const plugins = new Map<string, { definition: DefinedPlugin }>([
@@ -46,13 +47,16 @@ async function setup(): Promise<{ workDir: string; policy: Policy }> {
 
 async function runAgent(
   parameters: Record<string, unknown>,
-  extra: { calls?: ReturnType<typeof createCallJournal>; in?: { workDir: string; policy: Policy }; settings?: Record<string, unknown>; policy?: (p: Policy) => Policy } = {},
+  extra: {
+    calls?: ReturnType<typeof createCallJournal>; in?: { workDir: string; policy: Policy }; settings?: Record<string, unknown>; policy?: (p: Policy) => Policy;
+    budget?: { maxInputTokens?: number; maxOutputTokens?: number; maxCost?: number };
+  } = {},
 ): Promise<{ result: StepResult; events: RunEvent[]; workDir: string }> {
   const place = extra.in ?? await setup();
   const { workDir } = place;
   const policy = extra.policy === undefined ? place.policy : extra.policy(place.policy);
   const events: RunEvent[] = [];
-  const run = await executeMission(mission([step('think', [], { type: 'agent', parameters, timeoutSeconds: 60 })]), {
+  const run = await executeMission(mission([step('think', [], { type: 'agent', parameters, timeoutSeconds: 60 })], extra.budget === undefined ? {} : { llmBudget: extra.budget }), {
     registry, policy, workDir, env: { PATH: process.env['PATH'] }, onEvent: (e) => events.push(e),
     ...(extra.calls === undefined ? {} : { calls: extra.calls }), ...(extra.settings === undefined ? {} : { settings: extra.settings }),
   });
@@ -192,4 +196,25 @@ test('MCP tools: mcp:<server> offers the server\'s tools under provider-safe nam
   assert.ok(events.some((e) => e.type === 'step.succeeded' && e.stepId === 'think/mcp__demo__add-1'));
   const toolMessage = (requestsSince(from)[1]!.body!['messages'] as Array<{ role: string; content: string }>).find((m) => m.role === 'tool');
   assert.match(toolMessage!.content, /5/);
+});
+
+test('config.llm_budget: the loop stops before the model call that would pass it (E_LLM_BUDGET_EXCEEDED), after the calls that fit', async () => {
+  const from = fake.requests.length;
+  fake.enqueue({ tool_calls: [{ name: 'create_file', arguments: { path: 'b1.txt', content: '1' } }], usage: { input_tokens: 10, output_tokens: 100 } });
+  // Each call reserves max_tokens (100) of output: the first fits in 150, the second would not.
+  const { result } = await runAgent({ objective: 'spend', tools: ['create_file'], max_tokens: 100, provider: 'openai', base_url: fake.openaiBaseUrl }, { budget: { maxOutputTokens: 150 } });
+  assert.equal(result.status, 'failed');
+  assert.equal(result.error?.code, 'E_LLM_BUDGET_EXCEEDED');
+  assert.equal(requestsSince(from).length, 1, 'the call over budget was never sent');
+});
+
+test('policy check: a tool whose step type the policy denies refuses the agent step before anything runs, at /tools/<i>', async () => {
+  const { workDir, policy } = await setup();
+  const m = mission([step('think', [], { type: 'agent', parameters: { objective: 'x', tools: ['create_file', 'mcp:docs/search'], base_url: fake.openaiBaseUrl } })]);
+  const denied = checkPolicy(m, registry, { ...policy, stepTypes: ['agent'] }, { workDir });
+  assert.deepEqual(denied.map((d) => [d.code, d.pointer]), [
+    ['E_POLICY_STEP_TYPE_DENIED', '/steps/0/parameters/tools/0'],
+    ['E_POLICY_STEP_TYPE_DENIED', '/steps/0/parameters/tools/1'],
+  ]);
+  assert.deepEqual(checkPolicy(m, registry, { ...policy, stepTypes: ['agent', 'create_file', 'tool'] }, { workDir }), []);
 });

@@ -48,7 +48,7 @@ export interface AgentLoopInput {
  * bad arguments, the step's own error — goes back to the model as a tool error, never fails
  * the agent; cancellation and provider errors do.
  */
-export async function runAgentLoop(ctx: Pick<StepContext, 'fetch' | 'env' | 'settings' | 'signal' | 'steps' | 'stepId' | 'log'>, input: AgentLoopInput): Promise<AgentRun> {
+export async function runAgentLoop(ctx: Pick<StepContext, 'fetch' | 'env' | 'settings' | 'signal' | 'budget' | 'steps' | 'stepId' | 'log'>, input: AgentLoopInput): Promise<AgentRun> {
   const messages: ChatMessage[] = [{ role: 'user', content: input.task }];
   const calls: AgentToolCall[] = [];
   const usage: Usage = { input_tokens: 0, output_tokens: 0 };

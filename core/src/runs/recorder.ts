@@ -25,8 +25,9 @@ export interface RunStateRecorder {
   onEvent(event: RunEvent): void;
   /**
    * Group commit for the engine's write-ahead barrier: resolves once a write that covers every
-   * transition so far is on disk (one write for all the steps starting together); rejects with
-   * E_RUN_STATE_WRITE_FAILED.
+   * non-repeatable step's start and success so far is on disk (one write for all the steps starting
+   * together; at once when only repeatable steps started: losing those transitions only means
+   * the step runs again); rejects with E_RUN_STATE_WRITE_FAILED.
    */
   barrier(): Promise<void>;
   /**
@@ -87,6 +88,9 @@ export function createRunStateRecorder(init: {
   // Group commit: `version` counts transitions, `durable` the last one known on disk.
   let version = 0;
   let durable = 0;
+  // The last transition the barrier must see on disk: a non-repeatable step's start or success. Waiting
+  // for every transition made each step of a chain write (and fsync) the whole state.
+  let mustBeDurable = 0;
   let inFlight: Promise<void> | null = null;
   const failed = (error: unknown): RustchainError =>
     (failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true }));
@@ -135,7 +139,7 @@ export function createRunStateRecorder(init: {
   return {
     state,
     barrier() {
-      return durable >= version ? Promise.resolve() : commit();
+      return durable >= mustBeDurable ? Promise.resolve() : commit();
     },
     async finish(status) {
       if (state.status === 'running') {
@@ -181,6 +185,7 @@ export function createRunStateRecorder(init: {
           return;
       }
       version++;
+      if (!isRepeatable(step.effect) && (event.type === 'step.started' || event.type === 'step.succeeded')) mustBeDurable = version;
       // A side-effect step's start is made durable by the barrier the engine awaits before
       // dispatching it (one write for every step starting together); its success is written
       // at once, without blocking, so resume knows it happened.

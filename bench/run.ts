@@ -21,8 +21,9 @@ import { fibo } from './workloads/w5-fibo.ts';
 import { commands } from './workloads/w6-command.ts';
 import { peers } from './workloads/w7-peers.ts';
 import { startup } from './workloads/w8-startup.ts';
+import { e2e } from './workloads/w9-e2e.ts';
 
-const WORKLOADS: readonly Workload[] = [overhead, concurrency, scale, compile, fibo, commands, peers, startup];
+const WORKLOADS: readonly Workload[] = [overhead, concurrency, scale, compile, fibo, commands, peers, startup, e2e];
 
 const { values } = parseArgs({
   options: {

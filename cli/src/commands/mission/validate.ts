@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option, UsageError } from 'clipanion';
 import { EXIT } from '../../exit-codes.ts';
 import { ProjectCommand } from '../../options/project.ts';
 
@@ -30,10 +30,15 @@ export class MissionValidateCommand extends ProjectCommand {
   /** Unknown keys are errors, not warnings. */
   strict = Option.Boolean('--strict', false, { description: 'Treat unknown mission fields and parameters as errors, not warnings' });
 
+  /** Raises (or lowers) the size cap of the mission file, in bytes (default 5 MiB). */
+  maxBytes = Option.String('--max-bytes', { description: 'Refuse files larger than this many bytes (default 5 MiB, 5242880)' });
+
   override async run(): Promise<number> {
+    const maxBytes = this.maxBytes === undefined ? undefined : Number(this.maxBytes);
+    if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0)) throw new UsageError(`--max-bytes must be a positive integer, got \`${this.maxBytes}\``);
     const project = await this.project();
     const { validateMission } = await import('@rustchain/core');
-    const result = await validateMission(this.file, { registry: project.registry, strict: this.strict });
+    const result = await validateMission(this.file, { registry: project.registry, strict: this.strict, ...(maxBytes === undefined ? {} : { maxBytes }) });
     await this.reportDiagnostics(result.diagnostics, result.ok);
     if (!this.json && result.ok) {
       const steps = result.mission?.steps.length ?? 0;

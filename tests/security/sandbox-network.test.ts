@@ -129,12 +129,15 @@ test('with hosts allowed the proxy variables point inside the namespace and NO_P
   });
 });
 
-test('with `/` readable the proxy still works (its socket is bound at its host path, over the read-only root)', { skip }, async (t) => {
+test('with `/` readable the proxy still works (its socket is bound at its host path), and /proc and /dev stay the namespace`s own', { skip }, async (t) => {
   const server = await listener(t);
   await withRoot(async (root) => {
     const ctx = ctxFor(root, [`127.0.0.1:${server.port}`], ['/']);
     const plain = await ctx.exec.run(['curl', '-sS', '--max-time', '20', `http://127.0.0.1:${server.port}/slash`]);
     assert.equal(plain.stdout, 'ok', plain.stderr);
+    // `/` as a root brings neither the host's /proc (the engine's environ) nor its nodev /dev.
+    const probe = await ctx.exec.run(['sh', '-c', `echo x > /dev/null && test ! -e /proc/${process.pid}/environ && echo clean`]);
+    assert.equal(probe.stdout.trim(), 'clean', probe.stderr);
   });
 });
 

@@ -8,7 +8,7 @@ import { capOutput } from '../policy/limits.ts';
 import { bwrapArgv, probeBwrap, sandboxMasks } from '../sandbox/bwrap.ts';
 import { decideSandbox } from '../sandbox/mode.ts';
 import { reportSandboxFallback } from '../sandbox/fallback.ts';
-import { bridgeEnv } from '../sandbox/net-bridge.ts';
+import { bridgeEnv, pickBridge } from '../sandbox/net-bridge.ts';
 import { reportSandboxNetDenied } from '../sandbox/net-denials.ts';
 import { startNetProxy, type NetProxy } from '../sandbox/net-proxy.ts';
 import { checkPath } from '../policy/fs-rules.ts';
@@ -107,7 +107,7 @@ async function prepare(
         readRoots: policy.fs.read,
         writeRoots: policy.fs.write,
         cwd,
-        proxy: proxy === null ? undefined : { socket: proxy.socketPath, node: process.execPath },
+        proxy: proxy === null ? undefined : { socket: proxy.socketPath, bridge: pickBridge() },
         ...sandboxMasks(policy),
       });
       return { file: wrapped[0] as string, argv: wrapped, cwd, env: proxy === null ? env : bridgeEnv(env), proxy };

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { bridgeArgv } from './net-bridge.ts';
+import { bridgeArgv, type Bridge } from './net-bridge.ts';
 import { proxySocketsDir } from './net-proxy.ts';
 
 /**
@@ -80,10 +80,10 @@ export interface SandboxSpec {
   cwd: string;
   /**
    * The filtering proxy (net-proxy.ts) when the policy allows some hosts: its Unix socket's dir
-   * is bound inside and the command runs under the bridge (`node`: its path). Without it the
+   * is bound inside and the command runs under the bridge (net-bridge.ts). Without it the
    * namespace has no network at all. The host's network namespace is never shared.
    */
-  proxy?: { socket: string; node: string } | undefined;
+  proxy?: { socket: string; bridge: Bridge } | undefined;
   /** Paths bound read-only over the roots (governing files and dirs: config, policy, programs). */
   readOnly?: readonly string[];
   /** Directories replaced by an empty read-only tmpfs (state dir, key dir: never visible to a command). */
@@ -109,7 +109,7 @@ function under(path: string, roots: readonly string[]): boolean {
 export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] {
   const args = [spec.bwrap, '--die-with-parent', '--new-session', '--unshare-all'];
   args.push(...systemBinds(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  const binaries = spec.proxy ? [spec.proxy.node, argv[0]] : [argv[0]];
+  const binaries = spec.proxy ? [spec.proxy.bridge.path, argv[0]] : [argv[0]];
   for (const binary of new Set(binaries)) {
     if (binary !== undefined && isAbsolute(binary) && !SYSTEM_DIRS.some((d) => binary.startsWith(`${d}/`))) args.push('--ro-bind', binary, binary);
   }
@@ -117,6 +117,12 @@ export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] 
   const writeRoots = spec.writeRoots.filter((r) => existsSync(r));
   for (const root of readRoots) args.push('--ro-bind', root, root);
   for (const root of writeRoots) args.push('--bind', root, root);
+  // A root that contains them (`--allow-read` is `/`) must not bring the host's /proc (other
+  // processes' environ), /dev (bound nodev: even /dev/null fails) or /sys: the namespace's own again.
+  const allRoots = [...readRoots, ...writeRoots];
+  if (under('/proc', allRoots)) args.push('--proc', '/proc');
+  if (under('/dev', allRoots)) args.push('--dev', '/dev');
+  if (under('/sys', allRoots) && existsSync('/sys')) args.push('--tmpfs', '/sys', '--remount-ro', '/sys');
   // Masks go after the roots so they win: a governing file inside a write root stays read-only
   // (rename/unlink of a mount point fails too), a secret dir inside any root shows up empty.
   // A governing name that does not exist yet cannot be masked; exec checks those after the run.
@@ -137,7 +143,7 @@ export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] 
   // The working directory must exist inside; when it is not under a root, give it an empty dir.
   const covered = [...readRoots, ...writeRoots].some((r) => spec.cwd === r || spec.cwd.startsWith(`${r}/`));
   if (!covered) args.push('--dir', spec.cwd);
-  args.push('--chdir', spec.cwd, '--', ...(spec.proxy ? bridgeArgv(spec.proxy.node, spec.proxy.socket, argv) : argv));
+  args.push('--chdir', spec.cwd, '--', ...(spec.proxy ? bridgeArgv(spec.proxy.bridge, spec.proxy.socket, argv) : argv));
   return args;
 }
 

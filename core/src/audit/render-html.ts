@@ -50,8 +50,27 @@ function stepsTable(run: RunAuditEntry, critical: Set<string>): string {
   return `<table class="steps"><thead><tr><th>step</th><th>status</th><th>depends on</th><th>attempts</th><th>duration</th><th>outputs digest</th><th>error</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
+/** The effective policy of a grant, one row per kind of permission. */
+function effectiveTable(grant: Record<string, unknown>): string {
+  const effective = grant['effective'];
+  if (typeof effective !== 'object' || effective === null) return '';
+  const show = (value: unknown): string => (value === null ? 'default' : Array.isArray(value) ? (value.length === 0 ? 'none' : value.map(String).join(', ')) : typeof value === 'string' ? value : JSON.stringify(value));
+  const rows = Object.entries(flatten(effective as Record<string, unknown>)).map(([key, value]) => `<tr><td><code>${esc(key)}</code></td><td>${esc(show(value))}</td></tr>`);
+  return `<table class="effective"><thead><tr><th>effective policy</th><th>allows</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** `{ commands: { allow, shell } }` → `{ 'commands.allow', 'commands.shell' }` (lists and scalars stay values). */
+function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === 'object' && item !== null && !Array.isArray(item)) Object.assign(out, flatten(item as Record<string, unknown>, `${prefix}${key}.`));
+    else out[`${prefix}${key}`] = item;
+  }
+  return out;
+}
+
 function policySection(run: RunAuditEntry): string {
-  const grant = run.grant === null ? '<p class="muted">No grant recorded (run from an older version).</p>' : `<p class="grant">Granted: ${esc(grantSummary(run.grant))}</p>`;
+  const grant = run.grant === null ? '<p class="muted">No grant recorded (run from an older version).</p>' : `<p class="grant">Granted: ${esc(grantSummary(run.grant))}</p>${effectiveTable(run.grant)}`;
   const decisions = run.policyDecisions.length === 0
     ? '<p class="muted">No policy refusals during the run.</p>'
     : `<table class="decisions"><thead><tr><th>decision</th><th>step</th><th>code</th></tr></thead><tbody>${run.policyDecisions.map((d) =>

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { buildAuditReport, createLedgerSink, openLedger, renderAuditReport } from '@rustchain/core';
+import { buildAuditReport, createLedgerSink, openLedger, policyDecisionInput, renderAuditReport } from '@rustchain/core';
 import type { RunAuditEntry, StepAuditEntry } from '@rustchain/core';
 import { runTimeline } from '../../../core/src/audit/timeline.ts';
 import { withStateDir } from './helpers.ts';
@@ -85,6 +85,8 @@ test('the ledger feeds the timeline: run.plan gives types and edges, each attemp
     sink.onEvent({ type: 'step.succeeded', runId, stepId: 'a', attempt: 2, durationMs: 2, outputs: {} });
     sink.onEvent({ type: 'step.started', runId, stepId: 'b', attempt: 1 });
     sink.onEvent({ type: 'step.failed', runId, stepId: 'b', attempt: 1, durationMs: 1, error: { code: 'E_STEP_FAILED', message: 'y' } });
+    sink.record(policyDecisionInput(runId, { stepId: 'b', decision: 'denied', code: 'E_POLICY_PATH_DENIED' }));
+    sink.record({ runId, type: 'policy.granted', payload: { configFile: null, flags: { allowRun: ['ls'] }, policySha256: 'sha256:ab', effective: { commands: { allow: ['ls'], shell: false }, limits: null } } });
     sink.onEvent({ type: 'run.finished', runId, status: 'failed', durationMs: 9 });
     await sink.close();
     const report = await buildAuditReport(dir, { runId });
@@ -94,6 +96,11 @@ test('the ledger feeds the timeline: run.plan gives types and edges, each attemp
     assert.deepEqual(runTimeline(report.runs[0]!).criticalPath, ['a', 'b']);
     const html = renderAuditReport(report, 'html');
     assert.ok(html.startsWith('<!doctype html>'));
+    // The grant (flags and effective policy) and the refusal, with its step and code.
+    assert.match(html, /<p class="grant">Granted: no config; flags: allowRun=ls; policy sha256:ab<\/p>/);
+    assert.match(html, /<td><code>commands\.allow<\/code><\/td><td>ls<\/td>/);
+    assert.match(html, /<td><code>limits<\/code><\/td><td>default<\/td>/);
+    assert.match(html, /<tr class="decision denied" data-step="b"><td>denied<\/td><td><code>b<\/code><\/td><td><code>E_POLICY_PATH_DENIED<\/code><\/td><\/tr>/);
     // Self-contained: no external scripts, styles or images.
     assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=/);
   });

@@ -117,6 +117,8 @@ export default async function* summaryReporter(source) {
         if (data.skip !== undefined || data.todo !== undefined) entry.skipped += 1;
         if (type === 'test:fail') {
           entry.failed += 1;
+          // Tests cancelled because their parent failed (a hook, a timeout) add nothing a reader can act on.
+          if (data.details?.error?.failureType === 'cancelledByParent' && failures.some((f) => f.file === data.file)) break;
           failures.push({ file: data.file, where: `${rel(data.file)}:${data.line ?? '?'}:${data.column ?? '?'}`, title: [...names.slice(0, data.nesting), data.name].join(' › '), error: data.details?.error });
         }
         break;

@@ -211,6 +211,23 @@ describe('chain and tool through the CLI', () => {
     }
   });
 
+  for (const name of ['data_processing.yaml', 'successor-examples_data_processing.yaml']) {
+    it(`corpus ${name} runs green: the original's csv_loader tool reads and parses the CSV as child steps`, async () => {
+      const project = await tempProject({ [name]: readFileSync(join(CORPUS, name), 'utf8') });
+      try {
+        const run = await runCli(['mission', 'execute', name, '--json', '--allow-write', '--allow-read', '--allow-run=echo'], { cwd: project.dir, home: project.home });
+        assert.equal(run.code, 0, run.stderr + run.stdout);
+        const doc = json<{ status: string; steps: Array<{ id: string; outputs: Record<string, unknown>; children?: Array<{ id: string; status: string }> }> }>(run);
+        assert.equal(doc.status, 'succeeded');
+        const load = doc.steps.find((s) => s.children !== undefined)!;
+        assert.deepEqual(load.children?.map((c) => c.id.slice(c.id.indexOf('/') + 1)), ['read_file', 'csv_process']);
+        assert.ok(((load.outputs['output'] as { count: number }).count) >= 4);
+      } finally {
+        await project.cleanup();
+      }
+    });
+  }
+
   it('an inline chain through the CLI: nested sub-steps in --json and in the verified ledger', async () => {
     const mission = ['version: "1.0"', 'name: c', 'steps:', '  - id: c', '    name: c', '    step_type: chain', '    parameters:', '      type: sequential', '      steps:',
       '        - { step_name: one, step_type: create_file, parameters: { path: one.txt, content: "1" } }',

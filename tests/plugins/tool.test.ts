@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import command from '@rustchain/plugin-command';
 import createFile from '@rustchain/plugin-create-file';
+import csvProcess from '@rustchain/plugin-csv-process';
 import noop from '@rustchain/plugin-noop';
+import parseJson from '@rustchain/plugin-parse-json';
+import parseYaml from '@rustchain/plugin-parse-yaml';
+import readFile_ from '@rustchain/plugin-read-file';
 import tool from '@rustchain/plugin-tool';
 import { McpClients } from '@rustchain/plugin-tool/mcp';
 import { executeMission } from '../../core/src/engine/execute.ts';
@@ -40,7 +44,7 @@ const lister = definePlugin({
 });
 
 const plugins = new Map<string, { definition: DefinedPlugin }>(
-  [tool, command, createFile, noop, lister].map((p) => [p.type, { definition: p as unknown as DefinedPlugin }]),
+  [tool, command, createFile, noop, lister, csvProcess, parseJson, parseYaml, readFile_].map((p) => [p.type, { definition: p as unknown as DefinedPlugin }]),
 );
 const registry: StepTypeLookup = { get: (t) => plugins.get(t), has: (t) => plugins.has(t), types: () => [...plugins.keys()].sort() };
 
@@ -106,10 +110,45 @@ describe('tool: installed step types', () => {
     await assert.rejects(readFile(outside), { code: 'ENOENT' });
   });
 
-  it('bad parameters for the tool: E_PARAMS_INVALID; the original\'s loader tools: E_TOOL_UNKNOWN', async () => {
+  it('bad parameters for the tool: E_PARAMS_INVALID; a malformed mcp: name: E_TOOL_UNKNOWN', async () => {
     assert.equal((await run({ tool: 'create_file', parameters: { content: 'no path' } })).error?.code, 'E_PARAMS_INVALID');
-    assert.equal((await run({ tool: 'csv_loader', parameters: { file_path: 'x.csv' } })).error?.code, 'E_TOOL_UNKNOWN');
+    assert.equal((await run({ tool: 'csv_loader', parameters: {} })).error?.code, 'E_PARAMS_INVALID');
     assert.equal((await run({ tool: 'mcp:bad name' })).error?.code, 'E_TOOL_UNKNOWN');
+  });
+});
+
+describe('tool: the original\'s document loaders', () => {
+  it('csv_loader reads (read_file child) and parses (csv_process child) with the original\'s parameters', async () => {
+    await writeFile(join(dir, 'sales.csv'), 'date,product,sales\n2024-01-01,Widget A,1500\n2024-01-02,Widget B,2300\n');
+    const t = await run({ tool: 'csv_loader', parameters: { file_path: 'sales.csv', delimiter: ',', has_headers: true } });
+    assert.equal(t.status, 'succeeded', JSON.stringify(t.error));
+    assert.deepEqual(t.children?.map((c) => c.id), ['t/read_file', 't/csv_process']);
+    const output = t.outputs['output'] as { count: number; columns: string[]; rows: Array<Record<string, string>> };
+    assert.equal(output.count, 2);
+    assert.deepEqual(output.columns, ['date', 'product', 'sales']);
+    assert.equal(output.rows[1]?.['product'], 'Widget B');
+  });
+
+  it('json_yaml_loader picks the parser from format or the extension', async () => {
+    await writeFile(join(dir, 'data.json'), '{"a":[1,2]}');
+    await writeFile(join(dir, 'data.yml'), 'a: [1, 2]\n');
+    for (const file of ['data.json', 'data.yml']) {
+      const t = await run({ tool: 'json_yaml_loader', parameters: { file_path: file } });
+      assert.equal(t.status, 'succeeded', JSON.stringify(t.error));
+      assert.deepEqual((t.outputs['output'] as { value: unknown }).value, { a: [1, 2] });
+    }
+  });
+
+  it('html_loader extracts text, title and links; a file outside the policy is refused', async () => {
+    await writeFile(join(dir, 'page.html'), '<html><head><title>Hi &amp; bye</title><script>x()</script></head><body><h1>Head</h1><p>Some <b>text</b></p><a href="https://a.example/x">a</a></body></html>');
+    const t = await run({ tool: 'html_loader', parameters: { file_path: 'page.html' } });
+    assert.equal(t.status, 'succeeded', JSON.stringify(t.error));
+    const output = t.outputs['output'] as { text: string; title: string; links: string[] };
+    assert.equal(output.title, 'Hi & bye');
+    assert.equal(output.text, 'Hi & bye Head Some text a');
+    assert.deepEqual(output.links, ['https://a.example/x']);
+    const denied = await run({ tool: 'html_loader', parameters: { file_path: '/etc/hostname' } });
+    assert.equal(denied.error?.code, 'E_POLICY_PATH_DENIED');
   });
 });
 

@@ -1,4 +1,5 @@
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
+import { LEGACY_LOADERS, legacyLoaderClaims, runLegacyLoader } from './legacy-loaders.ts';
 import { McpClients, parseMcpToolName } from './mcp/client.ts';
 
 /**
@@ -9,17 +10,10 @@ import { McpClients, parseMcpToolName } from './mcp/client.ts';
  * ctx.exec.open, HTTP ones are reached through ctx.fetch: the policy judges both).
  */
 
-/** The original's document-loader tools, which have no step type of that name here. */
-const LEGACY_LOADERS: Readonly<Record<string, string>> = {
-  csv_loader: 'read_file, then csv_process',
-  json_yaml_loader: 'read_file, then parse_json or parse_yaml',
-  html_loader: 'read_file (HTML is not parsed by a first-party step type)',
-};
-
 /** Parameters of a `tool` step. */
 const Params = Type.Object(
   {
-    tool: Type.String({ minLength: 1, description: 'a step type (create_file, http, command...) or an MCP tool `mcp:<server>/<tool>`' }),
+    tool: Type.String({ minLength: 1, description: 'a step type (create_file, http, command...), an MCP tool `mcp:<server>/<tool>`, or the original\'s csv_loader / json_yaml_loader / html_loader' }),
     parameters: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'the tool\'s parameters (a step type\'s own parameters, or the MCP tool\'s arguments)' })),
     timeout_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'the call\'s own timeout (default: the step\'s)' })),
   },
@@ -29,7 +23,7 @@ const Params = Type.Object(
 /** Outputs of a `tool` step. */
 const Outputs = Type.Object({
   tool: Type.String(),
-  kind: Type.Union([Type.Literal('step'), Type.Literal('mcp')]),
+  kind: Type.Union([Type.Literal('step'), Type.Literal('mcp'), Type.Literal('loader')], { description: 'a step type, an MCP tool, or one of the original\'s document loaders' }),
   output: Type.Record(Type.String(), Type.Unknown(), { description: 'a step type\'s outputs; for MCP: { content, text, structured }' }),
   text: Type.String({ description: 'the tool\'s text: MCP text blocks, or a step\'s stdout/body/content when it has one' }),
 });
@@ -55,10 +49,11 @@ export default definePlugin({
   // A step-type tool is claimed as a child step: `policy check` judges its type and its own
   // claims. An MCP tool's process or host comes from settings: judged by the exec/net guards
   // when it runs, before anything is started or sent.
-  claims: (params) =>
-    parseMcpToolName(params.tool) !== null || params.tool.startsWith('mcp:') || LEGACY_LOADERS[params.tool] !== undefined
-      ? []
-      : [{ kind: 'step' as const, type: params.tool, params: params.parameters ?? {}, pointer: '/parameters' }],
+  claims: (params) => {
+    if (params.tool.startsWith('mcp:')) return [];
+    if (LEGACY_LOADERS.has(params.tool)) return legacyLoaderClaims(params.tool, params.parameters ?? {});
+    return [{ kind: 'step', type: params.tool, params: params.parameters ?? {}, pointer: '/parameters' }];
+  },
   async run(params, ctx) {
     const args = params.parameters ?? {};
     const timeoutMs = params.timeout_seconds === undefined ? undefined : params.timeout_seconds * 1000;
@@ -72,9 +67,9 @@ export default definePlugin({
         await clients.close();
       }
     }
-    const hint = LEGACY_LOADERS[params.tool];
-    if (hint !== undefined) {
-      throw new PluginError('E_TOOL_UNKNOWN', `the original's "${params.tool}" tool is not a step type here: use ${hint}`, { details: { tool: params.tool }, nonRetryable: true });
+    if (LEGACY_LOADERS.has(params.tool)) {
+      const output = await runLegacyLoader(params.tool, args, ctx, timeoutMs);
+      return { tool: params.tool, kind: 'loader' as const, output, text: typeof output['text'] === 'string' ? output['text'] : JSON.stringify(output) };
     }
     if (params.tool.startsWith('mcp:')) {
       throw new PluginError('E_TOOL_UNKNOWN', `"${params.tool}" is not an MCP tool name: use mcp:<server>/<tool>`, { details: { tool: params.tool }, nonRetryable: true });

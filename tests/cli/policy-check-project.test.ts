@@ -9,7 +9,7 @@ interface PolicyDoc {
   ok: boolean;
   sources: string;
   policy: { commands: { allow: string[] | '*' }; fs: { read: string[]; write: string[] } };
-  diagnostics: Array<{ code: string; severity: string; field?: string; line: number; column: number }>;
+  diagnostics: Array<{ code: string; severity: string; field?: string; line: number; column: number; hint?: string }>;
 }
 
 /** `rustchain policy check` with no mission checks the policy itself (issue 15); with several, each. */
@@ -86,12 +86,18 @@ describe('rustchain policy check without a mission', () => {
     assert.match(run.stdout, /args of +git: 'status'/);
   });
 
-  it('an unknown key in the policy is an error (exit 2)', async () => {
+  it('an unknown key in the policy is an error at its key, with the fix (exit 2)', async () => {
     process.chdir(join(root, 'bad'));
     const run = await cliInProcess(['policy', 'check', '--json']);
     assert.equal(run.code, 2, run.stderr);
     const doc = JSON.parse(run.stdout) as PolicyDoc;
-    assert.deepEqual(doc.diagnostics.map((d) => d.code), ['E_CONFIG_INVALID']);
+    assert.deepEqual(doc.diagnostics.map((d) => [d.code, d.field, d.line, d.column, d.hint]), [['E_CONFIG_INVALID', 'policy.sandbx', 1, 25, 'did you mean `sandbox`?']]);
+    process.chdir(join(root, 'plain'));
+    await writeFile('ci-policy.yaml', 'commands:\n  allow: [ls]\nsandbx: required\n');
+    const file = await cliInProcess(['policy', 'check', '--json', '--policy', 'ci-policy.yaml']);
+    assert.equal(file.code, 2, file.stderr);
+    const fileDoc = JSON.parse(file.stdout) as PolicyDoc;
+    assert.deepEqual(fileDoc.diagnostics.map((d) => [d.code, d.field, d.line, d.column, d.hint]), [['E_POLICY_FILE_INVALID', 'sandbx', 3, 1, 'did you mean `sandbox`?']]);
   });
 
   it('with several missions, checks each: one violation is exit 1', async () => {

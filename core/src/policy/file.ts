@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
+import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
 import { sortDiagnostics, type Diagnostic } from '../errors.ts';
+import { didYouMean } from '../loader/suggest.ts';
 import type { PolicyConfig } from '../config/types.ts';
 
 /**
@@ -84,6 +85,19 @@ function positionOf(doc: Document, counter: LineCounter, pointer: string): { lin
   return { line: 1, column: 1 };
 }
 
+/** Position of the key (not the value) a pointer ends in, when the document has it. */
+function keyPosition(doc: Document, counter: LineCounter, pointer: string): { line: number; column: number } | null {
+  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const key = segments.pop();
+  const parent = segments.length === 0 ? doc.contents : doc.getIn(segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s)), true);
+  if (!isMap(parent)) return null;
+  const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+  const range = pair !== undefined && isNode(pair.key) ? pair.key.range : undefined;
+  if (range === undefined || range === null) return null;
+  const pos = counter.linePos(range[0]);
+  return { line: pos.line, column: pos.col };
+}
+
 /** Parses and validates policy YAML text; never throws on bad input. */
 export function parsePolicyText(text: string, file: string): LoadedPolicyFile {
   const diag = (line: number, column: number, message: string, pointer?: string): Diagnostic => ({
@@ -114,6 +128,15 @@ export function parsePolicyText(text: string, file: string): LoadedPolicyFile {
   for (const error of Value.Errors(PolicyFileSchema, value)) {
     const pos = positionOf(doc, counter, error.path);
     const where = error.path === '' ? 'the policy' : error.path;
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+      // A misspelt key (`sandbx`) would silently drop a restriction: name the one it is closest to.
+      const key = (error.path.split('/').pop() ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+      const known = Object.keys((error.schema as { properties?: Record<string, unknown> }).properties ?? {});
+      const near = didYouMean(key, known);
+      const at = keyPosition(doc, counter, error.path) ?? pos;
+      diagnostics.push({ ...diag(at.line, at.column, `unknown key \`${key}\``, error.path), hint: near !== null ? `did you mean \`${near}\`?` : `known keys here: ${known.join(', ')}` });
+      continue;
+    }
     diagnostics.push(diag(pos.line, pos.column, `${where}: ${error.message}`, error.path));
   }
   if (diagnostics.length > 0) return { policy: null, diagnostics: sortDiagnostics(dedupe(diagnostics)) };

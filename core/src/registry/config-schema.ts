@@ -57,6 +57,14 @@ export function checkConfig(value: unknown, file: string): Diagnostic[] {
     const topLevel = error.path.lastIndexOf('/') === 0;
     if ((error.type === ValueErrorType.ObjectAdditionalProperties && topLevel) || seen.has(error.path)) continue;
     seen.add(error.path);
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+      // A misspelt nested key (`policy.sandbx`): name it and the key it is closest to.
+      const key = (error.path.split('/').pop() ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+      const known = Object.keys((error.schema as { properties?: Record<string, unknown> }).properties ?? {});
+      const near = didYouMean(key, known);
+      diagnostics.push(at(error.path, `unknown key \`${key}\``, near !== null ? `did you mean \`${near}\`?` : `known keys here: ${known.join(', ')}`));
+      continue;
+    }
     diagnostics.push(at(error.path, `${error.path || 'config'}: ${error.message}`));
   }
   return diagnostics;

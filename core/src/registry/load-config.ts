@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Loader } from 'cosmiconfig';
 import { DiagnosticsError, type Diagnostic } from '../errors.ts';
 import type { RustchainConfig } from '../config/types.ts';
+import { locateConfigDiagnostics } from './config-locate.ts';
 import { asConfig, checkConfig } from './config-schema.ts';
 import { FIRST_PARTY_PLUGINS } from './first-party.ts';
 
@@ -109,6 +110,6 @@ export async function loadConfig(options: { cwd: string; configFile?: string }):
   }
   if (found === null) return { config: { plugins: [...FIRST_PARTY_PLUGINS] }, file: null, dir: resolve(options.cwd) };
   const diagnostics = checkConfig(found.config, found.filepath);
-  if (diagnostics.length > 0) throw new DiagnosticsError(diagnostics);
+  if (diagnostics.length > 0) throw new DiagnosticsError(locateConfigDiagnostics(diagnostics, found.filepath));
   return { config: asConfig(found.config), file: found.filepath, dir: dirname(found.filepath) };
 }

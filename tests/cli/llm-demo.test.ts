@@ -66,3 +66,19 @@ test('a key the server echoes in its error body is *** in --json and in the ledg
   assert.deepEqual(filesContaining(project.home, KEY), [], 'not in the ledger or anywhere in the state dir');
   assert.ok(filesContaining(project.home, 'E_LLM_AUTH').length > 0, 'the ledger recorded the failure');
 });
+
+test('a streamed llm step: its progress lines reach the live view only, never the ledger', async (t) => {
+  const fake = await startFakeLlm();
+  t.after(() => fake.close());
+  fake.enqueue({ text: 'one two three four' });
+  const mission = `name: stream\nsteps:\n  - { id: ask, step_type: llm, parameters: { prompt: hi, stream: true, base_url: "${fake.openaiBaseUrl}" } }\n`;
+  const project = await tempProject({ 'stream.yaml': mission });
+  t.after(() => project.cleanup());
+  const run = await runCli(['mission', 'execute', 'stream.yaml', '--json', `--allow-net=${new URL(fake.url).host}`], { cwd: project.dir, home: project.home });
+  const result = json<{ status: string; steps: Array<{ outputs: Record<string, unknown> }> }>(run);
+  assert.equal(result.status, 'succeeded', run.stderr);
+  assert.equal(result.steps[0]?.outputs['text'], 'one two three four');
+  assert.equal(fake.requests[0]?.body?.['stream'], true);
+  assert.deepEqual(filesContaining(project.home, 'step.progress'), []);
+  assert.ok(filesContaining(project.home, 'step.succeeded').length > 0);
+});

@@ -149,3 +149,17 @@ test('config.llm_budget: a wrong shape is a validation error at its line', async
   assert.equal(result, null);
   assert.ok(diagnostics.some((d) => d.severity === 'error' && d.line === 3), JSON.stringify(diagnostics));
 });
+
+test('stream: the reply so far arrives as step.progress events (growing text), before the step succeeds', async (t) => {
+  const fake = await fakeFor(t);
+  fake.enqueue({ text: 'alpha beta gamma delta' });
+  const yaml = `name: s\nsteps:\n  - { id: ask, step_type: llm, parameters: { prompt: hi, stream: true, base_url: "${fake.openaiBaseUrl}" } }\n`;
+  const { result, events } = await runMissionText(t, yaml, [llm], { policy: netOf(fake) });
+  assert.equal(result?.status, 'succeeded');
+  const progress = events.flatMap((e) => (e.type === 'step.progress' ? [e.text] : []));
+  assert.ok(progress.length >= 4, JSON.stringify(progress));
+  assert.equal(progress.at(-1), 'alpha beta gamma delta');
+  assert.ok(progress.every((text, i) => i === 0 || text.startsWith(progress[i - 1]!)), 'each line extends the previous');
+  const done = events.findIndex((e) => e.type === 'step.succeeded');
+  assert.ok(events.findLastIndex((e) => e.type === 'step.progress') < done);
+});

@@ -25,6 +25,7 @@ export function eventLine(event: RunEvent): string | null {
       return `${SYMBOLS.skipped} ${event.stepId}: ${event.error.message}`;
     case 'step.cancelled':
       return `${SYMBOLS.cancelled} ${event.stepId}: ${event.error.message}`;
+    case 'step.progress':
     case 'net.request':
     case 'net.response':
       // Calls are in the ledger (audit report); the progress view stays one line per step event.

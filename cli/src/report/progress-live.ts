@@ -21,6 +21,8 @@ interface Terminal extends NodeJS.WritableStream {
 
 /** Redraw at most this often: enough to see time pass, cheap on slow terminals. */
 const FRAME_MS = 80;
+/** A step.progress line is cut to its last this-many characters (the row wraps to the terminal anyway). */
+const PROGRESS_NOTE_CHARS = 120;
 
 /** Colour per row state. */
 function paint(styles: Styles, state: Row['state']): (text: string) => string {
@@ -108,6 +110,7 @@ export function createLiveReporter(stderr: Terminal, stepIds: readonly string[],
     return row;
   };
   const oneLine = (text: string): string => text.split('\n')[0] ?? '';
+  const lastLine = (text: string): string => (text.trimEnd().split('\n').at(-1) ?? '').slice(-PROGRESS_NOTE_CHARS);
 
   return {
     onEvent(event: RunEvent) {
@@ -117,6 +120,10 @@ export function createLiveReporter(stderr: Terminal, stepIds: readonly string[],
           break;
         case 'step.retried':
           update(event.stepId, { note: `retrying: ${event.error.code}` });
+          break;
+        case 'step.progress':
+          // The step's last line (e.g. the tail of a streamed reply), while it runs.
+          if (rows.get(event.stepId)?.state === 'running') update(event.stepId, { note: lastLine(event.text) });
           break;
         case 'step.succeeded':
           update(event.stepId, { state: 'succeeded', durationMs: event.durationMs, note: '' });

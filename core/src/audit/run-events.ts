@@ -40,6 +40,8 @@ const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
   'step.failed': (e) => ({ stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs, error: e.error }),
   'step.skipped': (e) => ({ stepId: e.stepId, error: e.error }),
   'step.cancelled': (e) => ({ stepId: e.stepId, attempt: e.attempt, error: e.error }),
+  // Never recorded (the ledger sink drops it); the text itself stays out even if one slipped through.
+  'step.progress': (e) => ({ stepId: e.stepId, attempt: e.attempt }),
   // A call through ctx.fetch: digests of the canonical (secret-free) request and response, so a
   // replay can be shown to have made and received exactly what the recorded run did.
   'net.request': (e) => ({ stepId: e.stepId, attempt: e.attempt, call: e.call, method: e.method, url: e.url, requestDigest: e.requestDigest, replayed: e.replayed }),

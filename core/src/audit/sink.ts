@@ -124,7 +124,8 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
   };
 
   return {
-    onEvent: (event) => push({ run: event }),
+    // step.progress is a live status line for the display: not an audited event.
+    onEvent: (event) => (event.type === 'step.progress' ? undefined : push({ run: event })),
     record: (input) => push({ input }),
     barrier: settle,
     flush: settle,

@@ -39,6 +39,8 @@ export interface StepContextInit {
   budget?: LlmBudget | undefined;
   /** The run's redactor: values read with ctx.env.secret join it. */
   secrets?: { add(values: Iterable<string>): unknown } | undefined;
+  /** Where ctx.progress goes (one function per run, not per step: no closure per context). */
+  progress?: ((runId: string, stepId: string, attempt: number, text: string) => void) | undefined;
 }
 
 const SILENT: StepLogger = { info() {}, warn() {} };
@@ -111,6 +113,9 @@ class LazyStepContext implements StepContext {
   }
   get budget(): LlmBudget | undefined {
     return this.#init.budget;
+  }
+  progress(text: string): void {
+    this.#init.progress?.(this.runId, this.stepId, this.attempt, text);
   }
   settings(namespace: string): unknown {
     const all = this.#init.settings;

@@ -198,6 +198,7 @@ export class AttemptContextInit implements StepContextInit {
     readonly stateDir?: string,
     readonly budget?: LlmBudget,
     readonly secrets?: { add(values: Iterable<string>): unknown },
+    readonly progress?: (runId: string, stepId: string, attempt: number, text: string) => void,
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;

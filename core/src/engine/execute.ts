@@ -22,8 +22,17 @@ export function executeMission(mission: Mission, options: ExecuteOptions): Promi
 /** The dispatcher a run uses: the injected one, or the in-process default (holding the run's LLM budget, when the mission sets one). */
 export function dispatcherFor(options: ExecuteOptions, llmBudget?: LlmBudgetLimits): StepDispatcher {
   if (options.dispatcher) return options.dispatcher;
-  const { registry, policy, workDir, env, secrets, settings, calls, stateDir } = options;
+  const { registry, policy, workDir, env, secrets, settings, calls, stateDir, onEvent } = options;
+  // ctx.progress goes straight to the sink as step.progress: not part of the audited stream (the
+  // ledger sink drops it), best effort (a sink error is not the run's).
+  const progress = onEvent === undefined ? undefined : (runId: string, stepId: string, attempt: number, text: string): void => {
+    try {
+      onEvent({ type: 'step.progress', runId, stepId, attempt, text });
+    } catch {
+      // The progress view is not worth failing a run over.
+    }
+  };
   return createInProcessDispatcher({
-    registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }), ...(settings === undefined ? {} : { settings }), ...(calls === undefined ? {} : { calls }), ...(stateDir === undefined ? {} : { stateDir }), ...(llmBudget === undefined ? {} : { llmBudget }),
+    registry, policy, workDir, ...(env === undefined ? {} : { env }), ...(secrets === undefined ? {} : { secrets }), ...(settings === undefined ? {} : { settings }), ...(calls === undefined ? {} : { calls }), ...(stateDir === undefined ? {} : { stateDir }), ...(llmBudget === undefined ? {} : { llmBudget }), ...(progress === undefined ? {} : { progress }),
   });
 }

@@ -38,6 +38,8 @@ export function createInProcessDispatcher(options: {
   calls?: CallJournal;
   /** Mission config.llm_budget: one accountant for every step (and child step) this dispatcher runs. */
   llmBudget?: LlmBudgetLimits;
+  /** Receives ctx.progress lines (the run's event sink, as step.progress events). */
+  progress?: (runId: string, stepId: string, attempt: number, text: string) => void;
 }): StepDispatcher {
   const { registry, policy, workDir } = options;
   const env: HostEnv = options.env ?? process.env;
@@ -92,7 +94,7 @@ export function createInProcessDispatcher(options: {
   async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, stateDir, calls, budget, secrets: options.secrets });
+    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, stateDir, calls, budget, secrets: options.secrets, progress: options.progress });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -101,7 +103,7 @@ export function createInProcessDispatcher(options: {
   async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (control.aborted) throw control.reason;
-    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls, stateDir, budget, options.secrets));
+    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls, stateDir, budget, options.secrets, options.progress));
     const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
     return outputs as Record<string, unknown>;
   }

@@ -55,6 +55,8 @@ export type RunEvent =
   | { type: 'step.failed'; runId: string; stepId: string; attempt: number; durationMs: number; error: StepError }
   | { type: 'step.skipped'; runId: string; stepId: string; error: StepError }
   | { type: 'step.cancelled'; runId: string; stepId: string; attempt: number; error: StepError }
+  /** A running step's live status line (ctx.progress: streamed model text): for the progress view only, never in the ledger or run state. */
+  | { type: 'step.progress'; runId: string; stepId: string; attempt: number; text: string }
   | { type: 'net.request'; runId: string; stepId: string; attempt: number; call: number; method: string; url: string; requestDigest: string; replayed: boolean }
   | { type: 'net.response'; runId: string; stepId: string; attempt: number; call: number; status: number | null; responseDigest: string | null; replayed: boolean; error?: string }
   | { type: 'run.cancelled'; runId: string; reason: string }

@@ -332,6 +332,12 @@ export interface StepContext {
   /** The run's LLM budget when the mission sets `config.llm_budget` (model calls reserve through it); undefined = unlimited. */
   readonly budget?: LlmBudget | undefined;
   /**
+   * Shows a live status line for the running step (e.g. the tail of a streamed reply) in the
+   * progress view: a `step.progress` event that is never written to the ledger or run state.
+   * Best effort and cheap; optional for test doubles.
+   */
+  progress?(text: string): void;
+  /**
    * The project's settings for a namespace (`settings.<namespace>` in rustchain.config), deeply
    * frozen; undefined when absent. The plugin checks the shape (settings are config, not policy).
    */

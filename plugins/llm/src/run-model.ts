@@ -30,9 +30,20 @@ export interface ModelCallOutputs {
   json?: unknown;
 }
 
+/** The tail of a streamed reply sent as the progress line. */
+const PROGRESS_CHARS = 200;
+
 /** One model call from step parameters: messages (then prompt as the last user turn), streaming shown as progress. */
 export async function runModel(params: ModelCallParams, ctx: StepContext): Promise<ModelCallOutputs> {
   const messages: ChatMessage[] = [...(params.messages ?? [])];
+  // A streamed reply is shown live: the text so far as the step's progress line.
+  let sofar = '';
+  const onText = params.stream === true && ctx.progress !== undefined
+    ? (fragment: string): void => {
+      sofar += fragment;
+      ctx.progress?.(sofar.length > PROGRESS_CHARS ? sofar.slice(-PROGRESS_CHARS) : sofar);
+    }
+    : undefined;
   if (params.prompt !== undefined) messages.push({ role: 'user', content: params.prompt });
   const res = await complete(ctx, {
     messages,
@@ -44,6 +55,7 @@ export async function runModel(params: ModelCallParams, ctx: StepContext): Promi
     max_tokens: params.max_tokens,
     response_schema: params.response_schema,
     stream: params.stream,
+    on_text: onText,
     ...(params.request_timeout_seconds === undefined ? {} : { timeout_ms: Math.round(params.request_timeout_seconds * 1000) }),
     max_retries: params.max_retries,
   });

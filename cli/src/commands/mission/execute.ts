@@ -182,8 +182,11 @@ export class MissionExecuteCommand extends PermissionedCommand {
         onEvent: (event: RunEvent) => {
           // The run state (state.json) holds outputs and errors: never a secret, as the ledger.
           const redacted = redactor.value(event);
-          recorder.onEvent(redacted);
-          sinks.onEvent(event);
+          // step.progress (a live status line) is for the progress view only: not audited, not run state.
+          if (event.type !== 'step.progress') {
+            recorder.onEvent(redacted);
+            sinks.onEvent(event);
+          }
           reporter.onEvent(redacted);
         },
         // Write-ahead: the ledger and the run state both hold a step's start before it runs.

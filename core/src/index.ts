@@ -120,6 +120,7 @@ export type { RepairResult } from './audit/repair.ts';
 export { buildAuditReport } from './audit/report.ts';
 export type { AuditReport, RunAuditEntry, StepAuditEntry, CallAuditEntry } from './audit/report.ts';
 export { renderAuditReport, AUDIT_REPORT_FORMATS } from './audit/render.ts';
+export { compareRunCalls, renderCallComparison } from './audit/compare-calls.ts';
 export type { AuditReportFormat } from './audit/render.ts';
 export { exportAttestation, verifyAttestation, signStatement, preAuthEncoding, IN_TOTO_STATEMENT_TYPE, RUN_PREDICATE_TYPE, IN_TOTO_PAYLOAD_TYPE } from './audit/attestation.ts';
 export type { InTotoStatement, DsseEnvelope, AttestationCheck } from './audit/attestation.ts';

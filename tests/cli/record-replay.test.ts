@@ -84,6 +84,22 @@ test('mission execute --record then --replay with the server gone: same result, 
   assert.match(first!.calls[0]!.url, /api_key=\*\*\*/);
   const ledger = await readFile(join(project.home, 'audit', 'ledger.jsonl'), 'utf8').catch(() => '');
   assert.ok(!ledger.includes(KEY));
+
+  // audit compare: the replay made the recorded calls (exit 0) ...
+  const same = await runCli(['audit', 'compare', first!.runId, second!.runId], { cwd: project.dir, home: project.home });
+  assert.equal(same.code, 0, same.stdout + same.stderr);
+  assert.match(same.stdout, /^= ask#1\.1 GET /m);
+  // ... and a run whose call was not the recorded one does not (exit 1).
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(join(project.dir, 'm.yaml'), mission(api.port).replace('/v1/answer', '/v2/answer'));
+  const changed = await runCli([...base, '--replay', 'rec'], { cwd: project.dir, home: project.home, env });
+  assert.equal(changed.code, 1);
+  const third = json<Report>(await runCli(['audit', 'report', '--json'], { cwd: project.dir, home: project.home })).runs[2]!;
+  const differs = await runCli(['audit', 'compare', first!.runId, third.runId, '--json'], { cwd: project.dir, home: project.home });
+  assert.equal(differs.code, 1);
+  const comparison = json<{ equal: boolean; pairs: Array<{ differs: string[] }> }>(differs);
+  assert.equal(comparison.equal, false);
+  assert.ok(comparison.pairs[0]!.differs.includes('requestDigest'));
 });
 
 test('--replay: a call never recorded fails the step with E_REPLAY_MISSING (exit 1); bad flags are usage errors (exit 2)', async (t) => {

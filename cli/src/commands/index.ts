@@ -6,6 +6,7 @@ import { PluginNewCommand } from './plugin/new.ts';
 import { MissionPlanCommand } from './mission/plan.ts';
 import { RunCommand } from './run.ts';
 import { AuditAnchorCommand } from './audit/anchor.ts';
+import { AuditCompareCommand } from './audit/compare.ts';
 import { AuditExportCommand } from './audit/export.ts';
 import { AuditReportCommand } from './audit/report.ts';
 import { AuditVerifyCommand } from './audit/verify.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandClass[] = [
   AuditVerifyCommand,
   AuditExportCommand,
   AuditAnchorCommand,
+  AuditCompareCommand,
   MissionValidateCommand,
   MissionExecuteCommand,
   MissionMigrateCommand,

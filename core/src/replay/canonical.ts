@@ -46,7 +46,7 @@ const VERSION_HEADER = /-(?:version|beta)$/;
 const SECRET_QUERY = /^(?:key|sig|code|(?:.*[-_.])?(?:api[-_]?key|apikey|token|secret|password|passwd|signature|auth|credential|session)(?:[-_.].*)?)$/i;
 
 /** True for a header whose value is a credential. */
-export function isSecretHeader(name: string): boolean {
+function isSecretHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return SECRET_HEADERS.has(lower) || SECRET_NAME.test(lower);
 }
@@ -70,7 +70,7 @@ export function requestSecrets(url: string, headers: Readonly<Record<string, str
 }
 
 /** The URL without userinfo, with credential query values replaced, then passed through `redact`. */
-export function redactUrl(url: string, redact: TextRedactor): string {
+function redactUrl(url: string, redact: TextRedactor): string {
   if (!URL.canParse(url)) return redact(url);
   const parsed = new URL(url);
   parsed.username = '';

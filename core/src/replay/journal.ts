@@ -30,7 +30,7 @@ export interface CallJournalOptions {
 }
 
 /** What the journal needs to know of the step whose fetch it wraps (a StepContextInit is one). */
-export interface CallJournalStep {
+interface CallJournalStep {
   readonly runId: string;
   readonly stepId: string;
   readonly attempt: number;

@@ -30,7 +30,7 @@ function hostFolder(url: string): string {
 }
 
 /** Path of the `occurrence`-th recording of the request with digest `key`. */
-export function recordingPath(dir: string, request: CanonicalRequest, key: string, occurrence: number): string {
+function recordingPath(dir: string, request: CanonicalRequest, key: string, occurrence: number): string {
   const hex = key.slice('sha256:'.length);
   return join(dir, hostFolder(request.url), occurrence === 1 ? `${hex}.json` : `${hex}.${occurrence}.json`);
 }

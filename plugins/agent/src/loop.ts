@@ -6,7 +6,7 @@ import type { AgentTools } from './tools.ts';
 const MAX_TOOL_RESULT_CHARS = 16_000;
 
 /** One tool call the agent made, as its `tool_calls` output lists it. */
-export interface AgentToolCall {
+interface AgentToolCall {
   /** The provider's call id. */
   id: string;
   name: string;

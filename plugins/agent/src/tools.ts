@@ -3,7 +3,7 @@ import type { ToolDefinition } from '@rustchain/plugin-llm/providers';
 import { McpClients, parseMcpToolName } from '@rustchain/plugin-tool/mcp';
 
 /** How a tool the model may call runs: a step type directly, or an MCP tool through a `tool` child step. */
-export type ToolTarget = { kind: 'step'; type: string } | { kind: 'mcp'; qualified: string };
+type ToolTarget = { kind: 'step'; type: string } | { kind: 'mcp'; qualified: string };
 
 /** The tools an agent may call this run, and the names it asked for that it cannot have. */
 export interface AgentTools {

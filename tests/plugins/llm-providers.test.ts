@@ -130,7 +130,20 @@ for (const provider of ['openai', 'anthropic'] as const) {
     const pending = chat(ctx, { provider, base_url: base(fake), model: 'm', messages: hello });
     while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort(new Error('stop'));
-    await assert.rejects(pending);
+    await rejectsWith(pending, 'E_STEP_CANCELLED');
+    assert.equal(fake.requests.length, 1);
+  });
+
+  test(`${provider}: cancelling during a retry-after wait ends the wait, no further request`, async (t) => {
+    const fake = await fakeFor(t);
+    fake.enqueue({ error: { status: 429, message: 'wait', retry_after: 50 } }, { text: 'never' });
+    const controller = new AbortController();
+    const ctx = await ctxFor(t, fake, { signal: controller.signal });
+    const pending = chat(ctx, { provider, base_url: base(fake), model: 'm', messages: hello });
+    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
+    controller.abort(new Error('stop'));
+    await rejectsWith(pending, 'E_STEP_CANCELLED');
     assert.equal(fake.requests.length, 1);
   });
 }

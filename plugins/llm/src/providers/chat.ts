@@ -28,7 +28,7 @@ export async function chat(ctx: LlmContext, request: ChatRequest): Promise<ChatR
       : await openaiChat(openaiClient(endpoint, transport.fetch), endpoint, request, ctx.signal);
   } catch (err) {
     reservation?.release();
-    throw toLlmError(err, endpoint.name, transport);
+    throw toLlmError(err, endpoint.name, transport, ctx.signal);
   }
   const cost = costOf(endpoint.settings, endpoint.model, raw.usage);
   commit(reservation, raw.usage, cost);

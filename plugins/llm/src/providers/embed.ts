@@ -30,7 +30,7 @@ export async function embed(ctx: LlmContext, request: EmbedRequest): Promise<Emb
     res = await openaiEmbed(openaiClient(endpoint, transport.fetch), model, request.input, request.dimensions, ctx.signal);
   } catch (err) {
     reservation?.release();
-    throw toLlmError(err, endpoint.name, transport);
+    throw toLlmError(err, endpoint.name, transport, ctx.signal);
   }
   if (res.embeddings.length !== request.input.length) {
     throw new PluginError('E_LLM_BAD_RESPONSE', `${endpoint.name} returned ${res.embeddings.length} embeddings for ${request.input.length} inputs`, { details: { provider: endpoint.name } });

@@ -32,8 +32,12 @@ function codedCause(err: unknown): unknown {
   return undefined;
 }
 
-/** The coded error for an SDK failure of a call to `provider`. */
-export function toLlmError(err: unknown, provider: string, transport: Transport): unknown {
+/** The coded error for an SDK failure of a call to `provider`; a cancelled step reports its abort reason (E_STEP_CANCELLED / E_STEP_TIMEOUT). */
+export function toLlmError(err: unknown, provider: string, transport: Transport, signal: AbortSignal): unknown {
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    return isRustchainError(reason) ? reason : new PluginError('E_STEP_CANCELLED', `the call to ${provider} was cancelled`, { details: { provider }, cause: reason });
+  }
   if (isRustchainError(err)) return err;
   const status = (err as { status?: unknown }).status;
   if (typeof status === 'number') {

@@ -141,10 +141,18 @@ class FileLedger implements Ledger {
   /** The last segment (under the lock): the cached one, moved on past segments others started. */
   private lastSegment(): number {
     let n = this.state.segment ?? listSegmentsSync(this.paths).at(-1) ?? 0;
-    while (existsSync(segmentPath(this.paths, n + 1))) n++;
+    while (existsSync(this.segmentAfter(n))) n++;
     this.state.segment = n;
     return n;
   }
+
+  /** Path of segment n + 1, remembered: every commit asks whether another writer started it. */
+  private segmentAfter(n: number): string {
+    if (this.nextSegment?.n !== n) this.nextSegment = { n, path: segmentPath(this.paths, n + 1) };
+    return this.nextSegment.path;
+  }
+
+  private nextSegment: { n: number; path: string } | null = null;
 
   /** Open a segment for append + read; metadata and small writes are synchronous on purpose. */
   private openFd(segment: number): number {

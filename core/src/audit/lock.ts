@@ -92,6 +92,10 @@ function removeIfStale(path: string): void {
 
 /** True when another live writer has claimed the next turn (`<lock>.next`). */
 function turnClaimedByOther(next: string, token: string): boolean {
+  // Usually there is no claim: asking first is far cheaper than the ENOENT a read would throw
+  // (an Error with its stack, every commit). A claim appearing or going meanwhile is the race
+  // the read below already handles.
+  if (!existsSync(next)) return false;
   let content: string;
   try {
     content = readFileSync(next, 'utf8');

@@ -9,6 +9,8 @@ import { runsDir, writeRunState, writeRunStateAsync, type RunState, type StepSta
 
 /** Transitions that need not be durable at once are written at most this often. */
 const COALESCE_MS = 25;
+/** ...and at most once per this many times the last write's duration (a write takes ≤ ~5 % of the run). */
+const WRITE_SPACING = 20;
 
 /** Effects whose step may run twice without harm: a crash during them needs no durable start. */
 const REPEATABLE: ReadonlySet<Effect> = new Set<Effect>(['pure', 'read', 'idempotent']);
@@ -92,6 +94,7 @@ export function createRunStateRecorder(init: {
   // for every transition made each step of a chain write (and fsync) the whole state.
   let mustBeDurable = 0;
   let inFlight: Promise<void> | null = null;
+  let lastWriteMs = 0;
   const failed = (error: unknown): RustchainError =>
     (failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true }));
   /** One async write of the state as it is now; later callers join the next one. */
@@ -102,11 +105,13 @@ export function createRunStateRecorder(init: {
       const covering = version;
       scheduled = false;
       state.updatedAt = new Date().toISOString();
+      const began = performance.now();
       try {
         await writeRunStateAsync(stateDir, state);
       } catch (error) {
         throw failed(error);
       }
+      lastWriteMs = performance.now() - began;
       durable = Math.max(durable, covering);
     });
     inFlight = run.catch(() => undefined);
@@ -116,10 +121,12 @@ export function createRunStateRecorder(init: {
   const later = (): void => {
     if (scheduled) return;
     scheduled = true;
-    // Each write is the whole state: bounding their rate keeps a large run linear.
+    // Each write is the whole state (O(steps)): spacing them by a multiple of the last one's
+    // duration keeps their share of the run bounded however large the mission (at 25 ms
+    // apart, a 10,000-step run spent a third of its CPU serialising its state).
     setTimeout(() => {
       if (scheduled) void commit().catch(() => undefined); // kept in `failure`: the next event throws it
-    }, COALESCE_MS).unref();
+    }, Math.max(COALESCE_MS, lastWriteMs * WRITE_SPACING)).unref();
   };
 
   // The first write is synchronous: the state exists before run.started is even emitted.

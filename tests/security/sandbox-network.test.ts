@@ -8,6 +8,7 @@ import { createStepContext, verifyLedger, type Policy } from '@rustchain/core';
 import { bwrapArgv, probeBwrap } from '../../core/src/sandbox/bwrap.ts';
 import { onSandboxNetDenied, type SandboxNetDenial } from '../../core/src/sandbox/net-denials.ts';
 import { startNetProxy } from '../../core/src/sandbox/net-proxy.ts';
+import { runCli } from '../cli/harness.ts';
 import { inProject, loopbackListener, type CaseRun, type Listener } from './harness.ts';
 
 /**
@@ -185,5 +186,7 @@ test('end to end: a mission`s curl to a refused host fails, the ledger records t
     assert.equal(decision?.payload['stepId'], 'refused');
     assert.equal(decision?.payload['decision'], 'denied');
     assert.equal((await verifyLedger(c.home)).ok, true);
+    const report = await runCli(['audit', 'report'], { cwd: c.dir, home: c.home });
+    assert.match(report.stdout, /policy denied refused E_POLICY_HOST_DENIED/);
   });
 });

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import fc from 'fast-check';
 import type { Policy, RustchainError } from '@rustchain/core';
 import { startNetProxy, type NetProxy } from '../../../core/src/sandbox/net-proxy.ts';
 
@@ -163,4 +164,25 @@ test('close() cuts open tunnels and removes the socket and its private dir', asy
   } finally {
     await up.close();
   }
+});
+
+/** Spellings of 127.0.0.1 a client might send (the WHATWG parser canonicalises all of them). */
+const LOOPBACK_SPELLINGS = ['127.0.0.1', '127.1', '2130706433', '0x7f000001', '0177.0.0.1', '0x7f.0.0.1', '127.000.000.001', 'localhost', 'LOCALHOST', 'localhost.', '[::1]', '[::ffff:127.0.0.1]', '[0:0:0:0:0:ffff:7f00:1]'];
+
+test('property: no spelling of loopback, through CONNECT or absolute-form, gets past an allowlist that does not name it', async (t) => {
+  const up = await upstream();
+  const proxy = await startNetProxy(policy(['allowed.example', `127.0.0.2:${up.port}`]));
+  t.after(async () => {
+    await proxy.close();
+    await up.close();
+  });
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...LOOPBACK_SPELLINGS), fc.boolean(), async (host, viaConnect) => {
+      const request = viaConnect ? `CONNECT ${host}:${up.port} HTTP/1.1\r\n\r\n` : `GET http://${host}:${up.port}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
+      const reply = await raw(proxy, request);
+      // 403 for a refusal; 400 when the client's spelling is not a host at all. Never through.
+      return /^HTTP\/1\.1 (403|400)/.test(reply) && up.connections() === 0;
+    }),
+    { numRuns: 40 },
+  );
 });

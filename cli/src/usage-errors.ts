@@ -27,7 +27,24 @@ export async function explainUsageError(error: unknown, argv: readonly string[],
     return `unknown option ${option}${where}${guess === null ? '' : `; did you mean ${guess}?`} (see --help)`;
   }
 
+  const extra = /Extraneous positional argument \("([^"]*)"\)/.exec(message)?.[1];
+  const command = matchedCommand(words, commands);
+  if (extra !== undefined && command !== null) {
+    return `too many arguments: \`${extra}\`; \`rustchain ${command.path.join(' ')}\` takes ${command.positionals.join(' ') || 'no argument'}${command.positionals.includes('<file>') ? ' (one file per command)' : ''}`;
+  }
+  if (/Not enough positional arguments/.test(message) && command !== null) {
+    return `\`rustchain ${command.path.join(' ')}\` needs ${command.positionals.join(' ')} (see \`rustchain ${command.path.join(' ')} --help\`)`;
+  }
+
+  const valueless = /Not enough arguments to option (\S+?)\.?$/m.exec(message)?.[1];
+  if (valueless !== undefined) return `${valueless} needs a value${command === null ? '' : ` (see \`rustchain ${command.path.join(' ')} --help\`)`}`;
+
   if (/^Command not found/.test(message)) {
+    // Every word matched a command, so a required option is missing (clipanion says "not found").
+    if (command !== null && command.required.length > 0 && words.length >= command.path.length) {
+      return `\`rustchain ${command.path.join(' ')}\` needs ${command.required.join(' and ')}`;
+    }
+    if (words[0] === 'help') return words.length > 1 ? `for help on a command, write \`rustchain ${words.slice(1).join(' ')} --help\`` : 'for help, write `rustchain --help`';
     const nouns = [...new Set(paths.map((p) => p[0]!))];
     const [first, second] = words;
     if (first === undefined) return null;
@@ -54,11 +71,18 @@ export interface CommandSyntax {
   path: string[];
   /** `['--json', '--log-level', '-o', '--out', ...]`. */
   options: string[];
+  /** Positional arguments as the usage line shows them: `['<file>']`. */
+  positionals: string[];
+  /** Required options with their value: `['-o,--out <file>']`. */
+  required: string[];
 }
 
 /** CommandSyntax from clipanion's `cli.definitions()` (path `rustchain mission validate`, option `-o,--out #0`). */
-export function commandSyntax(definitions: ReadonlyArray<{ path: string; options: ReadonlyArray<{ definition: string }> }>): CommandSyntax[] {
+export function commandSyntax(definitions: ReadonlyArray<{ path: string; usage: string; options: ReadonlyArray<{ definition: string; required?: boolean }> }>): CommandSyntax[] {
   return definitions.map((d) => ({
+    // After the options: `<file>`, `[<file>...]` (options are bracketed and start with `-`).
+    required: d.options.filter((o) => o.required === true).map((o) => o.definition),
+    positionals: d.usage.replace(/\[-[^\]]*(?:\[[^\]]*\][^\]]*)*\]|<-[^>]*(?:<[^>]*>[^>]*)*>/g, '').split(' ').filter((w) => /^[<[]/.test(w)),
     path: d.path.split(' ').slice(1).filter((w) => !w.startsWith('-')),
     // `-o,--out <file>`, `--allow-run[=<cmd,...>]` (help placeholders): the names only.
     options: d.options.flatMap((o) => (o.definition.split(' ')[0] ?? '').replace(/\[=.*$/, '').split(',')).filter((n) => n.startsWith('-')),

@@ -23,6 +23,11 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   '--public-key': '<file>',
   '--dir': '<dir>',
   '--name': '<name>',
+  '--record': '<dir>',
+  '--replay': '<dir>',
+  '--backend': '<in-process|redis>',
+  '--redis': '<url>',
+  '--queue': '<name>',
 };
 
 /** The permission flags: alone they allow everything, a list binds with `=`. */

@@ -50,6 +50,11 @@ describe('CLI surface', () => {
     { args: ['mission', 'execute', 'm.yaml', '--allow-read', 'data'], expect: /`--allow-read=data`/ },
     { args: ['audit', 'export'], expect: /--run <run-id>/ },
     { args: ['completion', 'tcsh'], expect: /bash, zsh, fish/ },
+    { args: ['compile', 'm.yaml'], expect: /`rustchain compile` needs -o,--out <file>/ },
+    { args: ['run'], expect: /`rustchain run` needs <file>/ },
+    { args: ['mission', 'validate', 'm.yaml', 'x.yaml'], expect: /too many arguments: `x\.yaml`; `rustchain mission validate` takes <file>/ },
+    { args: ['audit', 'verify', '--since'], expect: /--since needs a value/ },
+    { args: ['help', 'mission', 'plan'], expect: /`rustchain mission plan --help`/ },
   ];
   for (const { args, expect } of suggestions) {
     it(`rustchain ${args.join(' ')}: exit 2 with the fix`, async () => {

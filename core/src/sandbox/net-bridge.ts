@@ -127,7 +127,7 @@ while (1) {
   }
   if (vec($rout, fileno($srv), 1) && accept(my $client, $srv)) {
     my $pid = fork();
-    if (defined $pid && $pid == 0) { close $srv; pump($client) }
+    if (defined $pid && $pid == 0) { close $srv; $SIG{$_} = 'DEFAULT' for qw(INT TERM HUP QUIT CHLD); pump($client) }
     close $client;
   }
 }

@@ -29,7 +29,7 @@ function finish(raw: string | null | undefined): FinishReason {
 }
 
 /** Our messages in Anthropic's shape; `system` messages join the system prompt. */
-export function toAnthropicMessages(system: string | undefined, messages: readonly ChatMessage[]): { system: string | undefined; messages: MessageParam[] } {
+function toAnthropicMessages(system: string | undefined, messages: readonly ChatMessage[]): { system: string | undefined; messages: MessageParam[] } {
   const systems = system === undefined ? [] : [system];
   const out: Array<{ role: 'user' | 'assistant'; content: ContentBlockParam[] }> = [];
   const push = (role: 'user' | 'assistant', blocks: ContentBlockParam[]): void => {

@@ -36,7 +36,7 @@ function finish(raw: string | null | undefined): FinishReason {
 }
 
 /** Our messages in OpenAI's shape: assistant `tool_calls`, results as `tool` messages. */
-export function toOpenAiMessages(system: string | undefined, messages: readonly ChatMessage[]): ChatCompletionMessageParam[] {
+function toOpenAiMessages(system: string | undefined, messages: readonly ChatMessage[]): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = system === undefined ? [] : [{ role: 'system', content: system }];
   for (const m of messages) {
     if (m.role === 'assistant') {

@@ -16,7 +16,7 @@ interface BuiltIn {
 }
 
 /** The built-in providers; `claude` is the original's name for Anthropic. */
-export const BUILT_IN_PROVIDERS: Readonly<Record<string, BuiltIn>> = {
+const BUILT_IN_PROVIDERS: Readonly<Record<string, BuiltIn>> = {
   openai: { kind: 'openai', baseUrl: 'https://api.openai.com/v1', baseUrlEnv: 'OPENAI_BASE_URL', keyEnv: 'OPENAI_API_KEY', keyRequired: true, model: 'gpt-4o-mini', embeddingModel: 'text-embedding-3-small' },
   anthropic: { kind: 'anthropic', baseUrl: 'https://api.anthropic.com', baseUrlEnv: 'ANTHROPIC_BASE_URL', keyEnv: 'ANTHROPIC_API_KEY', keyRequired: true, model: 'claude-3-5-haiku-latest' },
   ollama: { kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', keyRequired: false, model: 'llama3.2', embeddingModel: 'nomic-embed-text' },
@@ -57,7 +57,7 @@ function optionalEnv(ctx: Pick<StepContext, 'env'>, name: string, read: typeof r
 }
 
 /** The provider name a step means: its own, else settings.llm.default_provider, else `openai`. */
-export function providerName(provider: string | undefined, settings: LlmSettings): string {
+function providerName(provider: string | undefined, settings: LlmSettings): string {
   const name = (provider ?? settings.default_provider ?? 'openai').toLowerCase();
   return ALIASES[name] ?? name;
 }

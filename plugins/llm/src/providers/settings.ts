@@ -11,7 +11,7 @@ import { PluginError, type StepContext } from '@rustchain/core/plugin';
  */
 
 /** One configured provider. */
-export interface ProviderSettings {
+interface ProviderSettings {
   /** Wire protocol: `openai` (Chat Completions) or `anthropic` (Messages). Default: the built-in provider's, else `openai`. */
   kind?: 'openai' | 'anthropic';
   base_url?: string;
@@ -24,7 +24,7 @@ export interface ProviderSettings {
 }
 
 /** Price of one model, per million tokens. */
-export interface ModelPrice {
+interface ModelPrice {
   input: number;
   output: number;
 }

@@ -13,7 +13,7 @@ import { abortableSleep, PluginError, type FetchStream, type StepContext } from 
 export type SdkFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** Options of one transport. */
-export interface TransportOptions {
+interface TransportOptions {
   timeoutMs: number;
   maxRetries: number;
   /** No key: drop the SDK's placeholder credential headers. */
@@ -36,7 +36,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key'];
 const retryableStatus = (status: number): boolean => status === 408 || status === 409 || status === 429 || status >= 500;
 
 /** The wait a response asks for (`retry-after-ms`, `retry-after` seconds or HTTP date), else the backoff for `attempt`. */
-export function retryDelayMs(headers: Readonly<Record<string, string>>, attempt: number, now = Date.now()): number {
+function retryDelayMs(headers: Readonly<Record<string, string>>, attempt: number, now = Date.now()): number {
   const ms = Number(headers['retry-after-ms']);
   if (headers['retry-after-ms'] !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
   const after = headers['retry-after'];

@@ -93,14 +93,16 @@ for (const provider of ['openai', 'anthropic'] as const) {
     });
   }
 
-  test(`${provider}: 429 with retry-after is retried (requests counted), then succeeds`, async (t) => {
-    const fake = await fakeFor(t);
-    fake.enqueue({ error: { status: 429, message: 'slow down', retry_after: 0 } }, { error: { status: 503, message: 'later', retry_after: 0 } }, { text: 'ok' });
-    const ctx = await ctxFor(t, fake);
-    const res = await chat(ctx, { provider, base_url: base(fake), model: 'm', messages: hello });
-    assert.equal(res.text, 'ok');
-    assert.equal(fake.requests.length, 3);
-  });
+  for (const stream of [false, true]) {
+    test(`${provider}: 429 with retry-after is retried${stream ? ' (streamed call)' : ''} (requests counted), then succeeds`, async (t) => {
+      const fake = await fakeFor(t);
+      fake.enqueue({ error: { status: 429, message: 'slow down', retry_after: 0 } }, { error: { status: 503, message: 'later', retry_after: 0 } }, { text: 'ok' });
+      const ctx = await ctxFor(t, fake);
+      const res = await chat(ctx, { provider, base_url: base(fake), model: 'm', messages: hello, stream });
+      assert.equal(res.text, 'ok');
+      assert.equal(fake.requests.length, 3);
+    });
+  }
 
   test(`${provider}: retries exhausted → E_LLM_RATE_LIMITED; 400 → E_LLM_API_ERROR with the provider's type, not retried`, async (t) => {
     const fake = await fakeFor(t);

@@ -68,6 +68,15 @@ function asksToStream(body: string): boolean {
   }
 }
 
+/** Reads a streamed body to its end (errors ignored: the retry follows anyway). */
+async function drain(res: FetchStream): Promise<void> {
+  try {
+    for await (const chunk of res.body) void chunk;
+  } catch {
+    res.cancel();
+  }
+}
+
 /** A streamed ctx.fetch body as the web ReadableStream a Response takes; read errors are kept (they carry the codes). */
 function readable(res: FetchStream, onError: (err: unknown) => void): ReadableStream<Uint8Array> {
   const it = res.body[Symbol.asyncIterator]();
@@ -111,7 +120,9 @@ export function createTransport(ctx: Pick<StepContext, 'fetch' | 'signal'>, opti
         const res = streaming ? await ctx.fetch.stream!(url, request) : await ctx.fetch.request(url, request);
         const wait = retryableStatus(res.status) ? retryDelayMs(res.headers, retry) : undefined;
         if (wait !== undefined && retry < options.maxRetries && wait <= MAX_RETRY_AFTER_MS) {
-          if ('cancel' in res) res.cancel();
+          // Read the (small) error body to its end rather than cancel it: a journalled run
+          // (--record) then has the whole answer, and --replay can serve it again.
+          if ('cancel' in res) await drain(res);
           await abortableSleep(wait, ctx.signal);
           continue;
         }

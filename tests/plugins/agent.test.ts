@@ -78,6 +78,9 @@ test('openai: the model calls create_file in its native tool format; the call ru
   assert.equal(await readFile(join(workDir, 'notes.md'), 'utf8'), 'agent wrote this');
   // The child step is a step of the run: its own start and success events, nested id.
   assert.deepEqual(events.filter((e) => 'stepId' in e && e.stepId === 'think/create_file-1').map((e) => e.type), ['step.started', 'step.succeeded']);
+  // Live status in the progress view: the iteration, then the tool being called.
+  const progress = events.flatMap((e) => (e.type === 'step.progress' && e.stepId === 'think' ? [e.text] : []));
+  assert.ok(progress.some((p) => p.includes('calling create_file')), progress.join(' | '));
   const [first, second] = requestsSince(from);
   const tools = first!.body!['tools'] as Array<{ type: string; function: { name: string; parameters: { properties: Record<string, unknown> } } }>;
   assert.equal(tools[0]!.type, 'function');

@@ -48,12 +48,13 @@ export interface AgentLoopInput {
  * bad arguments, the step's own error — goes back to the model as a tool error, never fails
  * the agent; cancellation and provider errors do.
  */
-export async function runAgentLoop(ctx: Pick<StepContext, 'fetch' | 'env' | 'settings' | 'signal' | 'budget' | 'steps' | 'stepId' | 'log'>, input: AgentLoopInput): Promise<AgentRun> {
+export async function runAgentLoop(ctx: Pick<StepContext, 'fetch' | 'env' | 'settings' | 'signal' | 'budget' | 'steps' | 'stepId' | 'log' | 'progress'>, input: AgentLoopInput): Promise<AgentRun> {
   const messages: ChatMessage[] = [{ role: 'user', content: input.task }];
   const calls: AgentToolCall[] = [];
   const usage: Usage = { input_tokens: 0, output_tokens: 0 };
   let cost: number | undefined;
   for (let iteration = 1; iteration <= input.maxIterations; iteration++) {
+    ctx.progress?.(`iteration ${iteration}/${input.maxIterations}: thinking (${calls.length} tool calls so far)`);
     const budgetLeft = input.maxToolCalls - calls.length;
     const offer = budgetLeft > 0 && input.tools.definitions.length > 0;
     const reply = await chat(ctx, {
@@ -70,6 +71,7 @@ export async function runAgentLoop(ctx: Pick<StepContext, 'fetch' | 'env' | 'set
       return { response: reply.text, iterations: iteration, tool_calls: calls, usage, ...(cost === undefined ? {} : { cost }), provider: reply.provider, model: reply.model, finish_reason: reply.finish_reason };
     }
     for (const call of reply.tool_calls) {
+      ctx.progress?.(`iteration ${iteration}/${input.maxIterations}: calling ${call.name}`);
       const made = await runToolCall(ctx, input.tools, call, calls.length + 1, calls.length >= input.maxToolCalls);
       calls.push(made.record);
       messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: made.content, ...(made.record.status === 'failed' ? { is_error: true } : {}) });

@@ -68,6 +68,10 @@ for (const [bridge, skipBridge] of bridges) {
     assert.equal(plain.stdout, 'hi /p', plain.stderr);
     const tunnel = await run(bridge, proxy.socketPath, root, [curl as string, '-sS', '--max-time', '20', '--proxytunnel', `http://127.0.0.1:${port}/t`]);
     assert.equal(tunnel.stdout, 'hi /t', tunnel.stderr);
+    // Connections at once (each is pumped on its own).
+    const urls = [1, 2, 3, 4, 5].map((n) => `http://127.0.0.1:${port}/${n}`);
+    const parallel = await run(bridge, proxy.socketPath, root, [curl as string, '-sS', '--max-time', '20', '--parallel', '--parallel-immediate', ...urls.flatMap((u) => ['-o', '-', u])]);
+    assert.deepEqual(parallel.stdout.match(/hi \/\d/g)?.sort(), ['hi /1', 'hi /2', 'hi /3', 'hi /4', 'hi /5'], parallel.stderr);
     // The command's own interpreter variables reach it; the proxy variables are set; stdin passes.
     const env = await run(bridge, proxy.socketPath, root, ['/bin/sh', '-c', 'echo "$NODE_OPTIONS|$PERL5OPT|${PERL_BADLANG-unset}|${NO_PROXY-unset}|$HTTPS_PROXY"; cat'], { NODE_OPTIONS: '--no-such-flag', PERL5OPT: '-Mno::such' }, 'from stdin');
     assert.match(env.stdout, /^--no-such-flag\|-Mno::such\|unset\|\|http:\/\/127\.0\.0\.1:\d+\nfrom stdin$/);

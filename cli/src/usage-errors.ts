@@ -10,6 +10,7 @@ export async function explainUsageError(error: unknown, argv: readonly string[],
   const { didYouMean } = await import('@rustchain/core');
   const paths = commands.map((c) => c.path).filter((p) => p.length > 0);
   const words = argv.filter((a) => !a.startsWith('-'));
+  const command = matchedCommand(words, commands);
 
   // A permission flag given its value with a space: it was taken as a positional argument.
   const spaced = argv.findIndex((a, i) => BINDING_FLAGS.includes(a) && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-'));
@@ -20,7 +21,6 @@ export async function explainUsageError(error: unknown, argv: readonly string[],
 
   const option = /Unsupported option name \("([^"]+)"\)/.exec(message)?.[1];
   if (option !== undefined) {
-    const command = matchedCommand(words, commands);
     const known = command === null ? [] : [...command.options, '--help'];
     const guess = didYouMean(option.replace(/=.*$/, ''), known);
     const where = command === null ? '' : ` for \`rustchain ${command.path.join(' ')}\``;
@@ -28,7 +28,6 @@ export async function explainUsageError(error: unknown, argv: readonly string[],
   }
 
   const extra = /Extraneous positional argument \("([^"]*)"\)/.exec(message)?.[1];
-  const command = matchedCommand(words, commands);
   if (extra !== undefined && command !== null) {
     return `too many arguments: \`${extra}\`; \`rustchain ${command.path.join(' ')}\` takes ${command.positionals.join(' ') || 'no argument'}${command.positionals.includes('<file>') ? ' (one file per command)' : ''}`;
   }

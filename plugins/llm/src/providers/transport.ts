@@ -54,6 +54,8 @@ function headersOf(init: RequestInit | undefined, keyless: boolean): Record<stri
   new Headers(init?.headers).forEach((value, key) => {
     if (!(keyless && CREDENTIAL_HEADERS.includes(key))) out[key] = value;
   });
+  // ctx.fetch hands over the bytes as sent (no decompression, unlike the global fetch).
+  out['accept-encoding'] = 'identity';
   return out;
 }
 

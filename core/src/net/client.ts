@@ -146,6 +146,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           return;
         }
         if (streaming) {
+          // An error before the reader starts must not go unhandled (a crash): the stream keeps
+          // its errored state and the reader's loop throws it (coded by cappedBody).
+          res.on('error', () => {});
           resolve({ status, headers: flat, body: '', location: undefined, res });
           return;
         }

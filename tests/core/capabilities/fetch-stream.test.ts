@@ -128,3 +128,22 @@ test('request still reads the whole body (unchanged API)', async (t) => {
   const res = await fetchFor([s.host]).request(s.url);
   assert.equal(res.body, 'whole');
 });
+
+test('a connection reset after the headers, before the body is read: the reader gets a coded error, nothing crashes', async (t) => {
+  const s = await serve(t, (res) => {
+    res.writeHead(200);
+    res.write('part');
+    setImmediate(() => res.socket?.destroy());
+  });
+  const res = await fetchFor([s.host]).stream(s.url);
+  await s.closed;
+  await new Promise((r) => setTimeout(r, 20)); // let the reset arrive before anyone reads
+  let code = '';
+  try {
+    for await (const chunk of res.body) void chunk;
+  } catch (err) {
+    code = (err as { code?: string }).code ?? '';
+  }
+  // Either the bytes that arrived were read and the stream ended, or the reset is reported coded.
+  assert.ok(code === '' || code === 'E_HTTP_REQUEST_FAILED', code);
+});

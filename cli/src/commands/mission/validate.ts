@@ -12,15 +12,20 @@ export class MissionValidateCommand extends ProjectCommand {
     details: `
       Parses the mission (.yaml, .yml or .json), checks it against the schema, the dependency graph
       (unknown, self and cyclic dependencies) and the configured plugins (step types, parameters,
-      template references), and prints every problem as \`file:line:col: error CODE: message (hint)\`
-      on stderr. Warnings (unknown fields, legacy forms) do not fail validation.
+      template references), and prints every problem compiler style on stderr:
+      \`file:line:col: error CODE: field: message (hint)\`, the source line with a caret, and the
+      error's entry in docs/errors.md. An unknown field that is a typo of a known one (\`depens_on\`)
+      is an error with the fix; other unknown fields and undeclared parameters are warnings, which do
+      not fail validation — \`--strict\` makes them errors.
 
       Exit codes: 0 valid (warnings allowed), 2 at least one error. With \`--json\`, stdout holds
-      \`{ "ok": bool, "diagnostics": [ { code, severity, message, file, line, column } ] }\` and nothing else.
+      \`{ "ok": bool, "diagnostics": [ { code, severity, message, file, line, column, hint, pointer, field, docs } ] }\`
+      and nothing else.
     `,
     examples: [
       ['Validate the quickstart', '$0 mission validate examples/quickstart.yaml'],
       ['Machine-readable diagnostics', '$0 mission validate mission.yaml --json'],
+      ['Unknown fields are errors too (CI)', '$0 mission validate mission.yaml --strict'],
     ],
   });
 

@@ -32,6 +32,9 @@ const VALUE_KINDS = new Set<ValueErrorType>([
  */
 export function checkSchema(schema: TSchema, value: unknown, basePointer = '', options: { unknownFields?: boolean } = {}): SchemaProblem[] {
   const problems: SchemaProblem[] = [];
+  // A valid value has no errors of any kind: Check is several times cheaper than walking
+  // Errors' generator over a 100,000-step mission to find none.
+  if (Value.Check(schema, value)) return problems;
   const seen = new Set<string>();
   for (const error of Value.Errors(schema, value)) {
     if (error.type === ValueErrorType.ObjectAdditionalProperties) {

@@ -29,6 +29,17 @@ export function hasSecretParams(schema: TSchema): boolean {
   return JSON.stringify(schema).includes('"secret":true');
 }
 
+/** hasSecretParams by schema object, computed once per schema. */
+const schemaHasSecrets = new WeakMap<TSchema, boolean>();
+function mayHoldSecrets(schema: TSchema): boolean {
+  let has = schemaHasSecrets.get(schema);
+  if (has === undefined) {
+    has = hasSecretParams(schema);
+    schemaHasSecrets.set(schema, has);
+  }
+  return has;
+}
+
 /** The secret strings in `value` under `schema` (walks properties, items, records and unions). */
 export function secretParamValues(schema: TSchema, value: unknown): string[] {
   const out: string[] = [];
@@ -68,6 +79,8 @@ const RUNTIME_REF = /\$\{\{\s*(env|steps)\./;
 
 /** Pointers (relative to the parameters) of secret-marked values written literally in the mission. */
 export function literalSecretParams(schema: TSchema, params: unknown): string[] {
+  // Validation asks for every step: most step types mark nothing secret, so skip the walk.
+  if (!mayHoldSecrets(schema)) return [];
   const out: string[] = [];
   const walk = (s: SchemaNode | undefined, v: unknown, pointer: string): void => {
     if (s === undefined || v === undefined || v === null) return;

@@ -182,6 +182,9 @@ function schemaHint(pointer: string, code: string): string | null {
   if (code === 'E_SCHEMA_TYPE' && /^\/steps\/\d+\/(id|depends_on\/\d+)$/.test(pointer)) return 'quote it: ids are strings';
   if (code === 'E_SCHEMA_REQUIRED' && /\/step_type$/.test(pointer)) return 'every step needs a step_type, e.g. `step_type: noop`';
   if (code === 'E_SCHEMA_REQUIRED' && pointer === '/steps') return 'a mission lists its work under `steps:`';
+  if (code === 'E_SCHEMA_TYPE' && /^\/(steps|finally)\/\d+\/depends_on$/.test(pointer)) return 'write a list of step ids, e.g. `depends_on: [build]`';
+  if (code === 'E_SCHEMA_TYPE' && /^\/(steps|finally)$/.test(pointer)) return 'write a list of steps, each starting with `- id: ...`';
+  if (code === 'E_SCHEMA_TYPE' && /\/timeout_seconds$/.test(pointer)) return 'a whole number of seconds, e.g. `timeout_seconds: 30`; 0 means no timeout';
   return null;
 }
 

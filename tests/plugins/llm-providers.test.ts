@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chat, embed, type ChatMessage } from '@rustchain/plugin-llm/providers';
 import { startFakeLlm, type FakeLlmServer } from '@rustchain/testing/fake-llm';
+import { createLlmBudget } from '../../core/src/budget/llm-budget.ts';
 import { createStepContext } from '../../core/src/capabilities/context.ts';
 import type { StepContext } from '../../core/src/plugin/sdk.ts';
 import { policyFor, rejectsWith, tempDir } from '../core/capabilities/helpers.ts';
@@ -206,4 +207,25 @@ test('a key from a custom api_key_env joins the run\'s secrets (ctx.env.secret),
   await chat(ctx, { provider: 'mine', messages: hello });
   assert.deepEqual(learned, ['hunter2-long-value']);
   assert.equal(fake.requests[0]?.headers['authorization'], 'Bearer hunter2-long-value');
+});
+
+test('an answer that is not the protocol → E_LLM_BAD_RESPONSE', async (t) => {
+  const fake = await fakeFor(t);
+  fake.enqueue({ raw: { status: 200, headers: { 'content-type': 'application/json' }, body: '{"choices": oops' } });
+  const ctx = await ctxFor(t, fake);
+  await rejectsWith(chat(ctx, { provider: 'openai', base_url: fake.openaiBaseUrl, model: 'm', messages: hello }), 'E_LLM_BAD_RESPONSE');
+});
+
+test('ctx.budget: embeddings reserve their input tokens too; a refused call sends nothing', async (t) => {
+  const fake = await fakeFor(t);
+  const dir = await tempDir(t);
+  const ctx = createStepContext({
+    runId: 'r', stepId: 's', attempt: 1, signal: new AbortController().signal, workDir: dir,
+    policy: policyFor(dir, { net: { allow: [new URL(fake.url).host] } }), env: {},
+    budget: createLlmBudget({ maxInputTokens: 5 }),
+  });
+  await embed(ctx, { provider: 'openai', base_url: fake.openaiBaseUrl, model: 'e', input: ['tiny'] });
+  await rejectsWith(embed(ctx, { provider: 'openai', base_url: fake.openaiBaseUrl, model: 'e', input: ['a much longer text than the budget allows'] }), 'E_LLM_BUDGET_EXCEEDED');
+  assert.equal(fake.requests.length, 1);
+  assert.ok((ctx.budget?.used().inputTokens ?? 0) > 0, 'the first call\'s usage was committed');
 });

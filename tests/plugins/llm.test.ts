@@ -163,3 +163,18 @@ test('stream: the reply so far arrives as step.progress events (growing text), b
   const done = events.findIndex((e) => e.type === 'step.succeeded');
   assert.ok(events.findLastIndex((e) => e.type === 'step.progress') < done);
 });
+
+test('config.llm_budget with parallel steps: calls in flight hold their reservation, so exactly one of two that do not both fit is made', async (t) => {
+  const fake = await fakeFor(t);
+  const yaml = [
+    'name: parallel',
+    'config: { fail_fast: false, llm_budget: { max_output_tokens: 100 } }',
+    'steps:',
+    `  - { id: a, step_type: llm, parameters: { prompt: one, max_tokens: 60, base_url: "${fake.openaiBaseUrl}" } }`,
+    `  - { id: b, step_type: llm, parameters: { prompt: two, max_tokens: 60, base_url: "${fake.openaiBaseUrl}" } }`,
+  ].join('\n');
+  const { result } = await runMissionText(t, yaml, [llm], { policy: netOf(fake) });
+  const outcomes = (result?.steps ?? []).map((s) => s.error?.code ?? s.status).sort();
+  assert.deepEqual(outcomes, ['E_LLM_BUDGET_EXCEEDED', 'succeeded']);
+  assert.equal(fake.requests.length, 1);
+});

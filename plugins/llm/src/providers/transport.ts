@@ -128,6 +128,7 @@ export function createTransport(ctx: Pick<StepContext, 'fetch' | 'signal'>, opti
           await abortableSleep(wait, ctx.signal);
           continue;
         }
+        if (NULL_BODY.has(res.status) && 'cancel' in res) res.cancel();
         const content = NULL_BODY.has(res.status) ? null : 'cancel' in res ? readable(res, (err) => void (lastError = err)) : res.body;
         return new Response(content, { status: res.status, headers: res.headers });
       } catch (err) {

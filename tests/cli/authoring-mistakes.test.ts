@@ -101,6 +101,21 @@ describe('authoring mistakes: validate reports them, compile and execute refuse 
 
   it(`covers at least 25 mistakes (${MISTAKES.length})`, () => assert.ok(MISTAKES.length >= 25));
 
+  it('what validate only warns about, compile accepts too (no TS2353 for an open params schema)', async () => {
+    await writeFile('warn.yaml', `${HEAD}  - id: a\n    step_type: http\n    tags: [net]\n    parameters:\n      url: https://example.com/\n      methd: GET\n`);
+    const validate = await cliInProcess(['mission', 'validate', '--json', 'warn.yaml']);
+    assert.equal(validate.code, 0, validate.stdout);
+    assert.deepEqual(diagnosticsOf(validate.stdout).map((d) => [d.code, d.severity, d.field]), [
+      ['E_SCHEMA_UNKNOWN_FIELD', 'warning', 'steps[0].tags'],
+      ['E_SCHEMA_UNKNOWN_FIELD', 'warning', 'steps[0].parameters.methd'],
+    ]);
+    const compiled = await cliInProcess(['compile', '--json', '-A', '-o', 'warn.mission.ts', 'warn.yaml']);
+    assert.equal(compiled.code, 0, compiled.stdout + compiled.stderr);
+    const strict = await cliInProcess(['compile', '--json', '--strict', '-A', '-o', 'strict.mission.ts', 'warn.yaml']);
+    assert.equal(strict.code, 2, strict.stdout);
+    assert.deepEqual(diagnosticsOf(strict.stdout).filter((d) => d.severity === 'error').map((d) => d.field), ['steps[0].tags', 'steps[0].parameters.methd']);
+  });
+
   MISTAKES.forEach((m, i) => {
     it(`${m.name}: ${m.code} at ${m.field ?? '(syntax)'} ${m.line}:${m.column}`, async () => {
       const file = `m${i}.yaml`;

@@ -229,3 +229,12 @@ test('ctx.budget: embeddings reserve their input tokens too; a refused call send
   assert.equal(fake.requests.length, 1);
   assert.ok((ctx.budget?.used().inputTokens ?? 0) > 0, 'the first call\'s usage was committed');
 });
+
+test('settings.llm.default_model is the default provider\'s: a step naming another provider gets that provider\'s default model', async (t) => {
+  const fake = await fakeFor(t);
+  const ctx = await ctxFor(t, fake, { settings: { llm: { default_model: 'gpt-custom' } } });
+  const viaDefault = await chat(ctx, { base_url: fake.openaiBaseUrl, messages: hello });
+  assert.equal(viaDefault.model, 'gpt-custom');
+  const other = await chat(ctx, { provider: 'anthropic', base_url: fake.anthropicBaseUrl, messages: hello });
+  assert.equal(other.model, 'claude-3-5-haiku-latest');
+});

@@ -100,7 +100,9 @@ export function resolveEndpoint(ctx: Pick<StepContext, 'env' | 'settings'>, sele
       nonRetryable: true,
     });
   }
-  const model = selection.model ?? configured?.model ?? settings.default_model ?? builtIn?.model;
+  // default_model belongs to the default provider: a step naming another provider gets that one's default.
+  const isDefaultProvider = selection.provider === undefined || name === providerName(undefined, settings);
+  const model = selection.model ?? configured?.model ?? (isDefaultProvider ? settings.default_model : undefined) ?? builtIn?.model;
   if (model === undefined && purpose === 'chat') {
     throw new PluginError('E_LLM_PROVIDER_UNKNOWN', `provider "${name}" has no default model: set \`model\` on the step or settings.llm.providers.${name}.model`, { details: { provider: name }, nonRetryable: true });
   }

@@ -16,7 +16,7 @@ const Message = Type.Object(
 
 /** The model-call parameters (every one optional; each step type adds its required ones). */
 export const modelParams = {
-  model: Type.Optional(Type.String({ minLength: 1, description: 'model name (default: settings.llm.providers.<p>.model, settings.llm.default_model, else the provider\'s default)' })),
+  model: Type.Optional(Type.String({ minLength: 1, description: 'model name (default: settings.llm.providers.<p>.model, settings.llm.default_model for the default provider, else the provider\'s default)' })),
   provider: Type.Optional(Type.String({ minLength: 1, description: 'openai, anthropic (or claude), ollama, shimmy, or a name under settings.llm.providers (default: settings.llm.default_provider, else openai)' })),
   base_url: Type.Optional(Type.String({ minLength: 1, description: 'API base URL of an OpenAI-compatible server (…/v1) or of Anthropic; checked against the network policy' })),
   temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { fakeEmbedding, startFakeLlm, type FakeLlmServer } from '@rustchain/testing/fake-llm';
 
 /** The fake provider servers speak each API's wire format: these tests read the raw HTTP. */
@@ -121,4 +122,13 @@ test('a handler decides replies when the queue is empty; requests are recorded w
   assert.equal(res.choices[0]?.message.content, 'n=2');
   assert.equal(fake.requests[0]?.headers['x-trace'], 't1');
   assert.equal(fake.requests[0]?.body?.['model'], 'm');
+});
+
+test('property: a fake embedding is a unit vector of the asked dimension, the same for the same text', () => {
+  fc.assert(fc.property(fc.string(), fc.integer({ min: 1, max: 300 }), (text, dimensions) => {
+    const v = fakeEmbedding(text, dimensions);
+    assert.equal(v.length, dimensions);
+    assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-9);
+    assert.deepEqual(fakeEmbedding(text, dimensions), v);
+  }));
 });

@@ -79,21 +79,30 @@ async function run(ctx: BenchContext): Promise<Row[]> {
     longNone: ms(exec('long.yaml', 'none'), 'longNone'),
     shortFsync: ms(exec('short.yaml', 'fsync'), 'shortFsync'),
     longFsync: ms(exec('long-fsync.yaml', 'fsync'), 'longFsync'),
-    ledgerNone: () => ledgerChainCost(join(ctx.workDir, 'ledger-none'), 2_000, false),
-    ledgerFsync: () => ledgerChainCost(join(ctx.workDir, 'ledger-fsync'), q ? 100 : 300, true),
+    ledgerNone: async () => {
+      const r = await ledgerChainCost(join(ctx.workDir, 'ledger-none'), 2_000, false);
+      (cpu['ledgerNone'] ??= []).push(r.cpuUs);
+      return r.wallUs;
+    },
+    ledgerFsync: async () => (await ledgerChainCost(join(ctx.workDir, 'ledger-fsync'), q ? 100 : 300, true)).wallUs,
   }, runs);
   const diff = (a: number[], b: number[], steps: number): number[] => a.map((v, i) => ((v - (b[i] ?? Number.NaN)) * 1000) / steps);
-  const noneUs = diff(perStep.longNone!, perStep.shortNone!, long - short);
+  // On a machine others load, wall time is mostly waiting for a core (it even came out
+  // negative): the no-fsync per-step cost is judged on CPU time (user + system of the child,
+  // the same difference), with the wall-time difference beside it.
+  const noneWallUs = diff(perStep.longNone!, perStep.shortNone!, long - short);
+  const noneUs = diff(cpuOf('longNone', runs), cpuOf('shortNone', runs), long - short);
+  const ledgerCpu = cpuOf('ledgerNone', runs);
   const fsyncUs = diff(perStep.longFsync!, perStep.shortFsync!, longFsync - short);
   const noneMed = summarize(noneUs).median;
   const fsyncRatio = ratio(fsyncUs, perStep.ledgerFsync!);
   rows.push({
-    id: '9a', workload: `CLI per-step cost, noop chain, ledger on, durability none (${long.toLocaleString('en')} − ${short} steps)`, unit: 'µs/step',
-    ours: summarize(noneUs), baseline: { label: "the ledger's own commits per chain step, no fsync (in-process)", figure: summarize(perStep.ledgerNone!) },
-    ratio: ratio(noneUs, perStep.ledgerNone!),
+    id: '9a', workload: `CLI per-step cost (CPU time), noop chain, ledger on, durability none (${long.toLocaleString('en')} − ${short} steps)`, unit: 'µs/step',
+    ours: summarize(noneUs), baseline: { label: "the ledger's own commits per chain step, no fsync (in-process, CPU time)", figure: summarize(ledgerCpu) },
+    ratio: ratio(noneUs, ledgerCpu),
     target: { text: '≤ 40 µs/step', met: noneMed <= 40, ...(noneMed > 40 ? { gap: `${fmt(noneMed)} µs/step` } : {}) },
     extra: {
-      'CPU time per step (user + system, same difference)': `${fmt(summarize(diff(cpuOf('longNone', runs), cpuOf('shortNone', runs), long - short)).median)} µs`,
+      'wall time per step (same difference)': `${fmt(summarize(noneWallUs).median)} µs (the ledger's own, wall: ${fmt(summarize(perStep.ledgerNone!).median)} µs)`,
       [`${short}-step run`]: `${fmt(summarize(perStep.shortNone!).median)} ms wall, ${fmt(summarize(cpuOf('shortNone', runs)).median)} ms CPU (node -e 0: ${fmt(summarize(perStep.node!).median)} ms)`,
       [`${long}-step run`]: `${fmt(summarize(perStep.longNone!).median)} ms wall, ${fmt(summarize(cpuOf('longNone', runs)).median)} ms CPU`,
     },

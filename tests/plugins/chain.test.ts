@@ -123,6 +123,19 @@ describe('chain: the static policy check (policy check, run) judges sub-steps', 
   });
 });
 
+describe('chain: mission validate checks sub-steps like top-level steps', () => {
+  it('an unknown sub-step type and bad sub-step parameters are reported at their own line', async () => {
+    await writeFile(join(dir, 'subcheck.yaml'), [
+      'version: "1.0"', 'name: s', 'steps:', '  - id: c', '    name: c', '    step_type: chain', '    parameters:', '      steps:',
+      '        - step_name: typo', '          step_type: creat_file', '          parameters: { path: a.txt }',
+      '        - step_name: nopath', '          step_type: create_file', '          parameters: { content: x }', '',
+    ].join('\n'));
+    const result = await validateMission(join(dir, 'subcheck.yaml'), { registry, workDir: dir });
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.diagnostics.map((d) => [d.code, d.line]), [['E_STEP_TYPE_UNKNOWN', 11], ['E_SCHEMA_REQUIRED', 14]]);
+  });
+});
+
 describe('chain: sub-mission file', () => {
   it('runs the file as a nested sub-DAG: its own templates name its steps, outputs flow back', async () => {
     await writeFile(join(dir, 'sub.yaml'), [

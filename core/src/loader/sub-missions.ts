@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic, type ErrorCode } from '../errors.ts';
 import type { Mission } from '../model/mission.ts';
 import type { ResourceClaim } from '../plugin/sdk.ts';
+import { checkStepParams } from '../plugin/params-check.ts';
 import { containsTemplate } from '../template/scan.ts';
 import type { ValidateOptions, ValidationResult } from './validate.ts';
 
@@ -11,7 +12,9 @@ import type { ValidateOptions, ValidationResult } from './validate.ts';
  * Chained mission files (a step's `mission` claims, e.g. `chain` with `mission: b.yaml`) are
  * validated with the mission that chains them, recursively, so a broken or missing sub-mission
  * and a cycle between files (a.yaml → b.yaml → a.yaml, which would recurse at run time until
- * the timeout) are reported by `mission validate`, at the chaining step's parameter.
+ * the timeout) are reported by `mission validate`, at the chaining step's parameter. Child
+ * steps a step declares (`step` claims: chain sub-steps, a tool's step type) get the checks a
+ * top-level step gets: a known step type and parameters matching its schema.
  */
 
 type ValidateFile = (file: string, options: ValidateOptions) => Promise<ValidationResult>;
@@ -36,7 +39,23 @@ async function follow(mission: Mission, stack: string[], options: ValidateOption
   for (const [section, steps] of sections) {
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
-      for (const claim of missionClaims(step.type, step.parameters, registry)) {
+      const claims = nestedClaims(step.type, step.parameters, registry);
+      for (const { claim, base } of claims.steps) {
+        const pointer = `${section}/${i}/parameters${base}${claim.pointer}`;
+        const report = (code: ErrorCode, message: string, at: string): void => {
+          const pos = mission.sourceMap[at] ?? mission.sourceMap[pointer] ?? mission.sourceMap[`${section}/${i}`] ?? { line: 1, column: 1 };
+          out.push({ code, severity: 'error', message, file: mission.source.file, line: pos.line, column: pos.column, pointer: at });
+        };
+        const child = registry.get(claim.type)?.definition;
+        if (child === undefined) {
+          if (!registry.has(claim.type)) report('E_STEP_TYPE_UNKNOWN', `step "${step.id}" runs a child step of type "${claim.type}", which no plugin provides`, pointer);
+          continue;
+        }
+        for (const problem of checkStepParams(child.params, claim.params).slice(0, 10)) {
+          report(problem.code as ErrorCode, `step "${step.id}", child ${claim.type}: ${problem.message}`, `${pointer}${problem.pointer}`);
+        }
+      }
+      for (const claim of claims.missions) {
         const pointer = `${section}/${i}/parameters${claim.pointer}`;
         const pos = mission.sourceMap[pointer] ?? mission.sourceMap[`${section}/${i}`] ?? { line: 1, column: 1 };
         const at = (code: ErrorCode, message: string, hint?: string): void => {
@@ -69,17 +88,34 @@ async function follow(mission: Mission, stack: string[], options: ValidateOption
   return out;
 }
 
-/** The `mission` claims of a step whose parameters match its schema and hold no template. */
-function missionClaims(type: string, params: Record<string, unknown>, registry: NonNullable<ValidateOptions['registry']>): Array<Extract<ResourceClaim, { kind: 'mission' }>> {
-  const definition = registry.get(type)?.definition;
-  if (definition?.claims === undefined || !Value.Check(definition.params, params)) return [];
-  let claims: ResourceClaim[];
-  try {
-    claims = definition.claims(params as never);
-  } catch {
-    return []; // the policy check reports a claims() failure
-  }
-  return claims.filter((c): c is Extract<ResourceClaim, { kind: 'mission' }> => c.kind === 'mission' && !containsTemplate(c.path));
+type StepClaim = Extract<ResourceClaim, { kind: 'step' }>;
+type MissionClaim = Extract<ResourceClaim, { kind: 'mission' }>;
+
+/**
+ * The `mission` claims and the (nested) `step` claims of a step whose parameters match its
+ * schema; claims still holding a template are left to run time.
+ */
+function nestedClaims(type: string, params: Record<string, unknown>, registry: NonNullable<ValidateOptions['registry']>): { missions: MissionClaim[]; steps: Array<{ claim: StepClaim; base: string }> } {
+  const out: { missions: MissionClaim[]; steps: Array<{ claim: StepClaim; base: string }> } = { missions: [], steps: [] };
+  const walk = (stepType: string, stepParams: Record<string, unknown>, base: string, depth: number): void => {
+    const definition = registry.get(stepType)?.definition;
+    if (definition?.claims === undefined || depth > MAX_DEPTH || !Value.Check(definition.params, stepParams)) return;
+    let claims: ResourceClaim[];
+    try {
+      claims = definition.claims(stepParams as never);
+    } catch {
+      return; // the policy check reports a claims() failure
+    }
+    for (const c of claims) {
+      if (c.kind === 'mission' && depth === 0 && !containsTemplate(c.path)) out.missions.push(c);
+      if (c.kind === 'step' && !containsTemplate(c.type) && !containsTemplate(c.params)) {
+        out.steps.push({ claim: c, base });
+        walk(c.type, c.params, `${base}${c.pointer}`, depth + 1);
+      }
+    }
+  };
+  walk(type, params, '', 0);
+  return out;
 }
 
 /** The real path when it exists (symlinked files are one file), else the resolved path. */

@@ -61,6 +61,8 @@ export async function complete(ctx: LlmContext, request: CompleteRequest): Promi
     first.message,
     { role: 'user', content: `Your reply does not satisfy the JSON Schema:\n${problems}\nReply again with only the corrected JSON value.` },
   ];
+  // A streamed repair reply starts on a new line of the live text.
+  request.on_text?.('\n');
   const second = await chat(ctx, { ...request, system, messages: repair });
   const usage = add(first.usage, second.usage);
   const cost = first.cost !== undefined && second.cost !== undefined ? first.cost + second.cost : undefined;

@@ -12,6 +12,7 @@ import command from '@rustchain/plugin-command';
 import createFile from '@rustchain/plugin-create-file';
 import llm from '@rustchain/plugin-llm';
 import noop from '@rustchain/plugin-noop';
+import tool from '@rustchain/plugin-tool';
 import { startFakeLlm } from '@rustchain/testing/fake-llm';
 import { executeMission } from '../../core/src/engine/execute.ts';
 import { validateMission } from '../../core/src/loader/validate.ts';
@@ -24,7 +25,7 @@ import { json, runCli, tempProject } from '../cli/harness.ts';
 import { runMissionText } from './llm-mission.ts';
 
 const plugins = new Map<string, { definition: DefinedPlugin }>(
-  [chain, command, createFile, noop].map((p) => [p.type, { definition: p as unknown as DefinedPlugin }]),
+  [chain, command, createFile, noop, tool].map((p) => [p.type, { definition: p as unknown as DefinedPlugin }]),
 );
 const registry: StepTypeLookup = { get: (t) => plugins.get(t), has: (t) => plugins.has(t), types: () => [...plugins.keys()].sort() };
 
@@ -98,6 +99,18 @@ describe('chain: inline steps', () => {
   it('a sub-step timeout_seconds is its own timeout', async () => {
     const result = await run({ steps: [{ step_name: 'slow', step_type: 'command', parameters: { command: 'sleep', args: ['30'] }, timeout_seconds: 0.2 }] });
     assert.equal(result.steps[0]!.error?.code, 'E_STEP_TIMEOUT');
+  });
+
+  it('nesting: a tool sub-step runs its own child (`c/t/create_file`); results nest, events carry the full ids', async () => {
+    const events: string[] = [];
+    const result = await run({ steps: [{ step_name: 't', step_type: 'tool', parameters: { tool: 'create_file', parameters: { path: 'nested.txt', content: 'n' } } }] }, (e) => {
+      if ('stepId' in e) events.push(`${e.type} ${e.stepId}`);
+    });
+    const c = result.steps[0]!;
+    assert.equal(c.status, 'succeeded', JSON.stringify(c.error));
+    assert.equal(c.children?.[0]?.id, 'c/t');
+    assert.equal(c.children?.[0]?.children?.[0]?.id, 'c/t/create_file');
+    assert.deepEqual(events, ['step.started c', 'step.started c/t', 'step.started c/t/create_file', 'step.succeeded c/t/create_file', 'step.succeeded c/t', 'step.succeeded c']);
   });
 
   it('exactly one form: steps, mission or prompt', async () => {

@@ -21,7 +21,7 @@ import type { DefinedPlugin, StepTypeLookup } from '../../core/src/plugin/sdk.ts
 import type { Policy } from '../../core/src/policy/types.ts';
 import type { RunEvent } from '../../core/src/engine/types.ts';
 import { mission, step } from '../core/engine/helpers.ts';
-import { json, runCli, tempProject } from '../cli/harness.ts';
+import { json, REPO, runCli, tempProject } from '../cli/harness.ts';
 import { runMissionText } from './llm-mission.ts';
 
 const plugins = new Map<string, { definition: DefinedPlugin }>(
@@ -253,6 +253,21 @@ describe('chain and tool through the CLI', () => {
       }
     });
   }
+
+  it('examples/chain-and-tools.yaml validates and runs green from the repository root (chain, tool, sub-mission)', async () => {
+    const project = await tempProject();
+    try {
+      const opts = { cwd: REPO, home: project.home };
+      const valid = await runCli(['mission', 'validate', 'examples/chain-and-tools.yaml'], opts);
+      assert.equal(valid.code, 0, valid.stderr);
+      const run = await runCli(['mission', 'execute', '--json', 'examples/chain-and-tools.yaml'], opts);
+      assert.equal(run.code, 0, run.stderr);
+      const doc = json<{ status: string; steps: Array<{ children?: Array<{ id: string }> }> }>(run);
+      assert.deepEqual(doc.steps.map((s) => s.children?.map((c) => c.id)), [['prepare/write', 'prepare/count'], ['show/command'], ['report/words', 'report/say']]);
+    } finally {
+      await project.cleanup();
+    }
+  });
 
   it('an inline chain through the CLI: nested sub-steps in --json and in the verified ledger', async () => {
     const mission = ['version: "1.0"', 'name: c', 'steps:', '  - id: c', '    name: c', '    step_type: chain', '    parameters:', '      type: sequential', '      steps:',

@@ -53,7 +53,7 @@ export async function openRunSinks(options: {
     runId,
     mission: mission.source,
     plan: [...mission.steps, ...(mission.finally ?? [])],
-    plugins: Object.fromEntries(project.registry.list().map((p) => [p.packageName, p.version])),
+    plugins: Object.fromEntries(project.registry.packages().map((p) => [p.packageName, p.version])),
     compiled: options.compiled,
     grant: options.grant,
     redactor,

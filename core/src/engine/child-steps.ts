@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createFsCapability } from '../capabilities/fs.ts';
 import { DiagnosticsError, isRustchainError, RustchainError, type ErrorCode } from '../errors.ts';
+import { loadStepTypes } from '../loader/load-step-types.ts';
 import { validateMission } from '../loader/validate.ts';
 import { DEFAULTS, type Mission, type MissionStep } from '../model/mission.ts';
 import type { ChildStepSpec, StepsCapability, StepTypeInfo, SubMissionResult, SubMissionStep } from '../plugin/sdk.ts';
@@ -79,6 +80,8 @@ class ChildSteps implements StepsCapability {
 
   async run(child: ChildStepSpec): Promise<Record<string, unknown>> {
     const step = this.childStep(child, this.scope.claimId(checkId(child.id)), []);
+    // A child's type may be chosen at run time (an agent's tool): a lazy registry imports it now.
+    await loadStepTypes(this.scope.options.registry, [step], { allowed: this.scope.options.policy.stepTypes });
     const host = new ChildHost(this.scope, this.parent, this.control, guardedDispatcher(this.scope.host.dispatcher, this.scope.options));
     const began = performance.now();
     const stop = host.linkAbort();
@@ -124,6 +127,7 @@ class ChildSteps implements StepsCapability {
       });
       sub = syntheticMission(`${this.parent.id} (steps)`, steps, this.parent.timeoutSeconds);
     }
+    await loadStepTypes(run.registry, sub.steps, { allowed: run.policy.stepTypes });
     // Nested ids are unique under the parent for the whole run (a retried parent gets `a.2`);
     // templates inside the sub-mission keep naming its steps by their own ids (aliases).
     const bare = sub.steps.map((s) => s.id.slice(s.id.startsWith(prefix) ? prefix.length : 0));

@@ -1,5 +1,6 @@
 import type { LlmBudgetLimits } from '../budget/llm-budget.ts';
 import { createInProcessDispatcher } from './in-process-dispatcher.ts';
+import { loadStepTypes } from '../loader/load-step-types.ts';
 import type { Mission } from '../model/mission.ts';
 import { MissionRun } from './mission-run.ts';
 import type { ExecuteOptions } from './options.ts';
@@ -12,11 +13,17 @@ import type { MissionResult, StepDispatcher } from './types.ts';
  * sink threw (that error, after running steps settled).
  */
 export function executeMission(mission: Mission, options: ExecuteOptions): Promise<MissionResult> {
-  try {
-    return new MissionRun(mission, options, dispatcherFor(options, mission.config.llmBudget)).start();
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  const start = (): Promise<MissionResult> => {
+    try {
+      return new MissionRun(mission, options, dispatcherFor(options, mission.config.llmBudget)).start();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  // A lazy registry imports the plugins this run can reach before the first step: the
+  // dispatchers look definitions up synchronously.
+  if (options.registry.load === undefined) return start();
+  return loadStepTypes(options.registry, [...mission.steps, ...(mission.finally ?? [])], { allowed: options.policy.stepTypes }).then(start);
 }
 
 /** The dispatcher a run uses: the injected one, or the in-process default (holding the run's LLM budget, when the mission sets one). */

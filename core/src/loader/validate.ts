@@ -13,6 +13,7 @@ import { loadTree } from './load-tree.ts';
 import { checkSchema } from './schema-check.ts';
 import { checkStepTypes } from './step-type-check.ts';
 import { followSubMissions } from './sub-missions.ts';
+import { loadStepTypes } from './load-step-types.ts';
 import { checkTemplates } from './template-check.ts';
 
 /** Options of validateMission / validateMissionText. */
@@ -50,38 +51,59 @@ async function validateFile(file: string, options: ValidateOptions): Promise<Val
     bytes = await readFile(file);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    return finish([{ code: 'E_FILE_NOT_FOUND', severity: 'error', message: `cannot read the mission file (${reason})`, file, line: 1, column: 1 }], null);
+    return finishWith([{ code: 'E_FILE_NOT_FOUND', severity: 'error', message: `cannot read the mission file (${reason})`, file, line: 1, column: 1 }], null);
   }
   const input = checkBytes(bytes, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
-  if (!input.ok) return finish(input.diagnostics, null);
-  return validateChecked(input.text, bytes, file, options);
+  if (!input.ok) return finishWith(input.diagnostics, null);
+  const parsed = parseChecked(input.text, bytes, file, options);
+  if (!('mission' in parsed)) return parsed.result;
+  // A lazy registry imports just the plugins of the step types this mission names.
+  if (options.registry) await loadStepTypes(options.registry, [...parsed.mission.steps, ...(parsed.mission.finally ?? [])]);
+  return checkParsed(parsed, options);
 }
 
-/** Validates mission text; `file` names it in diagnostics and picks strict JSON for `.json`. */
+/**
+ * Validates mission text; `file` names it in diagnostics and picks strict JSON for `.json`.
+ * Synchronous: a lazy registry must have the mission's step types loaded (validateMission
+ * loads them itself).
+ */
 export function validateMissionText(text: string, file: string, options: ValidateOptions = {}): ValidationResult {
   const input = checkText(text, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
-  if (!input.ok) return finish(input.diagnostics, null);
-  return validateChecked(input.text, Buffer.from(text, 'utf8'), file, options);
+  if (!input.ok) return finishWith(input.diagnostics, null);
+  const parsed = parseChecked(input.text, Buffer.from(text, 'utf8'), file, options);
+  return 'mission' in parsed ? checkParsed(parsed, options) : parsed.result;
 }
 
-function finish(diagnostics: Diagnostic[], mission: Mission | null): ValidationResult {
+function finishWith(diagnostics: Diagnostic[], mission: Mission | null): ValidationResult {
   const sorted = sortDiagnostics(diagnostics);
   const ok = !sorted.some((d) => d.severity === 'error');
   return { ok, mission: ok ? mission : null, diagnostics: sorted };
 }
 
-function validateChecked(text: string, bytes: Uint8Array, file: string, options: ValidateOptions): ValidationResult {
+/** A mission parsed and checked on its own, awaiting the registry's checks (checkParsed). */
+interface Parsed {
+  mission: Mission;
+  value: MissionFile;
+  tree: NonNullable<ReturnType<typeof loadTree>['tree']>;
+  report: Reporter;
+  cleanupReport: Reporter;
+  strict: { strict: boolean };
+}
+
+/** Parses and checks what needs no registry; `result` when that already ends validation. */
+function parseChecked(text: string, bytes: Uint8Array, file: string, options: ValidateOptions): Parsed | { result: ValidationResult } {
+  const stop = (diagnostics: Diagnostic[], mission: null): { result: ValidationResult } => ({ result: finishWith(diagnostics, mission) });
   const { tree, diagnostics: parseDiagnostics } = loadTree(text, file);
-  if (!tree) return finish(parseDiagnostics, null);
+  if (!tree) return stop(parseDiagnostics, null);
   const report = createReporter(file, tree.index);
   report.diagnostics.push(...parseDiagnostics);
   // An alias bomb or a too-deep tree leaves partial data: nothing further is meaningful.
-  if (tree.diagnostics.some((d) => d.code === 'E_YAML_ALIAS_LIMIT' || d.code === 'E_INPUT_TOO_DEEP')) return finish(report.diagnostics, null);
+  if (tree.diagnostics.some((d) => d.code === 'E_YAML_ALIAS_LIMIT' || d.code === 'E_INPUT_TOO_DEEP')) return stop(report.diagnostics, null);
 
   const value = tree.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     report.add('E_SCHEMA_TYPE', 'a mission is a mapping with `steps` (and usually `version` and `name`)', '');
-    return finish(report.diagnostics, null);
+    return stop(report.diagnostics, null);
   }
   const schemaProblems = checkSchema(MissionSchema, value);
   for (const p of schemaProblems) {
@@ -113,12 +135,19 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
     checkGraph(graphInput(rawFinally).map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => !mainIds.has(d)) })), cleanupReport);
   }
   if (schemaProblems.length > 0 || report.diagnostics.some((d) => d.severity === 'error' && d.code === 'E_SCHEMA_TYPE')) {
-    return finish(report.diagnostics, null);
+    return stop(report.diagnostics, null);
   }
 
   const source = { file, sha256: createHash('sha256').update(bytes).digest('hex') };
   const mission = normaliseMission(value as MissionFile, source, tree.index);
-  const steps = (value as MissionFile).steps;
+  return { mission, value: value as MissionFile, tree, report, cleanupReport, strict };
+}
+
+/** The registry's checks (step types, parameters, templates) of a parsed mission. */
+function checkParsed(parsed: Parsed, options: ValidateOptions): ValidationResult {
+  const { mission, value, tree, report, cleanupReport, strict } = parsed;
+  const file = mission.source.file;
+  const steps = value.steps;
   if (options.registry) {
     checkStepTypes(
       steps.map((s, index) => ({
@@ -137,7 +166,7 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
   checkTemplates(mission.steps, mission.vars, options.registry ?? null, tree.index, report);
   const cleanup = mission.finally;
   if (cleanup !== undefined) {
-    const files = (value as MissionFile).finally ?? [];
+    const files = value.finally ?? [];
     if (options.registry) {
       checkStepTypes(
         files.map((s, index) => ({
@@ -162,7 +191,7 @@ function validateChecked(text: string, bytes: Uint8Array, file: string, options:
     ];
     checkTemplates(scope, mission.vars, options.registry ?? null, tree.index, cleanupReport);
   }
-  return finish(report.diagnostics, mission);
+  return finishWith(report.diagnostics, mission);
 }
 
 /** The graph view of whatever steps have a usable id, tolerant of schema errors elsewhere. */

@@ -387,4 +387,15 @@ export interface StepTypeLookup {
   has(type: string): boolean;
   /** Installed step types, sorted. */
   types(): string[];
+  /**
+   * A lazy registry imports plugins here: get() of a type is valid once `load` of it resolved
+   * (validateMission and executeMission call it). Absent: every definition is loaded already.
+   */
+  load?(types: Iterable<string> | 'all', options?: StepTypeLoadOptions): Promise<void>;
+}
+
+/** Options of StepTypeLookup.load. */
+export interface StepTypeLoadOptions {
+  /** Loading for a run: a plugin that lists step types (ctx.steps.list()) needs every allowed one. */
+  run?: { allowed: '*' | readonly string[] };
 }

@@ -9,6 +9,8 @@ export interface ResolvedPackage {
   version: string;
   /** Absolute path of the module to import. */
   entry: string;
+  /** The package.json `rustchain` field, when it is an object (the plugin manifest). */
+  manifest: Record<string, unknown> | null;
 }
 
 /** package.json fields the resolver reads. */
@@ -17,6 +19,7 @@ interface PackageJson {
   version?: unknown;
   main?: unknown;
   exports?: unknown;
+  rustchain?: unknown;
 }
 
 function readPackageJson(dir: string): PackageJson {
@@ -80,5 +83,6 @@ export function resolvePackage(specifier: string, fromDir: string, subpath = '.'
     name: typeof pkg.name === 'string' ? pkg.name : specifier,
     version: typeof pkg.version === 'string' ? pkg.version : '0.0.0',
     entry: resolve(packageDir, entry),
+    manifest: typeof pkg.rustchain === 'object' && pkg.rustchain !== null && !Array.isArray(pkg.rustchain) ? pkg.rustchain as Record<string, unknown> : null,
   };
 }

@@ -11,7 +11,11 @@ const folders = readdirSync(join(REPO, 'plugins'), { withFileTypes: true }).filt
 describe('first-party plugins match the folders on disk', () => {
   // One load of the repository's project (43 plugins) serves every case below.
   let loaded: ReturnType<typeof loadProject> | undefined;
-  const repoProject = (): ReturnType<typeof loadProject> => (loaded ??= loadProject({ cwd: REPO }));
+  // Every plugin imported: the definitions themselves are checked (type = manifest's stepType).
+  const repoProject = (): ReturnType<typeof loadProject> => (loaded ??= loadProject({ cwd: REPO }).then(async (project) => {
+    await project.registry.load('all');
+    return project;
+  }));
 
   it('FIRST_PARTY_PLUGINS lists exactly the packages under plugins/', () => {
     const names = folders.map((folder) => (JSON.parse(readFileSync(join(REPO, 'plugins', folder, 'package.json'), 'utf8')) as { name: string }).name);
@@ -22,6 +26,15 @@ describe('first-party plugins match the folders on disk', () => {
     const project = await repoProject();
     assert.equal(project.configFile, join(REPO, 'rustchain.config.ts'));
     assert.deepEqual(project.registry.list().map((p) => p.packageName).sort(), [...FIRST_PARTY_PLUGINS].sort());
+  });
+
+  it('every plugin package.json declares its step type (imported only when a command needs it)', () => {
+    for (const folder of folders) {
+      const pkg = JSON.parse(readFileSync(join(REPO, 'plugins', folder, 'package.json'), 'utf8')) as { rustchain?: { stepType?: string; listsSteps?: boolean } };
+      assert.equal(pkg.rustchain?.stepType, folder.replaceAll('-', '_'), folder);
+      // Only the agent lists the installed step types at run time (its tools).
+      assert.equal(pkg.rustchain.listsSteps === true, folder === 'agent', folder);
+    }
   });
 
   for (const folder of folders) {

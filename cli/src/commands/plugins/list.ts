@@ -22,6 +22,8 @@ export class PluginsListCommand extends ProjectCommand {
 
   override async run(): Promise<number> {
     const project = await this.project();
+    // The only command that describes every plugin: it imports them all.
+    await project.registry.load('all');
     const plugins = project.registry.list().map((plugin) => ({
       type: plugin.definition.type,
       package: plugin.packageName,

@@ -191,6 +191,23 @@ describe('tool: MCP servers', () => {
     assert.equal(web.requests.length, seen);
   });
 
+  it('token_env: the bearer token comes from the environment through the env policy', async (t) => {
+    const secure = (await startHttpMcpServer({ token: 'sekret-token' })) as HttpMcp;
+    t.after(() => secure.stop());
+    const withSecure = { mcp: { servers: { secure: { url: secure.url, token_env: 'MCP_TOKEN' } } } };
+    const open: Policy = { ...policy, net: { allow: [`127.0.0.1:${secure.port}`] }, env: { allow: ['MCP_TOKEN'] } };
+    const events: RunEvent[] = [];
+    const result = await executeMission(mission([toolStep({ tool: 'mcp:secure/echo', parameters: { text: 'hi' } })]), {
+      registry, policy: open, workDir: dir, env: { MCP_TOKEN: 'sekret-token' }, settings: withSecure, onEvent: (e) => events.push(e),
+    });
+    assert.equal(result.steps[0]!.status, 'succeeded', JSON.stringify(result.steps[0]!.error));
+    assert.ok(!JSON.stringify(events).includes('sekret-token'));
+    const denied = await executeMission(mission([toolStep({ tool: 'mcp:secure/echo', parameters: { text: 'hi' } })]), {
+      registry, policy: { ...open, env: { allow: [] } }, workDir: dir, env: { MCP_TOKEN: 'sekret-token' }, settings: withSecure,
+    });
+    assert.equal(denied.steps[0]!.error?.code, 'E_POLICY_ENV_DENIED');
+  });
+
   it('bad settings.mcp: E_MCP_CONFIG', async () => {
     const t = await run({ tool: 'mcp:demo/echo' }, { settings: { mcp: { servers: { demo: { command: 'node server.js' } } } } });
     assert.equal(t.error?.code, 'E_MCP_CONFIG');

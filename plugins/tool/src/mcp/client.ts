@@ -47,7 +47,7 @@ export class McpClients {
   private readonly clients = new Map<string, Promise<{ client: Client; transport: SessionTransport | StreamableHTTPClientTransport }>>();
   private readonly timeoutMs: number;
 
-  constructor(private readonly ctx: Pick<StepContext, 'settings' | 'exec' | 'fetch' | 'signal' | 'stepId'>, options: { timeoutMs?: number } = {}) {
+  constructor(private readonly ctx: Pick<StepContext, 'settings' | 'exec' | 'fetch' | 'env' | 'signal' | 'stepId'>, options: { timeoutMs?: number } = {}) {
     this.servers = mcpServers(ctx);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
@@ -126,7 +126,7 @@ export class McpClients {
       ? new SessionTransport(() => this.ctx.exec.open(config.command, { ...(config.env ? { env: config.env } : {}), ...(config.cwd ? { cwd: config.cwd } : {}) }))
       : new StreamableHTTPClientTransport(new URL(config.url), {
         fetch: policyFetch(this.ctx, this.timeoutMs),
-        ...(config.headers ? { requestInit: { headers: config.headers } } : {}),
+        requestInit: { headers: this.httpHeaders(config) },
       });
     const client = new Client({ name: 'rustchain', version: '0.1.0' });
     try {
@@ -136,6 +136,22 @@ export class McpClients {
       throw error;
     }
     return { client, transport };
+  }
+
+  /** The configured headers, plus `Authorization: Bearer <token>` from `token_env` (through ctx.env: the env policy applies). */
+  private httpHeaders(config: Extract<McpServerConfig, { kind: 'http' }>): Record<string, string> {
+    const headers = { ...config.headers };
+    if (config.tokenEnv !== undefined) {
+      const token = this.ctx.env.get(config.tokenEnv);
+      if (token === undefined || token === '') {
+        throw new PluginError('E_MCP_CONFIG', `MCP server "${config.name}": ${config.tokenEnv} (token_env) is not set or not passed by the env policy`, {
+          details: { server: config.name, variable: config.tokenEnv },
+          nonRetryable: true,
+        });
+      }
+      headers['authorization'] = `Bearer ${token}`;
+    }
+    return headers;
   }
 
   /** Runs an MCP exchange; policy refusals and cancellations pass through, protocol failures get E_MCP_* codes. */

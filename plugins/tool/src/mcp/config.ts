@@ -2,7 +2,9 @@ import { PluginError, type StepContext } from '@rustchain/core/plugin';
 
 /**
  * The MCP servers a project configures in rustchain.config `settings.mcp.servers`:
- * `{ <name>: { command: [argv...], env?: {...}, cwd?: string } | { url: "http(s)://...", headers?: {...} } }`.
+ * `{ <name>: { command: [argv...], env?: {...}, cwd?: string } | { url: "http(s)://...", headers?: {...}, token_env?: NAME } }`
+ * (`token_env`: the variable holding a bearer token, read through ctx.env, so the env policy
+ * decides and the token never sits in the config file).
  * Settings say which servers exist; the policy still decides whether their command may run
  * (ctx.exec) or their host may be reached (ctx.fetch).
  */
@@ -10,7 +12,7 @@ import { PluginError, type StepContext } from '@rustchain/core/plugin';
 /** One configured server. */
 export type McpServerConfig =
   | { name: string; kind: 'stdio'; command: string[]; env?: Record<string, string>; cwd?: string }
-  | { name: string; kind: 'http'; url: string; headers?: Record<string, string> };
+  | { name: string; kind: 'http'; url: string; headers?: Record<string, string>; tokenEnv?: string };
 
 /** The servers of `settings.mcp.servers`, by name (empty when none are configured). */
 export function mcpServers(ctx: Pick<StepContext, 'settings'>): Map<string, McpServerConfig> {
@@ -36,7 +38,9 @@ export function mcpServers(ctx: Pick<StepContext, 'settings'>): Map<string, McpS
     } else if (typeof raw['url'] === 'string') {
       const url = raw['url'];
       if (!/^https?:\/\//i.test(url)) throw configError(`settings.mcp.servers.${name}.url must be an http(s) URL (streamable HTTP)`, name);
-      out.set(name, { name, kind: 'http', url, ...(headers ? { headers } : {}) });
+      const tokenEnv = raw['token_env'];
+      if (tokenEnv !== undefined && (typeof tokenEnv !== 'string' || tokenEnv === '')) throw configError(`settings.mcp.servers.${name}.token_env must name an environment variable`, name);
+      out.set(name, { name, kind: 'http', url, ...(headers ? { headers } : {}), ...(typeof tokenEnv === 'string' ? { tokenEnv } : {}) });
     } else {
       throw configError(`settings.mcp.servers.${name} needs \`command\` (stdio) or \`url\` (streamable HTTP)`, name);
     }

@@ -41,8 +41,10 @@ test('plugin new: a package with a test, a build and an example; existing files 
     for (const file of ['package.json', 'src/index.ts', 'test/say_hello.test.ts', 'example.yaml', 'README.md', 'tsconfig.json']) {
       assert.ok(existsSync(join(project.dir, 'pkg', file)), file);
     }
-    const pkg = JSON.parse(await readFile(join(project.dir, 'pkg', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string>; scripts: Record<string, string> };
+    const pkg = JSON.parse(await readFile(join(project.dir, 'pkg', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string>; scripts: Record<string, string>; rustchain?: { stepType?: string } };
     assert.match(pkg.peerDependencies['@rustchain/core'] ?? '', /^\^\d+\.\d+\.\d+$/);
+    // The manifest names the step type, so projects import the plugin only when a mission uses it.
+    assert.equal(pkg.rustchain?.stepType, 'say_hello');
     assert.ok(pkg.scripts['test'] && pkg.scripts['build']);
     await writeFile(join(project.dir, 'pkg', 'README.md'), 'mine');
     const again = await runCli(['plugin', 'new', 'say_hello', '--dir', 'pkg', '--json'], { cwd: project.dir, home: project.home });

@@ -22,6 +22,9 @@ export function pluginFiles(options: PluginScaffold): ScaffoldFile[] {
     version: '0.1.0',
     description: `RustChain step type '${stepType}'`,
     type: 'module',
+    // The registry learns the step type here without importing the package: a command imports
+    // the plugin only when its mission uses the step type (fast start-up).
+    rustchain: { stepType },
     license: 'MIT',
     keywords: ['rustchain', 'rustchain-plugin'],
     engines: { node: '>=20' },

@@ -47,6 +47,7 @@ test('examples/ai-summarise-notes.yaml: green against the fake server with a scr
 
   const live = await runCli([...args, '--record', 'recording'], { cwd: project.dir, home: project.home, env });
   const first = json<RunDocument>(live);
+  assert.ok(Array.isArray(first.steps), live.stdout + live.stderr);
   assert.equal(first.status, 'succeeded', JSON.stringify(first.steps.map((s) => [s.id, s.error]), null, 1) + live.stderr);
   const agent = first.steps.find((s) => s.id === 'file_actions')!;
   assert.equal(agent.outputs['response'], 'Filed 3 action items to ai-summary/actions.md.');
@@ -69,6 +70,7 @@ test('examples/ai-summarise-notes.yaml: green against the fake server with a scr
   await rm(join(project.dir, 'ai-summary'), { recursive: true });
   const replay = await runCli([...args, '--replay', 'recording'], { cwd: project.dir, home: project.home, env });
   const second = json<RunDocument>(replay);
+  assert.ok(Array.isArray(second.steps), replay.stdout + replay.stderr);
   assert.equal(second.status, 'succeeded', JSON.stringify(second.steps.map((s) => [s.id, s.error])) + replay.stderr);
   assert.deepEqual(second.steps.map((s) => [s.id, s.status, s.outputs['response'] ?? null]), first.steps.map((s) => [s.id, s.status, s.outputs['response'] ?? null]));
   assert.equal(await readFile(join(project.dir, 'ai-summary', 'actions.md'), 'utf8'), ACTIONS);

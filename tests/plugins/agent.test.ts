@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,6 @@ import type { RunEvent, StepResult } from '../../core/src/engine/types.ts';
 import type { DefinedPlugin, StepTypeLookup } from '../../core/src/plugin/sdk.ts';
 import type { Policy } from '../../core/src/policy/types.ts';
 import { createCallJournal } from '../../core/src/replay/journal.ts';
-import { checkPolicy } from '../../core/src/policy/check.ts';
 import { mission, step } from '../core/engine/helpers.ts';
 
 const plugins = new Map<string, { definition: DefinedPlugin }>([
@@ -211,13 +211,14 @@ test('config.llm_budget: the loop stops before the model call that would pass it
   assert.equal(requestsSince(from).length, 1, 'the call over budget was never sent');
 });
 
-test('policy check: a tool whose step type the policy denies refuses the agent step before anything runs, at /tools/<i>', async () => {
-  const { workDir, policy } = await setup();
-  const m = mission([step('think', [], { type: 'agent', parameters: { objective: 'x', tools: ['create_file', 'mcp:docs/search'], base_url: fake.openaiBaseUrl } })]);
-  const denied = checkPolicy(m, registry, { ...policy, stepTypes: ['agent'] }, { workDir });
-  assert.deepEqual(denied.map((d) => [d.code, d.pointer]), [
-    ['E_POLICY_STEP_TYPE_DENIED', '/steps/0/parameters/tools/0'],
-    ['E_POLICY_STEP_TYPE_DENIED', '/steps/0/parameters/tools/1'],
-  ]);
-  assert.deepEqual(checkPolicy(m, registry, { ...policy, stepTypes: ['agent', 'create_file', 'tool'] }, { workDir }), []);
+test('a tool whose step type the policy denies is not offered (unavailable_tools); a call to it anyway is a tool error', async () => {
+  const from = fake.requests.length;
+  fake.enqueue({ tool_calls: [{ name: 'create_file', arguments: { path: 'x.txt', content: 'x' } }] }, { text: 'no tools for me' });
+  const { result, workDir } = await runAgent({ objective: 'x', tools: ['create_file'], provider: 'openai', base_url: fake.openaiBaseUrl }, { policy: (p) => ({ ...p, stepTypes: ['agent'] }) });
+  assert.equal(result.status, 'succeeded', JSON.stringify(result.error));
+  const out = result.outputs as { unavailable_tools: string[]; tool_calls: Array<{ error: { code: string } | null }> };
+  assert.deepEqual(out.unavailable_tools, ['create_file']);
+  assert.equal(requestsSince(from)[0]!.body!['tools'], undefined);
+  assert.equal(out.tool_calls[0]!.error?.code, 'E_AGENT_TOOL_UNKNOWN');
+  assert.equal(existsSync(join(workDir, 'x.txt')), false);
 });

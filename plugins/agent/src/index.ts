@@ -78,14 +78,9 @@ export default definePlugin({
     const claims: ResourceClaim[] = [];
     if (params.base_url !== undefined && !hasTemplate(params.base_url)) claims.push({ kind: 'net', url: params.base_url, pointer: '/base_url', schemes: ['http:', 'https:'] });
     if (params.context_file !== undefined && !hasTemplate(params.context_file)) claims.push({ kind: 'read', path: params.context_file, pointer: '/context_file' });
-    // Each tool is a child step it may run: a step type the policy denies is refused before the
-    // run (policy check), not discovered by the model; an MCP tool runs as a `tool` step.
-    (params.tools ?? []).forEach((name, i) => {
-      if (hasTemplate(name)) return;
-      claims.push(name.startsWith('mcp:')
-        ? { kind: 'step', type: 'tool', params: { tool: name }, pointer: `/tools/${i}` }
-        : { kind: 'step', type: name, params: {}, pointer: `/tools/${i}` });
-    });
+    // No `step` claims for `tools`: a step claim names one concrete child (its parameters are
+    // validated), while a tool's arguments come from the model at run time. Each call is judged
+    // then, by ctx.steps.run, as a top-level step would be.
     return claims;
   },
   async run(params, ctx) {

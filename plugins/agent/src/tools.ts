@@ -27,7 +27,7 @@ function mcpToolName(server: string, tool: string): string {
  *   `tool` child step, so the `tool` step type must be allowed too.
  * Nothing is offered by default: an agent calls only what the mission names.
  */
-export async function agentTools(ctx: Pick<StepContext, 'steps' | 'settings' | 'exec' | 'fetch' | 'signal' | 'stepId'>, names: readonly string[]): Promise<AgentTools> {
+export async function agentTools(ctx: Pick<StepContext, 'steps' | 'settings' | 'exec' | 'fetch' | 'env' | 'signal' | 'stepId'>, names: readonly string[]): Promise<AgentTools> {
   const definitions: ToolDefinition[] = [];
   const targets = new Map<string, ToolTarget>();
   const unavailable: string[] = [];
@@ -63,7 +63,7 @@ export async function agentTools(ctx: Pick<StepContext, 'steps' | 'settings' | '
 
 /** Lists the named servers' tools (one connection per server, closed after listing). */
 async function addMcpTools(
-  ctx: Pick<StepContext, 'settings' | 'exec' | 'fetch' | 'signal' | 'stepId'>,
+  ctx: Pick<StepContext, 'settings' | 'exec' | 'fetch' | 'env' | 'signal' | 'stepId'>,
   wanted: ReadonlyArray<{ name: string; server: string; tool: string | null }>,
   definitions: ToolDefinition[],
   targets: Map<string, ToolTarget>,

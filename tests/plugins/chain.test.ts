@@ -231,6 +231,15 @@ describe('chain and tool through the CLI', () => {
       const report = await runCli(['audit', 'report', '--run', doc.runId, '--json'], opts);
       const ids = json<{ runs: Array<{ steps: Array<{ id: string; status: string }> }> }>(report).runs[0]?.steps.map((s) => s.id) ?? [];
       for (const id of ['create_with_tool', 'create_with_tool/create_file', 'http_with_tool/http']) assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
+      // Recorded, then replayed with the server gone: the child step's call is served from the recording.
+      const flags = ['--json', '--allow-write', '--allow-read', `--allow-net=${origin}`];
+      const recorded = await runCli(['mission', 'execute', 'tool_demo.yaml', ...flags, '--record', 'rec'], opts);
+      assert.equal(recorded.code, 0, recorded.stderr);
+      await new Promise<void>((r) => server.close(() => r()));
+      const replayed = await runCli(['mission', 'execute', 'tool_demo.yaml', ...flags, '--replay', 'rec'], opts);
+      assert.equal(replayed.code, 0, replayed.stderr);
+      const again = json<{ steps: Array<{ outputs: Record<string, unknown> }> }>(replayed);
+      assert.equal((again.steps[1]?.outputs['output'] as { status: number }).status, 200);
     } finally {
       server.close();
       await project.cleanup();

@@ -113,6 +113,18 @@ describe('chain: inline steps', () => {
     assert.deepEqual(events, ['step.started c', 'step.started c/t', 'step.started c/t/create_file', 'step.succeeded c/t/create_file', 'step.succeeded c/t', 'step.succeeded c']);
   });
 
+  it('resume: a chain that did not finish runs all its sub-steps again (children are not resumed one by one)', async () => {
+    const events: string[] = [];
+    const parameters = { steps: [{ step_name: 'w1', step_type: 'create_file', parameters: { path: 'r1.txt', content: '1' } }, { step_name: 'w2', step_type: 'create_file', parameters: { path: 'r2.txt', content: '2' } }] };
+    // The earlier execution recorded c/w1 as succeeded, but not the chain itself.
+    const result = await executeMission(mission([chainStep(parameters)]), {
+      registry, policy, workDir: dir, env: {}, completed: { 'c/w1': { outputs: {}, attempts: 1 } },
+      onEvent: (e) => { if (e.type === 'step.started') events.push(e.stepId); },
+    });
+    assert.equal(result.status, 'succeeded');
+    assert.deepEqual(events, ['c', 'c/w1', 'c/w2']);
+  });
+
   it('exactly one form: steps, mission or prompt', async () => {
     const result = await run({ type: 'sequential' });
     assert.equal(result.steps[0]!.error?.code, 'E_PARAMS_INVALID');

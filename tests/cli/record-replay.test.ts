@@ -85,6 +85,9 @@ test('mission execute --record then --replay with the server gone: same result, 
   const ledger = await readFile(join(project.home, 'audit', 'ledger.jsonl'), 'utf8').catch(() => '');
   assert.ok(!ledger.includes(KEY));
 
+  const rendered = await runCli(['audit', 'report'], { cwd: project.dir, home: project.home });
+  assert.match(rendered.stdout, /call ask#1\.1 GET \S+api_key=\*\*\*\S* 200 request=sha256:[0-9a-f]{64} response=sha256:[0-9a-f]{64} \(replayed\)/);
+
   // audit compare: the replay made the recorded calls (exit 0) ...
   const same = await runCli(['audit', 'compare', first!.runId, second!.runId], { cwd: project.dir, home: project.home });
   assert.equal(same.code, 0, same.stdout + same.stderr);

@@ -58,6 +58,8 @@ const request = (url: string) => ({
   headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'user-agent': `sdk/${Math.random()}`, 'x-stainless-retry-count': '0' },
   body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
 });
+/** The same request with the credential also in the body (a provider that wants it there). */
+const withKeyInBody = (key: string) => JSON.stringify({ model: 'm', user: key, messages: [{ role: 'user', content: 'hi' }] });
 
 test('record stores each call without a secret; replay serves it with the server gone and equal digests', async (t) => {
   const dir = await tempDir(t);
@@ -67,7 +69,7 @@ test('record stores each call without a secret; replay serves it with the server
   const recorded: RunEvent[] = [];
   let barriers = 0;
   const journal = createCallJournal({ mode: 'record', dir: rec, redactor: createSecretRedactor(), onEvent: (e) => recorded.push(e), barrier: async () => void barriers++ });
-  const live = await ctxWith(dir, policy, journal).fetch.request(`${server.url}/v1/chat?api_key=${KEY}&q=1`, request(server.url));
+  const live = await ctxWith(dir, policy, journal).fetch.request(`${server.url}/v1/chat?api_key=${KEY}&q=1`, { ...request(server.url), body: withKeyInBody(KEY) });
   assert.equal(live.status, 200);
   assert.ok(live.body.includes(KEY), 'the step itself sees the real response');
   assert.equal(server.hits(), 1);
@@ -88,7 +90,7 @@ test('record stores each call without a secret; replay serves it with the server
   const replayed: RunEvent[] = [];
   const replay = createCallJournal({ mode: 'replay', dir: rec, onEvent: (e) => replayed.push(e) });
   const served = await ctxWith(dir, policy, replay).fetch.request(`${server.url}/v1/chat?api_key=other-key-9999&q=1`, {
-    ...request(server.url), headers: { authorization: 'Bearer a-different-key-123', 'content-type': 'application/json' },
+    ...request(server.url), headers: { authorization: 'Bearer a-different-key-123', 'content-type': 'application/json' }, body: withKeyInBody('a-different-key-123'),
   });
   assert.equal(served.status, 200);
   assert.equal(served.headers['content-type'], 'application/json');

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -303,6 +303,39 @@ describe('chain and tool through the CLI', () => {
       assert.deepEqual(doc.steps[0]?.children?.map((c) => c.id), ['c/one', 'c/two']);
       const verify = await runCli(['audit', 'verify', '--json'], opts);
       assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+    } finally {
+      await project.cleanup();
+    }
+  });
+});
+
+describe('corpus chain_demo.yaml through the CLI against the fake LLM server', () => {
+  it('validates, runs green (each chain one llm child step), the ledger verifies, and a replay needs no server', async (t) => {
+    const CORPUS = fileURLToPath(new URL('../../../shared/corpus/rustchain-missions/', import.meta.url));
+    const fake = await startFakeLlm();
+    let closed = false;
+    t.after(() => (closed ? undefined : fake.close()));
+    const config = {
+      plugins: ['@rustchain/plugin-chain', '@rustchain/plugin-llm', '@rustchain/plugin-create-file'],
+      settings: { llm: { default_provider: 'fake', providers: { fake: { kind: 'openai', base_url: fake.openaiBaseUrl, model: 'fake-model' } } } },
+      policy: { net: { allow: [new URL(fake.url).host] } },
+    };
+    const project = await tempProject({ 'rustchain.config.json': JSON.stringify(config), 'chain_demo.yaml': readFileSync(join(CORPUS, 'chain_demo.yaml'), 'utf8') });
+    try {
+      await symlink(join(REPO, 'node_modules'), join(project.dir, 'node_modules'), 'dir');
+      const opts = { cwd: project.dir, home: project.home };
+      const valid = await runCli(['mission', 'validate', 'chain_demo.yaml'], opts);
+      assert.equal(valid.code, 0, valid.stderr);
+      const run = await runCli(['mission', 'execute', 'chain_demo.yaml', '--json', '--record', 'rec'], opts);
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      const doc = json<{ status: string; steps: Array<{ id: string; children?: Array<{ id: string; status: string }> }> }>(run);
+      assert.deepEqual(doc.steps.map((s) => s.children?.map((c) => `${c.id} ${c.status}`) ?? []), [['llm_chain/llm succeeded'], ['followup_chain/llm succeeded'], []]);
+      const verify = await runCli(['audit', 'verify', '--json'], opts);
+      assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+      await fake.close();
+      closed = true;
+      const replay = await runCli(['mission', 'execute', 'chain_demo.yaml', '--json', '--replay', 'rec'], opts);
+      assert.equal(replay.code, 0, replay.stderr + replay.stdout);
     } finally {
       await project.cleanup();
     }

@@ -127,6 +127,16 @@ export const ERROR_CODES = {
   E_COMPILED_UNSIGNED: 'a compiled module has no valid signed statement (<module>.intoto.json) beside it; pass --allow-unsigned to run it anyway (recorded)',
   E_COMPILED_DIGEST_MISMATCH: 'a compiled module\'s bytes differ from the SHA-256 its signed statement names (edited after compilation)',
   E_COMPILED_UNTRUSTED_SIGNER: 'a compiled module\'s statement is not signed by a trusted compile key (config trustedCompileKeys, or the local compile key)',
+  // Redis backend (--backend redis, rustchain worker)
+  E_BACKEND_UNAVAILABLE: 'the Redis of --backend redis / rustchain worker cannot be reached (down, refused, timed out, DNS)',
+  E_BACKEND_AUTH: 'Redis refused the credentials (wrong or missing password: settings.redis_backend.password_env)',
+  E_BACKEND_TLS: 'the TLS handshake with Redis failed (rediss://: untrusted certificate, wrong host name, not a TLS port)',
+  E_BACKEND_PLUGIN_MISMATCH: 'a worker\'s plugin for the step type has another version or file integrity than the coordinator announced for the run; the worker refused the step',
+  E_BACKEND_POLICY_MISMATCH: 'a worker\'s policy differs from the one the coordinator runs under (policy SHA-256); the worker refused the step',
+  E_BACKEND_PROTOCOL: 'a step job or its result in Redis is not in the format this rustchain version speaks',
+  E_BACKEND_OUTPUT_TOO_LARGE: 'a step\'s outputs exceed the size the Redis backend carries (settings.redis_backend.max_output_bytes)',
+  E_BACKEND_JOB_LOST: 'a step job failed in the queue itself (stalled more often than allowed, removed) without a result',
+  E_STEP_REDELIVERED: 'a step with side effects was handed to another worker after its first worker died mid-step; not run twice (mission config.rerun_redelivered: true allows it)',
   // CLI / usage / internal
   E_USAGE: 'the command line is wrong',
   E_INTERNAL: 'a bug: please report it',

@@ -16,6 +16,7 @@ import { MissionValidateCommand } from './mission/validate.ts';
 import { PluginsListCommand } from './plugins/list.ts';
 import { PolicyCheckCommand } from './policy/check.ts';
 import { RunsListCommand } from './runs/list.ts';
+import { WorkerCommand } from './worker.ts';
 
 /**
  * Every rustchain command: the one list the CLI registers. To add a command, write
@@ -38,6 +39,7 @@ export const COMMANDS: readonly CommandClass[] = [
   PluginsListCommand,
   PolicyCheckCommand,
   RunsListCommand,
+  WorkerCommand,
   InitCommand,
   PluginNewCommand,
   CompletionCommand,

@@ -34,6 +34,7 @@ export function normaliseMission(file: MissionFile, source: Mission['source'], i
       timeoutSeconds: missionTimeout,
       maxParallelSteps: config.max_parallel_steps ?? null,
       ...(config.llm_budget == null ? {} : { llmBudget: llmBudgetOf(config.llm_budget) }),
+      ...(config.rerun_redelivered === true ? { rerunRedelivered: true as const } : {}),
     },
     vars: { ...(file.vars ?? {}) },
     steps: rewriteLegacyVariables(file.steps.map((step) => normaliseStep(step, missionTimeout))),

@@ -55,6 +55,7 @@ export const MissionConfigSchema = Type.Object({
   timeout_seconds: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
   max_parallel_steps: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   llm_budget: Type.Optional(Type.Union([LlmBudgetSchema, Type.Null()])),
+  rerun_redelivered: Type.Optional(Type.Union([Type.Boolean({ description: 'redis backend: a step with side effects whose worker died mid-step runs again on another worker instead of failing with E_STEP_REDELIVERED' }), Type.Null()])),
 });
 
 /** Scalar values a mission may declare in `vars`. */
@@ -134,6 +135,8 @@ export interface Mission {
     maxParallelSteps: number | null;
     /** config.llm_budget; absent = unlimited. */
     llmBudget?: { maxInputTokens?: number; maxOutputTokens?: number; maxCost?: number };
+    /** config.rerun_redelivered (redis backend); absent = false: a re-delivered side-effect step fails (E_STEP_REDELIVERED). */
+    rerunRedelivered?: true;
   };
   vars: Record<string, string | number | boolean>;
   /** Steps in file order. */

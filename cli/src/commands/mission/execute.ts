@@ -88,6 +88,15 @@ export class MissionExecuteCommand extends PermissionedCommand {
     description: 'Serve each network call from the recordings in <dir> with no network (a call never recorded fails the step with E_REPLAY_MISSING)',
   });
 
+  /** `in-process` (default) or `redis`: steps run as BullMQ jobs on `rustchain worker` processes. */
+  backend = Option.String('--backend', { description: 'Where steps run: in-process (default) or redis (BullMQ jobs taken by `rustchain worker`; this process keeps the schedule and the ledger)' });
+
+  /** Redis URL of the redis backend. */
+  redis = Option.String('--redis', { description: 'With --backend redis: the Redis URL (redis:// or rediss://; password from config settings.redis_backend.password_env)' });
+
+  /** BullMQ queue name of the redis backend. */
+  queue = Option.String('--queue', { description: 'With --backend redis: the queue name (default rustchain-steps); workers must take the same' });
+
   /** The mission file (.yaml, .yml or .json). */
   file = Option.String({ name: 'file' });
 
@@ -140,6 +149,12 @@ export class MissionExecuteCommand extends PermissionedCommand {
     const { runRedactor } = await import('../../run-secrets.ts');
     // One redactor for the run: ledger, log, progress, result and error messages all pass through it.
     const redactor = await runRedactor(policy, process.env, this.context.stderr);
+    // Redis unreachable is a coded error before the ledger records anything (nothing ran).
+    const { backendFromFlags } = await import('../../backend/redis/coordinator.ts');
+    const backend = await backendFromFlags(
+      { backend: this.backend, redis: this.redis, queue: this.queue },
+      { project, mission, policy, workDir: this.cwd(), env: process.env, secrets: redactor, warn: (line) => this.context.stderr.write(`${line}\n`) },
+    );
     const flags = this.permissionFlags();
     const grant = (await import('@rustchain/core')).describeGrant({
       policy,
@@ -179,6 +194,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
         settings: project.config.settings,
         stateDir: project.stateDir,
         ...(plan === null ? {} : { completed: plan.completed }),
+        ...(backend === null ? {} : { dispatcher: backend }),
         onEvent: (event: RunEvent) => {
           // The run state (state.json) holds outputs and errors: never a secret, as the ledger.
           const redacted = redactor.value(event);
@@ -199,6 +215,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
     } finally {
       // No step's process outlives the CLI: wait out SIGTERM → grace → SIGKILL of every group.
       await settleProcessGroups(KILL_GRACE_MS);
+      await backend?.close();
       signals.dispose();
       reporter.finish();
     }

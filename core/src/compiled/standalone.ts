@@ -5,6 +5,7 @@ import { openRunLedger, type CompiledRunArtifact, type RunLedger } from '../audi
 import { KILL_GRACE_MS } from '../capabilities/exec.ts';
 import { settleProcessGroups } from '../capabilities/process-groups.ts';
 import { executeMission } from '../engine/execute.ts';
+import { createCallJournal } from '../replay/journal.ts';
 import type { MissionResult } from '../engine/types.ts';
 import { formatDiagnostic, isRustchainError, sortDiagnostics, type Diagnostic } from '../errors.ts';
 import { checkPolicy } from '../policy/check.ts';
@@ -176,6 +177,8 @@ export async function runStandalone(compiled: CompiledMission, partial: Partial<
       registry, policy, workDir: io.cwd, env: io.env, signal: controller.signal, runId, secrets: redactor, stateDir,
       onEvent: (event) => sink.onEvent(event),
       barrier: () => sink.barrier(),
+      // A bundle's network calls are in its ledger too (request digest before the call, response after).
+      calls: createCallJournal({ mode: 'live', redactor, onEvent: (event) => sink.onEvent(event), barrier: () => sink.barrier() }),
     });
     const closing = ledger;
     ledger = null;

@@ -1,6 +1,6 @@
 import { definePlugin, PluginError, Type } from '@rustchain/core/plugin';
 import { LEGACY_LOADERS, legacyLoaderClaims, runLegacyLoader } from './legacy-loaders.ts';
-import { McpClients, parseMcpToolName } from './mcp/client.ts';
+import { parseMcpToolName } from './mcp/tool-name.ts';
 
 /**
  * `tool`: the original's `tool` (a name) + `parameters` contract. A tool is either an
@@ -59,6 +59,8 @@ export default definePlugin({
     const timeoutMs = params.timeout_seconds === undefined ? undefined : params.timeout_seconds * 1000;
     const mcp = parseMcpToolName(params.tool);
     if (mcp !== null) {
+      // The MCP SDK loads only when an MCP tool is called, not with the plugin.
+      const { McpClients } = await import('./mcp/client.ts');
       const clients = new McpClients(ctx, timeoutMs === undefined ? {} : { timeoutMs });
       try {
         const result = await clients.callTool(mcp.server, mcp.tool, args);

@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlockParam, MessageParam, RawMessageStreamEvent, Tool, ToolChoice } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { RawChat } from './openai.ts';
 import type { Endpoint } from './resolve.ts';
@@ -13,8 +13,9 @@ import type { ChatMessage, ChatRequest, FinishReason, ToolCall } from './types.t
  * `tool_result` blocks in the next user turn; consecutive turns of one role are merged.
  */
 
-/** A client bound to one endpoint and transport. */
-export function anthropicClient(endpoint: Endpoint, fetch: SdkFetch): Anthropic {
+/** A client bound to one endpoint and transport (the SDK is imported on first use, not with the plugin). */
+export async function anthropicClient(endpoint: Endpoint, fetch: SdkFetch): Promise<Anthropic> {
+  const { default: Anthropic } = await import('@anthropic-ai/sdk');
   // A placeholder key when there is none: without one the SDK looks for credential files; the transport drops it.
   return new Anthropic({ apiKey: endpoint.apiKey ?? 'none', baseURL: endpoint.baseUrl, webhookKey: null, maxRetries: 0, timeout: endpoint.timeoutMs + 5_000, fetch, logLevel: 'off' });
 }

@@ -24,8 +24,8 @@ export async function chat(ctx: LlmContext, request: ChatRequest): Promise<ChatR
   let raw;
   try {
     raw = endpoint.kind === 'anthropic'
-      ? await anthropicChat(anthropicClient(endpoint, transport.fetch), endpoint, request, ctx.signal)
-      : await openaiChat(openaiClient(endpoint, transport.fetch), endpoint, request, ctx.signal);
+      ? await anthropicChat(await anthropicClient(endpoint, transport.fetch), endpoint, request, ctx.signal)
+      : await openaiChat(await openaiClient(endpoint, transport.fetch), endpoint, request, ctx.signal);
   } catch (err) {
     reservation?.release();
     throw toLlmError(err, endpoint.name, transport, ctx.signal);

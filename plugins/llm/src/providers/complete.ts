@@ -1,5 +1,5 @@
 import { PluginError } from '@rustchain/core/plugin';
-import { compile, toErrors, type SchemaError } from '@rustchain/plugin-validate-schema/ajv';
+import type { SchemaError } from '@rustchain/plugin-validate-schema/ajv';
 import { chat, type LlmContext } from './chat.ts';
 import type { ChatMessage, ChatRequest, ChatResponse, Usage } from './types.ts';
 
@@ -44,6 +44,8 @@ function add(a: Usage, b: Usage): Usage {
 /** Runs the completion (and its repair turn when needed). */
 export async function complete(ctx: LlmContext, request: CompleteRequest): Promise<CompleteResponse> {
   if (request.response_schema === undefined) return { ...(await chat(ctx, request)), calls: 1 };
+  // ajv loads only for a structured reply, not with the plugin.
+  const { compile, toErrors } = await import('@rustchain/plugin-validate-schema/ajv');
   const validate = compile(request.response_schema);
   const instruction = `Reply with only a JSON value (no prose, no code fence) that validates against this JSON Schema:\n${JSON.stringify(request.response_schema)}`;
   const system = request.system === undefined ? instruction : `${request.system}\n\n${instruction}`;

@@ -27,7 +27,7 @@ export async function embed(ctx: LlmContext, request: EmbedRequest): Promise<Emb
   const transport = createTransport(ctx, { timeoutMs: endpoint.timeoutMs, maxRetries: endpoint.maxRetries, keyless: endpoint.apiKey === undefined });
   let res;
   try {
-    res = await openaiEmbed(openaiClient(endpoint, transport.fetch), model, request.input, request.dimensions, ctx.signal);
+    res = await openaiEmbed(await openaiClient(endpoint, transport.fetch), model, request.input, request.dimensions, ctx.signal);
   } catch (err) {
     reservation?.release();
     throw toLlmError(err, endpoint.name, transport, ctx.signal);

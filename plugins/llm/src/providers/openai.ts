@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { Endpoint } from './resolve.ts';
 import type { SdkFetch } from './transport.ts';
@@ -21,8 +21,9 @@ export interface RawChat {
   usage: Usage;
 }
 
-/** A client bound to one endpoint and transport. */
-export function openaiClient(endpoint: Endpoint, fetch: SdkFetch): OpenAI {
+/** A client bound to one endpoint and transport (the SDK is imported on first use, not with the plugin). */
+export async function openaiClient(endpoint: Endpoint, fetch: SdkFetch): Promise<OpenAI> {
+  const { default: OpenAI } = await import('openai');
   return new OpenAI({
     apiKey: endpoint.apiKey ?? 'none', baseURL: endpoint.baseUrl, organization: null, project: null, webhookSecret: null,
     maxRetries: 0, timeout: endpoint.timeoutMs + 5_000, fetch, logLevel: 'off',

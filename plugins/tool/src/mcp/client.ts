@@ -30,11 +30,6 @@ export interface McpCallResult {
 /** Default time an MCP request (initialize, list, call) may take. */
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-/** `mcp:<server>/<tool>` → its parts; null for a name of another form. */
-export function parseMcpToolName(name: string): { server: string; tool: string } | null {
-  const match = /^mcp:([A-Za-z0-9_.-]+)\/(.+)$/.exec(name);
-  return match ? { server: match[1]!, tool: match[2]! } : null;
-}
 
 /**
  * Connections to the configured MCP servers for one step: opened on first use, kept for the

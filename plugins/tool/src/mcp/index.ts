@@ -3,5 +3,6 @@
  * types that offer MCP tools (agent): list the tools of the configured servers, call one.
  * Every connection goes through the step's ctx (exec for stdio servers, fetch for HTTP ones).
  */
-export { McpClients, parseMcpToolName } from './client.ts';
+export { McpClients } from './client.ts';
+export { parseMcpToolName } from './tool-name.ts';
 export type { McpCallResult, McpTool } from './client.ts';

@@ -93,11 +93,15 @@ export async function createRedisDispatcher(options: {
     // The id existed already (a resumed coordinator): it may have finished while nobody listened.
     if (pending.has(jobId)) {
       const state = await job.getState().catch(() => 'unknown');
-      if (state === 'completed') settle(jobId, job.returnvalue);
-      else if (state === 'failed') {
-        const waiter = pending.get(jobId);
-        pending.delete(jobId);
-        waiter?.reject(lostError(jobId, job.failedReason));
+      if (state === 'completed' || state === 'failed') {
+        // `job` is what add() returned, not what the worker stored: read the finished job back.
+        const stored = await queue.getJob(jobId).catch(() => undefined);
+        if (state === 'completed') settle(jobId, stored?.returnvalue);
+        else {
+          const waiter = pending.get(jobId);
+          pending.delete(jobId);
+          waiter?.reject(lostError(jobId, stored?.failedReason));
+        }
       }
     }
     return result;

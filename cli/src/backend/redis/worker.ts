@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createInProcessDispatcher, isRustchainError, RustchainError, toStepError, type PluginRegistry, type Policy } from '@rustchain/core';
+import { createInProcessDispatcher, isRustchainError, RustchainError, toStepError, type DefinedPlugin, type Policy, type StepTypeLookup } from '@rustchain/core';
 import { WaitingError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { outputTooLarge } from './dispatcher.ts';
@@ -14,6 +14,11 @@ interface StallOptions {
   lockDurationMs?: number;
   /** How often each worker looks for stalled jobs. Default 30 s. */
   stalledIntervalMs?: number;
+}
+
+/** What a worker needs of its plugin registry (core's PluginRegistry has it): each plugin's identity to compare. */
+export interface WorkerRegistry extends StepTypeLookup {
+  get(type: string): { readonly definition: DefinedPlugin; readonly packageName: string; readonly version: string; readonly integrity: string | null } | undefined;
 }
 
 /** A running worker. */
@@ -42,7 +47,7 @@ export async function startRedisWorker(options: {
   connection: RedisOptions;
   queue: string;
   concurrency: number;
-  registry: PluginRegistry;
+  registry: WorkerRegistry;
   policy: Policy;
   policySha256: string;
   workDir: string;

@@ -20,7 +20,7 @@ import { ledgerChainCost } from '../lib/ledger-cost.ts';
  * text in a fresh process, and the ledger's own commit cost per chain step in this process.
  */
 
-const FANOUT_CHILD = fileURLToPath(new URL('../lib/fanout-child.ts', import.meta.url));
+const FANOUT_CHILD = fileURLToPath(new URL('../fanout-child.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 /** `node <file>` that reads `file` and parses it with `how` (JSON.parse, yaml, js-yaml). */

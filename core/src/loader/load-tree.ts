@@ -17,7 +17,7 @@ import { buildTree, type SourceIndex, type Tree } from './tree.ts';
 export const loaderPaths = { fast: true };
 
 /** The tree of the text, or null with the diagnostics that stopped parsing. */
-export type LoadedTree = { tree: Tree | null; diagnostics: Diagnostic[] };
+type LoadedTree = { tree: Tree | null; diagnostics: Diagnostic[] };
 
 /** Parses mission text (strict JSON for `.json`) into its tree and every parse diagnostic. */
 export function loadTree(text: string, file: string): LoadedTree {

@@ -6,7 +6,7 @@
  */
 import { executeMission } from '@rustchain/core';
 import noop from '@rustchain/plugin-noop';
-import { benchPolicy, buildMission, chainSpecs, lookupOf, wideSpecs } from './engine.ts';
+import { benchPolicy, buildMission, chainSpecs, lookupOf, wideSpecs } from './lib/engine.ts';
 
 const shape = process.argv[2] === 'chain' ? 'chain' : 'fanout';
 const n = Number(process.argv[3] ?? 1000);

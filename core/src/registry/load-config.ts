@@ -79,13 +79,16 @@ export async function loadConfig(options: { cwd: string; configFile?: string }):
   // Loaded on first use: cosmiconfig pulls in TypeScript (~10 MB), which a bundled mission
   // (`compile --bundle`, never reads a config) would otherwise inline, and the CLI would parse
   // at start-up even for commands that never load a config.
-  const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig('rustchain', {
-    searchPlaces: [...CONFIG_FILE_NAMES],
-    searchStrategy: 'none',
-    cache: false,
-    loaders: { '.ts': importDefault, '.mts': importDefault, '.cts': importDefault, '.js': importDefault, '.mjs': importDefault, '.cjs': importDefault },
-  });
+  // Not even that when there is no config file to load: the search itself is existsSync.
+  const explorer = async (): Promise<ReturnType<typeof import('cosmiconfig').cosmiconfig>> => {
+    const { cosmiconfig } = await import('cosmiconfig');
+    return cosmiconfig('rustchain', {
+      searchPlaces: [...CONFIG_FILE_NAMES],
+      searchStrategy: 'none',
+      cache: false,
+      loaders: { '.ts': importDefault, '.mts': importDefault, '.cts': importDefault, '.js': importDefault, '.mjs': importDefault, '.cjs': importDefault },
+    });
+  };
   let found: { config: unknown; filepath: string } | null = null;
   let tried = options.configFile === undefined ? '' : resolve(options.cwd, options.configFile);
   if (options.configFile !== undefined && !existsSync(tried)) {
@@ -95,12 +98,14 @@ export async function loadConfig(options: { cwd: string; configFile?: string }):
   }
   try {
     if (options.configFile !== undefined) {
-      found = await explorer.load(tried);
+      found = await (await explorer()).load(tried);
     } else {
       for (const dir of configSearchDirs(options.cwd)) {
         // Named before the search so an import failure is reported at the right file.
-        tried = CONFIG_FILE_NAMES.map((name) => resolve(dir, name)).find((file) => existsSync(file)) ?? dir;
-        found = await explorer.search(dir);
+        const file = CONFIG_FILE_NAMES.map((name) => resolve(dir, name)).find((name) => existsSync(name));
+        tried = file ?? dir;
+        if (file === undefined) continue; // none of the search places here: nothing to search
+        found = await (await explorer()).search(dir);
         if (found !== null) break;
       }
     }

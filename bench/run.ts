@@ -22,8 +22,9 @@ import { commands } from './workloads/w6-command.ts';
 import { peers } from './workloads/w7-peers.ts';
 import { startup } from './workloads/w8-startup.ts';
 import { e2e } from './workloads/w9-e2e.ts';
+import { redisBackend } from './workloads/w10-redis.ts';
 
-const WORKLOADS: readonly Workload[] = [overhead, concurrency, scale, compile, fibo, commands, peers, startup, e2e];
+const WORKLOADS: readonly Workload[] = [overhead, concurrency, scale, compile, fibo, commands, peers, startup, e2e, redisBackend];
 
 const { values } = parseArgs({
   options: {

@@ -94,7 +94,7 @@ export const ERROR_CODES = {
   E_RECORD_WRITE_FAILED: 'record (--record <dir>): a call\'s recording could not be written; the step fails rather than run unrecorded',
   // Sandbox
   E_SANDBOX_UNAVAILABLE: 'the policy requires a sandbox (bwrap) that is not installed or cannot run here',
-  E_GOVERNING_TAMPERED: 'a command created, changed, moved or deleted a governing path (config, policy file, state or key dir, allowlisted program)',
+  E_GOVERNING_TAMPERED: 'a command, or a process it started in the background, created, changed, moved or deleted a governing path (config, policy file, state or key dir, allowlisted program)',
   E_ARG_OPTION_INJECTION: 'a templated value starting with - would land as an option where the command rule allows none',
   E_SECRET_LITERAL: 'a secret-marked parameter holds a literal value in the mission (warning: use an env secret)',
   E_RUN_OUTPUTS_TOO_LARGE: 'the outputs retained by a run exceed policy.limits.maxRunOutputBytes',

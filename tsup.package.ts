@@ -20,8 +20,15 @@ for (const target of Object.values(pkg.exports ?? {})) {
   if (source === undefined) continue;
   entry[source.replace(/^\.\/src\//, '').replace(/\.ts$/, '')] = source;
 }
+const build = (pkg as { rustchainBuild?: { entries?: Record<string, string>; inline?: string[] } }).rustchainBuild;
 /** Extra entries a package imports lazily by path (the CLI's main and its command bodies). */
-const extra = (pkg as { rustchainBuild?: { entries?: Record<string, string> } }).rustchainBuild?.entries ?? {};
+const extra = build?.entries ?? {};
+/**
+ * Dependencies bundled into the package's chunks instead of imported at run time: typebox's ESM
+ * build is ~250 files, which cost every CLI start more than core itself (only core imports it;
+ * declarations still import it from the package).
+ */
+const inline = (build?.inline ?? []).map((name) => new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?:/|$)`));
 
 export default defineConfig({
   entry: { ...entry, ...extra },
@@ -35,5 +42,6 @@ export default defineConfig({
   treeshake: false,
   // Other @rustchain packages are installed beside this one, never inlined (one copy of core).
   external: [/^@rustchain\//],
+  noExternal: inline,
   outDir: 'dist',
 });

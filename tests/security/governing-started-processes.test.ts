@@ -132,6 +132,13 @@ test('end to end: a process_start that plants a config fails the run, run.finish
     const finished = c.ledger.find((e) => e.type === 'run.finished');
     assert.equal((finished?.payload['error'] as { code: string } | undefined)?.code, 'E_GOVERNING_TAMPERED');
     await assertLedgerRecords(c, 'E_GOVERNING_TAMPERED');
+    // The reviewer sees it too: audit report names the run-level error.
+    const report = await runCli(['audit', 'report', '--format', 'json'], { cwd: project.dir, home: project.home });
+    assert.equal(report.code, 0, report.stderr);
+    const runs = (json(report) as { runs: Array<{ errorCode: string | null }> }).runs;
+    assert.equal(runs.at(-1)?.errorCode, 'E_GOVERNING_TAMPERED');
+    const text = await runCli(['audit', 'report'], { cwd: project.dir, home: project.home });
+    assert.match(text.stdout, /: failed E_GOVERNING_TAMPERED \(/);
   } finally {
     await project.cleanup();
   }

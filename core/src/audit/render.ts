@@ -13,7 +13,7 @@ const ms = (v: number | null): string => (v === null ? '-' : `${Math.round(v)} m
 
 function textRun(run: RunAuditEntry): string[] {
   const lines = [
-    `run ${run.runId}: ${run.status} (${ms(run.durationMs)}) seq ${run.firstSeq}..${run.lastSeq}`,
+    `run ${run.runId}: ${run.status}${run.errorCode === null ? '' : ` ${run.errorCode}`} (${ms(run.durationMs)}) seq ${run.firstSeq}..${run.lastSeq}`,
     `  mission: ${run.mission ?? '-'} sha256:${run.missionSha256 ?? '-'}`,
     `  by ${run.user ?? '?'} on ${run.host ?? '?'} at ${run.startedAt ?? '?'}`,
   ];
@@ -37,7 +37,7 @@ function callLine(c: CallAuditEntry): string {
 
 function markdownRun(run: RunAuditEntry): string[] {
   const lines = [
-    `## Run \`${run.runId}\` — ${run.status}`,
+    `## Run \`${run.runId}\` — ${run.status}${run.errorCode === null ? '' : ` (${run.errorCode})`}`,
     '',
     `- Mission: \`${run.mission ?? '-'}\` (sha256 \`${run.missionSha256 ?? '-'}\`)`,
     `- By ${run.user ?? '?'} on ${run.host ?? '?'}, started ${run.startedAt ?? '?'}, duration ${ms(run.durationMs)}`,

@@ -49,6 +49,8 @@ export interface RunAuditEntry {
   user: string | null;
   host: string | null;
   cancelReason: string | null;
+  /** The run-level error of `run.finished` (e.g. E_GOVERNING_TAMPERED by a background process), null when none. */
+  errorCode: string | null;
   firstSeq: number;
   lastSeq: number;
   plugins: Record<string, string>;
@@ -117,7 +119,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 function newRun(runId: string, seq: number): RunAuditEntry {
   return {
     runId, mission: null, missionSha256: null, status: 'running', startedAt: null, finishedAt: null, durationMs: null,
-    user: null, host: null, cancelReason: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [], plan: null, steps: [], calls: [],
+    user: null, host: null, cancelReason: null, errorCode: null, firstSeq: seq, lastSeq: seq, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [], plan: null, steps: [], calls: [],
   };
 }
 
@@ -145,7 +147,7 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
       Object.assign(run, { mission: str(p.mission), missionSha256: str(p.missionSha256), startedAt: e.ts, user: str(p.user), host: str(p.host) });
       return;
     case 'run.finished':
-      Object.assign(run, { status: str(p.status) ?? 'failed', finishedAt: e.ts, durationMs: num(p.durationMs) });
+      Object.assign(run, { status: str(p.status) ?? 'failed', finishedAt: e.ts, durationMs: num(p.durationMs), errorCode });
       return;
     case 'run.cancelled':
       Object.assign(run, { status: 'cancelled', cancelReason: str(p.reason) });
@@ -154,7 +156,7 @@ function apply(run: RunAuditEntry, e: LedgerEvent): void {
       run.status = 'interrupted';
       return;
     case 'run.resumed':
-      Object.assign(run, { status: 'running', finishedAt: null, durationMs: null });
+      Object.assign(run, { status: 'running', finishedAt: null, durationMs: null, errorCode: null });
       return;
     case 'run.plugins':
       Object.assign(run.plugins, p.plugins as Record<string, string>);

@@ -21,7 +21,7 @@ function step(id: string, dependsOn: string[], start: number | null, end: number
 function run(steps: StepAuditEntry[], planned = true): RunAuditEntry {
   return {
     runId: 'r', mission: 'm.yaml', missionSha256: null, status: 'succeeded', startedAt: iso(0), finishedAt: null, durationMs: null, user: null, host: null,
-    cancelReason: null, firstSeq: 0, lastSeq: 0, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [],
+    cancelReason: null, errorCode: null, firstSeq: 0, lastSeq: 0, plugins: {}, artifacts: [], policyDecisions: [], grant: null, sandboxFallbacks: [],
     plan: planned ? Object.fromEntries(steps.map((s) => [s.id, { type: s.type, dependsOn: s.dependsOn }])) : null, steps, calls: [],
   };
 }

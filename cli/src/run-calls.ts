@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from 'clipanion';
 import type { CallJournal, CallJournalMode, RunEvent, SecretRedactor } from '@rustchain/core';
@@ -15,6 +16,8 @@ export async function runCallJournal(options: {
   sinks: { onEvent(event: RunEvent): void; barrier(): Promise<void> };
 }): Promise<CallJournal> {
   const { createCallJournal } = await import('@rustchain/core');
+  // A run that makes no call still leaves a recording (an empty one), so its --replay works.
+  if (options.calls.mode === 'record' && options.calls.dir !== undefined) await mkdir(options.calls.dir, { recursive: true });
   return createCallJournal({
     mode: options.calls.mode,
     dir: options.calls.dir,

@@ -19,15 +19,6 @@ const MISSIONS = [
   'agent_demo.yaml', 'agent_reasoning.yaml', 'chain_demo.yaml', 'llm_demo.yaml', 'tool_demo.yaml', 'data_processing.yaml', 'enterprise_ml_pipeline_rustchain.yaml',
 ];
 
-/**
- * Known gaps, run but not counted: data_processing's `tool: csv_loader` names a tool of the
- * original's registry that is not a step type here (the tool step type answers E_TOOL_UNKNOWN
- * with the read_file + csv_process replacement).
- */
-const TODO: Readonly<Record<string, string>> = {
-  'data_processing.yaml': 'tool csv_loader is not a step type here (E_TOOL_UNKNOWN)',
-};
-
 /** The httpbin routes the AI missions call, answered as httpbin does. */
 function standIn(request: IncomingMessage, response: ServerResponse): void {
   request.resume().on('end', () => {
@@ -45,7 +36,7 @@ const failures = (doc: RunDocument): string[] => doc.steps.filter((s) => s.statu
 
 describe('corpus missions with AI step types: green against the fake servers, then again from the recording offline', { skip: existsSync(CORPUS) ? false : `corpus not found at ${CORPUS}` }, () => {
   for (const name of MISSIONS) {
-    it(name, { todo: TODO[name] }, async () => {
+    it(name, async () => {
       const fake = await startFakeLlm({ dimensions: 64 });
       const web: Server = createServer(standIn);
       await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
@@ -65,8 +56,10 @@ describe('corpus missions with AI step types: green against the fake servers, th
         assert.deepEqual(failures(first), [], live.stderr);
         assert.equal(first.status, 'succeeded');
         // Every network call (provider and http steps) was recorded.
-        const recorded = (await readdir(join(project.dir, 'recording'), { recursive: true })).filter((f) => f.endsWith('.json')).length;
-        assert.ok(recorded > 0 && recorded >= fake.requests.length, `${recorded} recordings for ${fake.requests.length} provider requests`);
+        // (data_processing makes no network call at all: then there is nothing to record.)
+        const dir = join(project.dir, 'recording');
+        const recorded = existsSync(dir) ? (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.json')).length : 0;
+        assert.ok(recorded >= fake.requests.length, `${recorded} recordings for ${fake.requests.length} provider requests`);
 
         await stop();
         // A fresh state dir: the vector store of enterprise_ml_pipeline starts empty again, as in the recorded run.

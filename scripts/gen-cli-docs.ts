@@ -5,11 +5,10 @@
  * `node --conditions=@rustchain/source --import tsx scripts/gen-cli-docs.ts` (`--check` exits 1
  * when the file on disk is stale instead of writing it).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cli, type CommandClass } from 'clipanion';
 import { COMMANDS } from '../cli/src/commands/index.ts';
+import { writeOrCheck } from './generated-file.ts';
 
 /** Where the generated reference lives. */
 export const CLI_DOC_PATH = fileURLToPath(new URL('../docs/cli.md', import.meta.url));
@@ -96,21 +95,5 @@ export function renderCliDocs(entries: readonly CliDocEntry[]): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = renderCliDocs(loadCliDocs());
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(CLI_DOC_PATH, 'utf8');
-    } catch {
-      // a missing file is stale too
-    }
-    if (current !== text) {
-      console.error(`${CLI_DOC_PATH} is stale: run ${COMMAND}`);
-      process.exit(1);
-    }
-  } else {
-    mkdirSync(dirname(CLI_DOC_PATH), { recursive: true });
-    writeFileSync(CLI_DOC_PATH, text);
-    console.log(`wrote ${CLI_DOC_PATH}`);
-  }
+  writeOrCheck(CLI_DOC_PATH, renderCliDocs(loadCliDocs()), COMMAND);
 }

@@ -6,11 +6,11 @@
  * `node --conditions=@rustchain/source --import tsx scripts/gen-errors-doc.ts` (`--check` exits 1
  * when the file on disk is stale instead of writing it).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '../core/src/errors.ts';
 import { ERROR_DOCS, type ErrorDoc } from './error-docs.ts';
+import { writeOrCheck } from './generated-file.ts';
 
 /** Where the generated catalogue lives. */
 export const ERRORS_DOC_PATH = fileURLToPath(new URL('../docs/errors.md', import.meta.url));
@@ -77,21 +77,5 @@ export function renderErrorsDoc(entries: readonly ErrorEntry[]): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = renderErrorsDoc(loadErrorEntries());
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(ERRORS_DOC_PATH, 'utf8');
-    } catch {
-      // a missing file is stale too
-    }
-    if (current !== text) {
-      console.error(`${ERRORS_DOC_PATH} is stale: run ${COMMAND}`);
-      process.exit(1);
-    }
-  } else {
-    mkdirSync(dirname(ERRORS_DOC_PATH), { recursive: true });
-    writeFileSync(ERRORS_DOC_PATH, text);
-    console.log(`wrote ${ERRORS_DOC_PATH}`);
-  }
+  writeOrCheck(ERRORS_DOC_PATH, renderErrorsDoc(loadErrorEntries()), COMMAND);
 }

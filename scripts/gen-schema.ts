@@ -3,9 +3,9 @@
  * validate missions (`# yaml-language-server: $schema=...`). Run: `npx tsx scripts/gen-schema.ts`.
  * `--check` exits 1 when the file on disk is stale instead of writing it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MissionSchema } from '../core/src/index.ts';
+import { writeOrCheck } from './generated-file.ts';
 
 /** Where the generated schema lives. */
 export const SCHEMA_PATH = fileURLToPath(new URL('../core/schema/mission.schema.json', import.meta.url));
@@ -24,20 +24,5 @@ export function renderMissionSchema(): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = renderMissionSchema();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(SCHEMA_PATH, 'utf8');
-    } catch {
-      // a missing file is stale too
-    }
-    if (current !== text) {
-      console.error(`${SCHEMA_PATH} is stale: run npx tsx scripts/gen-schema.ts`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(SCHEMA_PATH, text);
-    console.log(`wrote ${SCHEMA_PATH}`);
-  }
+  writeOrCheck(SCHEMA_PATH, renderMissionSchema(), 'npx tsx scripts/gen-schema.ts');
 }

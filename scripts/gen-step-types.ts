@@ -5,9 +5,10 @@
  * parameters. Run: `node --conditions=@rustchain/source --import tsx scripts/gen-step-types.ts`.
  * `--check` exits 1 when the file on disk is stale instead of writing it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeOrCheck } from './generated-file.ts';
 
 /** Where the generated reference lives. */
 export const STEP_TYPES_DOC_PATH = fileURLToPath(new URL('../docs/step-types.md', import.meta.url));
@@ -195,21 +196,5 @@ export function renderStepTypes(entries: readonly StepTypeEntry[]): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const text = renderStepTypes(await loadStepTypes());
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(STEP_TYPES_DOC_PATH, 'utf8');
-    } catch {
-      // a missing file is stale too
-    }
-    if (current !== text) {
-      console.error(`${STEP_TYPES_DOC_PATH} is stale: run ${COMMAND}`);
-      process.exit(1);
-    }
-  } else {
-    mkdirSync(dirname(STEP_TYPES_DOC_PATH), { recursive: true });
-    writeFileSync(STEP_TYPES_DOC_PATH, text);
-    console.log(`wrote ${STEP_TYPES_DOC_PATH}`);
-  }
+  writeOrCheck(STEP_TYPES_DOC_PATH, renderStepTypes(await loadStepTypes()), COMMAND);
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import semver from 'semver';
+// The one function used, not the whole package (its index loads every module: start-up cost).
+import satisfies from 'semver/functions/satisfies.js';
 
 let coreVersion: string | null = null;
 
@@ -27,5 +28,5 @@ export function sdkMismatch(packageDir: string): { range: string; core: string }
   const range = pkg.peerDependencies?.['@rustchain/core'];
   if (typeof range !== 'string' || range.trim() === '' || range.startsWith('workspace:')) return null;
   const core = runningCoreVersion();
-  return semver.satisfies(core, range, { includePrerelease: true }) ? null : { range, core };
+  return satisfies(core, range, { includePrerelease: true }) ? null : { range, core };
 }

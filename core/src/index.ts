@@ -85,7 +85,7 @@ export type { HttpClient, HttpClientOptions, HttpRequestInit, Resolver, Resolved
 
 // --- plugin registry and config loading ---
 export { PluginRegistry } from './registry/registry.ts';
-export type { LoadedPlugin } from './registry/registry.ts';
+export type { LoadedPlugin, PluginPackage } from './registry/registry.ts';
 export { FIRST_PARTY_PLUGINS } from './registry/first-party.ts';
 export { loadConfig, CONFIG_FILE_NAMES } from './registry/load-config.ts';
 export type { LoadedConfig } from './registry/load-config.ts';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkPolicy, executeMission, isRustchainError, loadProject, validateMission, type DiagnosticsError, type Policy } from '@rustchain/core';
+import fc from 'fast-check';
+import { checkPolicy, definePlugin, executeMission, isRustchainError, loadProject, PluginRegistry, Type, validateMission, type DiagnosticsError, type Policy } from '@rustchain/core';
 import { lazyPlugin, pluginOf, tempProject, writeTree } from './helpers.ts';
 
 // Plugins whose package.json declares their step type are imported only when a command needs
@@ -275,5 +276,45 @@ describe('lazy plugin loading', () => {
     } finally {
       await cleanup();
     }
+  });
+
+  it('property: whatever the loads (subsets, "all", run loads, concurrent), each plugin is imported at most once, exactly the requested ones are loaded, and the rest stay unimported', async () => {
+    const TYPES = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const load = fc.oneof(
+      fc.subarray([...TYPES, 'ghost']).map((types) => ({ types: types as Iterable<string> | 'all', run: false })),
+      fc.constant({ types: 'all' as const, run: false }),
+      fc.subarray(TYPES).map((types) => ({ types: types as Iterable<string> | 'all', run: true })),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(fc.array(load, { minLength: 1, maxLength: 3 }), { maxLength: 5 }), fc.constantFrom<'*' | string[]>('*', ['a', 'b'], ['c']), async (rounds, allowed) => {
+      const imports = new Map<string, number>();
+      // `a` lists step types at run time (like the agent).
+      const registry = new PluginRegistry([], TYPES.map((type) => ({
+        stepType: type, listsSteps: type === 'a', packageName: `p-${type}`, version: '1.0.0', specifier: `p-${type}`, packageDir: '', integrity: null,
+        importDefinition: async () => {
+          imports.set(type, (imports.get(type) ?? 0) + 1);
+          await Promise.resolve();
+          return definePlugin({ type, description: type, params: Type.Object({}), outputs: Type.Object({}), capabilities: [], effect: 'pure', run: async () => ({}) });
+        },
+      })));
+      const expected = new Set<string>();
+      for (const round of rounds) {
+        // One round's loads run concurrently.
+        await Promise.all(round.map(({ types, run }) => registry.load(types, run ? { run: { allowed } } : {})));
+        for (const { types, run } of round) {
+          const named = types === 'all' ? TYPES : [...types].filter((type) => TYPES.includes(type));
+          named.forEach((type) => expected.add(type));
+          if (run && named.includes('a')) (allowed === '*' ? TYPES : allowed).forEach((type) => expected.add(type));
+        }
+      }
+      assert.ok([...imports.values()].every((count) => count === 1), JSON.stringify([...imports]));
+      assert.deepEqual([...imports.keys()].sort(), [...expected].sort());
+      for (const type of TYPES) {
+        if (expected.has(type)) assert.equal(registry.get(type)?.definition.type, type);
+        else assert.throws(() => registry.get(type), (error: unknown) => isRustchainError(error) && error.code === 'E_INTERNAL');
+      }
+      // Membership and the package list never depend on what was imported.
+      assert.deepEqual(registry.types(), TYPES);
+      assert.deepEqual(registry.packages().map((p) => p.stepType), TYPES);
+    }), { numRuns: 150 });
   });
 });

@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   // Step types and plugins
   E_STEP_TYPE_UNKNOWN: 'no step type of that name exists',
   E_PLUGIN_NOT_INSTALLED: 'a known RustChain step type whose plugin package is not configured',
-  E_PLUGIN_INVALID: 'a configured plugin does not export a valid definePlugin() value (or not of the step type its package.json declares)',
+  E_PLUGIN_INVALID: 'a configured plugin does not export a valid definePlugin() value, or its definition is of another step type than its package.json declares',
   E_PLUGIN_DUPLICATE_TYPE: 'two configured plugins claim the same step type',
   E_PLUGIN_INCOMPATIBLE: 'a plugin declares an @rustchain/core range (its SDK range) that the running core is not in',
   E_PLUGIN_NOT_FOUND: 'a configured plugin package cannot be resolved from the config file directory',

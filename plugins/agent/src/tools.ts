@@ -1,6 +1,6 @@
 import type { StepContext, StepTypeInfo } from '@rustchain/core/plugin';
 import type { ToolDefinition } from '@rustchain/plugin-llm/providers';
-import { McpClients, parseMcpToolName } from '@rustchain/plugin-tool/mcp';
+import { parseMcpToolName } from '@rustchain/plugin-tool/mcp/tool-name';
 
 /** How a tool the model may call runs: a step type directly, or an MCP tool through a `tool` child step. */
 type ToolTarget = { kind: 'step'; type: string } | { kind: 'mcp'; qualified: string };
@@ -69,6 +69,8 @@ async function addMcpTools(
   targets: Map<string, ToolTarget>,
   unavailable: string[],
 ): Promise<void> {
+  // The MCP SDK loads only when the agent is given MCP tools, not with the plugin.
+  const { McpClients } = await import('@rustchain/plugin-tool/mcp');
   const clients = new McpClients(ctx);
   try {
     const servers = [...new Set(wanted.map((w) => w.server))].filter((s) => clients.serverNames().includes(s));

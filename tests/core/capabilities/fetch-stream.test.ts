@@ -59,7 +59,7 @@ test('stream resolves at the headers and yields each chunk before the next is wr
 });
 
 test('a host the policy does not allow: E_POLICY_HOST_DENIED and no request', async (t) => {
-  const s = await serve(t, (res) => res.end('x'));
+  const s = await serve(t, (res) => void res.end('x'));
   await rejectsWith(fetchFor(['example.com']).stream(s.url), 'E_POLICY_HOST_DENIED');
   assert.equal(s.hits, 0);
 });
@@ -124,7 +124,7 @@ test('leaving the loop early (or cancel()) closes the connection', async (t) => 
 });
 
 test('request still reads the whole body (unchanged API)', async (t) => {
-  const s = await serve(t, (res) => res.end('whole'));
+  const s = await serve(t, (res) => void res.end('whole'));
   const res = await fetchFor([s.host]).request(s.url);
   assert.equal(res.body, 'whole');
 });

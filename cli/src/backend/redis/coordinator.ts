@@ -77,5 +77,7 @@ export async function backendFromFlags(
   }
   if (backend !== 'redis') throw new UsageError(`--backend must be in-process or redis, got \`${backend}\``);
   if (flags.redis === undefined) throw new UsageError('--backend redis needs --redis <redis://host:port>');
+  // Each worker would keep its own accountant: refused rather than run without the mission's limit.
+  if (run.mission.config.llmBudget !== undefined) throw new UsageError('config.llm_budget is not enforced across workers yet: run this mission without --backend redis');
   return openRedisCoordinator({ ...run, url: flags.redis, queue: flags.queue });
 }

@@ -91,7 +91,14 @@ describe('redis backend: workers and the coordinator killed mid-run', { skip: NO
     const killed = await firstDone;
     assert.equal(killed.signal, 'SIGKILL');
 
-    const resumed = await runCli([...args, '--resume', 'latest'], { cwd: project.dir, home: project.home });
+    let resumed = await runCli([...args, '--resume', 'latest'], { cwd: project.dir, home: project.home });
+    if (resumed.code === 2 && resumed.stdout.includes('E_AUDIT_UNSIGNED_TAIL')) {
+      // Killed between a ledger append and its head signature (as in-process, crash-states test):
+      // the documented repair re-signs the tail, then the resume goes on.
+      const repaired = await runCli(['audit', 'verify', '--repair', '--json'], { cwd: project.dir, home: project.home });
+      assert.equal(repaired.code, 0, repaired.stdout);
+      resumed = await runCli([...args, '--resume', 'latest'], { cwd: project.dir, home: project.home });
+    }
     assert.equal(resumed.code, 0, resumed.stderr.slice(-3000) + resumed.stdout.slice(0, 3000));
     const doc = json<RunDoc>(resumed);
     assert.equal(doc.steps.length, 300);

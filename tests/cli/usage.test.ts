@@ -36,4 +36,14 @@ describe('rustchain usage errors exit 2', () => {
     assert.equal(doc.ok, false);
     assert.deepEqual(doc.diagnostics.map((d) => d.code), ['E_USAGE']);
   });
+
+  it('--record / --replay with --backend redis are refused before Redis is contacted (workers would make calls outside the recording) and nothing runs', async () => {
+    for (const flag of ['--record=rec', '--replay=.']) {
+      const run = await runCli(['mission', 'execute', '--json', '--backend', 'redis', '--redis', 'redis://127.0.0.1:1', flag, 'm.yaml'], { cwd: project.dir, home: project.home });
+      assert.equal(run.code, 2, run.stderr);
+      const doc = json<{ ok: boolean; diagnostics: Array<{ code: string; message: string }> }>(run);
+      assert.deepEqual(doc.diagnostics.map((d) => d.code), ['E_USAGE']);
+      assert.match(doc.diagnostics[0]?.message ?? '', /redis workers/);
+    }
+  });
 });

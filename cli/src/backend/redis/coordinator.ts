@@ -66,7 +66,7 @@ async function openRedisCoordinator(options: {
  * default, else the Redis coordinator's dispatcher. Usage errors for a wrong combination.
  */
 export async function backendFromFlags(
-  flags: { backend: string | undefined; redis: string | undefined; queue: string | undefined },
+  flags: { backend: string | undefined; redis: string | undefined; queue: string | undefined; calls?: 'live' | 'record' | 'replay' },
   run: Omit<Parameters<typeof openRedisCoordinator>[0], 'url' | 'queue'>,
 ): Promise<RedisDispatcher | null> {
   const { UsageError } = await import('clipanion');
@@ -79,5 +79,7 @@ export async function backendFromFlags(
   if (flags.redis === undefined) throw new UsageError('--backend redis needs --redis <redis://host:port>');
   // Each worker would keep its own accountant: refused rather than run without the mission's limit.
   if (run.mission.config.llmBudget !== undefined) throw new UsageError('config.llm_budget is not enforced across workers yet: run this mission without --backend redis');
+  // Workers make their calls outside this process's call journal: a recording (or a replay) would silently miss them.
+  if (flags.calls !== undefined && flags.calls !== 'live') throw new UsageError(`--${flags.calls} is not applied on redis workers yet: run this mission without --backend redis`);
   return openRedisCoordinator({ ...run, url: flags.redis, queue: flags.queue });
 }

@@ -152,7 +152,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
     // Redis unreachable is a coded error before the ledger records anything (nothing ran).
     const { backendFromFlags } = await import('../../backend/redis/coordinator.ts');
     const backend = await backendFromFlags(
-      { backend: this.backend, redis: this.redis, queue: this.queue },
+      { backend: this.backend, redis: this.redis, queue: this.queue, calls: callMode.mode },
       { project, mission, policy, workDir: this.cwd(), env: process.env, secrets: redactor, warn: (line) => this.context.stderr.write(`${line}\n`) },
     );
     const flags = this.permissionFlags();

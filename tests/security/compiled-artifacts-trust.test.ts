@@ -90,7 +90,7 @@ test('a bundle is signed too, and its run appends to the ledger of its working d
     assert.equal(result.status, 'succeeded');
     const home = join(outside, '.rustchain');
     const events = readLedger(home).filter((e) => (e as LedgerLine & { runId: string }).runId === result.runId);
-    assert.deepEqual(events.map((e) => e.type).filter((t) => t.startsWith('run.') && t !== 'run.plugins'), ['run.artifact', 'run.artifact', 'run.started', 'run.finished']);
+    assert.deepEqual(events.map((e) => e.type).filter((t) => t.startsWith('run.') && t !== 'run.plugins'), ['run.artifact', 'run.plan', 'run.artifact', 'run.started', 'run.finished']);
     const artifact = events.find((e) => e.type === 'run.artifact' && e.payload['kind'] === 'compiled');
     assert.equal(artifact?.payload['sha256'], sha256(bundle));
     assert.equal(events.filter((e) => e.type === 'step.succeeded').length, 3);

@@ -21,7 +21,7 @@ export interface CallJournalOptions {
   mode: CallJournalMode;
   /** The recording directory (required for record and replay). */
   dir?: string | undefined;
-  /** The run's redactor: what it knows never reaches a recording; credentials seen in requests are added to it. */
+  /** The run's redactor: what it knows never reaches a recording (credentials seen in requests are kept out too, by the journal's own list). */
   redactor?: { add(values: Iterable<string>): unknown; text(value: string): string } | undefined;
   /** The run's event sink (the ledger): net.request / net.response. A throw fails the call before it is sent. */
   onEvent?: ((event: RunEvent) => void) | undefined;
@@ -54,7 +54,9 @@ export function createCallJournal(options: CallJournalOptions): CallJournal {
     throw new RustchainError('E_USAGE', `--${mode} needs a directory`, { nonRetryable: true });
   }
   // Credentials seen in request headers and query strings, redacted from recordings even when
-  // the run's redactor was not told of them (a key passed as a plain parameter).
+  // the run's redactor was not told of them (a key passed as a plain parameter). Kept to the
+  // recordings: a literal credential in a mission is public already (E_SECRET_LITERAL says so),
+  // and censoring its text from every output would garble results (`bearer_token: approved`).
   const learned = createSecretRedactor();
   const runRedactor = options.redactor;
   const redact = (text: string): string => learned.text(runRedactor === undefined ? text : runRedactor.text(text));
@@ -67,7 +69,6 @@ export function createCallJournal(options: CallJournalOptions): CallJournal {
     const secrets = requestSecrets(url, headers);
     if (secrets.length === 0) return;
     learned.add(secrets);
-    runRedactor?.add(secrets);
   }
 
   return {

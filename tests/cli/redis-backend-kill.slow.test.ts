@@ -8,7 +8,7 @@
  * worker's options; nothing here asserts a wall-clock time.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NO_REDIS, startRedis } from '../plugins/redis-helpers.ts';
@@ -86,7 +86,9 @@ describe('redis backend: workers and the coordinator killed mid-run', { skip: NO
     const args = ['mission', 'execute', 'm.yaml', '--backend', 'redis', '--redis', url, '--json'];
     const first = startCli(args, { cwd: project.dir, home: project.home });
     const firstDone = finished(first);
-    await until(async () => (await startMarkers(project.dir)).length >= 60);
+    // Killed once the run state holds some succeeded steps (its writes are batched: a kill before
+    // the first one would leave nothing to reuse, and the property below would be vacuous).
+    await until(async () => (await startMarkers(project.dir)).length >= 60 && (await succeededInRunState(project.home)) >= 1);
     killGroup(first);
     const killed = await firstDone;
     assert.equal(killed.signal, 'SIGKILL');
@@ -114,3 +116,17 @@ describe('redis backend: workers and the coordinator killed mid-run', { skip: NO
     assert.equal(verify.code, 0, verify.stdout);
   });
 });
+
+/** Steps recorded as succeeded in the run state (`<stateDir>/runs/<id>/state.json`); 0 before it exists. */
+async function succeededInRunState(stateDir: string): Promise<number> {
+  let count = 0;
+  for (const entry of await readdir(join(stateDir, 'runs')).catch(() => [] as string[])) {
+    try {
+      const state = JSON.parse(await readFile(join(stateDir, 'runs', entry, 'state.json'), 'utf8')) as { steps?: Record<string, { status: string }> };
+      count += Object.values(state.steps ?? {}).filter((s) => s.status === 'succeeded').length;
+    } catch {
+      // not a run directory, not written yet, or caught mid-rename
+    }
+  }
+  return count;
+}

@@ -12,7 +12,7 @@ import { json, runCli, tempProject, type CliRun } from './harness.ts';
 // module (plugins/<folder>/src/index.ts) and heavy plugin SDK the CLI resolves (ioredis is
 // not one of them: the CLI's own redis backend uses it).
 
-const HEAVY = /node_modules\/(openai|@anthropic-ai|@modelcontextprotocol|better-sqlite3|ts-morph|ssh2|playwright-core)\//;
+const HEAVY = /node_modules\/(openai|@anthropic-ai|@modelcontextprotocol|better-sqlite3|ts-morph|ssh2|playwright-core|log-update)\//;
 
 describe('the CLI imports only the plugins a command needs', () => {
   let project: Awaited<ReturnType<typeof tempProject>>;

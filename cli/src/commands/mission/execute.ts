@@ -7,7 +7,6 @@ import { prepareMission, toPermissionFlags } from '../../prepare.ts';
 import { stylesFor } from '../../report/colour.ts';
 import { printDiagnostics } from '../../report/diagnostics.ts';
 import { createLineReporter } from '../../report/progress-lines.ts';
-import { createLiveReporter } from '../../report/progress-live.ts';
 import { SILENT_REPORTER, type ProgressReporter } from '../../report/progress.ts';
 import { printRunSummary, runDocument } from '../../report/run-result.ts';
 import type { RunArtifact } from '../../run-state.ts';
@@ -108,11 +107,16 @@ export class MissionExecuteCommand extends PermissionedCommand {
     return n;
   }
 
-  /** Picks the progress display: none with --json, a live list on a terminal, else lines. */
-  protected reporter(stepIds: readonly string[]): ProgressReporter {
+  /**
+   * Picks the progress display: none with --json, a live list on a terminal, else lines. The
+   * live view (and log-update) is imported only then: every command loads this file.
+   */
+  protected async reporter(stepIds: readonly string[]): Promise<ProgressReporter> {
     if (this.json) return SILENT_REPORTER;
     const stderr = this.context.stderr as NodeJS.WriteStream;
-    return stderr.isTTY === true && process.env['CI'] === undefined ? createLiveReporter(stderr, stepIds, stylesFor(stderr)) : createLineReporter(stderr);
+    if (stderr.isTTY !== true || process.env['CI'] !== undefined) return createLineReporter(stderr);
+    const { createLiveReporter } = await import('../../report/progress-live.ts');
+    return createLiveReporter(stderr, stepIds, stylesFor(stderr));
   }
 
   /** Parses --durability. */
@@ -176,7 +180,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
       effectOf: (type) => project.registry.get(type)?.definition.effect ?? null,
       previous: plan?.state,
     });
-    const reporter = this.reporter([...mission.steps, ...(mission.finally ?? [])].map((step) => step.id));
+    const reporter = await this.reporter([...mission.steps, ...(mission.finally ?? [])].map((step) => step.id));
     const calls = await runCallJournal({ calls: callMode, redactor, sinks });
     const signals = cancelOnSignals(this.context.stderr);
     let result: MissionResult | null = null;

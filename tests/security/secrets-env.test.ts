@@ -91,4 +91,3 @@ test('#30 LD_PRELOAD, NODE_OPTIONS and PATH overrides from the mission are E_POL
   });
 });
 
-test('#31 LLM output as an instruction', { skip: 'no llm step type exists yet; outputs are data (see #16) and missions cannot gain steps at run time' }, () => {});

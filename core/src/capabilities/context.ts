@@ -43,6 +43,9 @@ export interface StepContextInit {
   progress?: ((runId: string, stepId: string, attempt: number, text: string) => void) | undefined;
 }
 
+/** The run-wide part of a StepContextInit: the same for every attempt a dispatcher runs. */
+export type RunContextScope = Pick<StepContextInit, 'workDir' | 'policy' | 'env' | 'processes' | 'calls' | 'settings' | 'stateDir' | 'budget' | 'secrets' | 'progress'>;
+
 const SILENT: StepLogger = { info() {}, warn() {} };
 
 /** The `ctx` a plugin's run receives: capability objects bound to the policy and this step's signal. */

@@ -1,13 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { HostEnv } from '../capabilities/env.ts';
-import type { StepContextInit } from '../capabilities/context.ts';
-import type { LlmBudget } from '../plugin/sdk.ts';
-import type { RunProcessRegistry } from '../capabilities/processes.ts';
+import type { RunContextScope, StepContextInit } from '../capabilities/context.ts';
 import { RustchainError } from '../errors.ts';
 import type { MissionStep } from '../model/mission.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
-import type { CallJournal } from '../replay/journal.ts';
 import type { AttemptControl, StepRequest } from './types.ts';
 
 /**
@@ -185,25 +182,37 @@ export class AttemptContextInit implements StepContextInit {
   readonly stepId: string;
   readonly attempt: number;
   readonly params: Readonly<Record<string, unknown>>;
+  readonly workDir: string;
+  readonly policy: Policy;
+  readonly env: HostEnv;
+  readonly processes: RunContextScope['processes'];
+  readonly calls: RunContextScope['calls'];
+  readonly settings: RunContextScope['settings'];
+  readonly stateDir: RunContextScope['stateDir'];
+  readonly budget: RunContextScope['budget'];
+  readonly secrets: RunContextScope['secrets'];
+  readonly progress: RunContextScope['progress'];
 
   constructor(
     request: StepRequest,
     private readonly control: AttemptControl,
-    readonly workDir: string,
-    readonly policy: Policy,
-    readonly env: HostEnv,
-    readonly processes?: RunProcessRegistry,
-    readonly settings?: Readonly<Record<string, unknown>>,
-    readonly calls?: CallJournal,
-    readonly stateDir?: string,
-    readonly budget?: LlmBudget,
-    readonly secrets?: { add(values: Iterable<string>): unknown },
-    readonly progress?: (runId: string, stepId: string, attempt: number, text: string) => void,
+    scope: RunContextScope,
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;
     this.attempt = request.attempt;
     this.params = request.params;
+    // Plain fields, copied once per attempt: the context reads them often, closures would cost more.
+    this.workDir = scope.workDir;
+    this.policy = scope.policy;
+    this.env = scope.env;
+    this.processes = scope.processes;
+    this.calls = scope.calls;
+    this.settings = scope.settings;
+    this.stateDir = scope.stateDir;
+    this.budget = scope.budget;
+    this.secrets = scope.secrets;
+    this.progress = scope.progress;
   }
 
   get signal(): AbortSignal {

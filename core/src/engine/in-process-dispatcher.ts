@@ -1,5 +1,5 @@
 import { createLlmBudget, type LlmBudgetLimits } from '../budget/llm-budget.ts';
-import { createStepContext, freezeSettings } from '../capabilities/context.ts';
+import { createStepContext, freezeSettings, type RunContextScope } from '../capabilities/context.ts';
 import type { HostEnv } from '../capabilities/env.ts';
 import { RunProcessRegistry } from '../capabilities/processes.ts';
 import { RustchainError } from '../errors.ts';
@@ -46,10 +46,16 @@ export function createInProcessDispatcher(options: {
   const allowedTypes = policy.stepTypes === '*' ? null : new Set(policy.stepTypes);
   // Run scope for ctx.exec.start: one process table per run id, stopped by finishRun.
   const processes = new RunProcessRegistry();
-  const settings = freezeSettings(options.settings);
-  const stateDir = options.stateDir;
-  const calls = options.calls;
-  const budget = options.llmBudget === undefined ? undefined : createLlmBudget(options.llmBudget);
+  // What every attempt's ctx shares, built once.
+  const scope: RunContextScope = {
+    workDir, policy, env, processes,
+    settings: freezeSettings(options.settings),
+    stateDir: options.stateDir,
+    calls: options.calls,
+    budget: options.llmBudget === undefined ? undefined : createLlmBudget(options.llmBudget),
+    secrets: options.secrets,
+    progress: options.progress,
+  };
 
   const secretSchemas = new WeakMap<DefinedPlugin, boolean>();
   function hasSecrets(plugin: DefinedPlugin): boolean {
@@ -94,7 +100,7 @@ export function createInProcessDispatcher(options: {
   async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, workDir, policy, env, processes, params: request.params, settings, stateDir, calls, budget, secrets: options.secrets, progress: options.progress });
+    const ctx = createStepContext({ ...scope, runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, params: request.params });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -103,7 +109,7 @@ export function createInProcessDispatcher(options: {
   async function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     const plugin = pluginFor(request);
     if (control.aborted) throw control.reason;
-    const ctx = createStepContext(new AttemptContextInit(request, control, workDir, policy, env, processes, settings, calls, stateDir, budget, options.secrets, options.progress));
+    const ctx = createStepContext(new AttemptContextInit(request, control, scope));
     const outputs = await untilControlAborts(plugin.run(request.params, ctx), control);
     return outputs as Record<string, unknown>;
   }

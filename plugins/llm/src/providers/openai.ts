@@ -3,7 +3,7 @@ import type { ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionToo
 import type { Endpoint } from './resolve.ts';
 import type { SdkFetch } from './transport.ts';
 import { parseArguments } from './tool-calls.ts';
-import type { ChatMessage, ChatRequest, FinishReason, ToolCall, Usage } from './types.ts';
+import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, Usage } from './types.ts';
 
 /**
  * OpenAI-compatible Chat Completions and Embeddings through the official `openai` SDK. Every
@@ -11,15 +11,8 @@ import type { ChatMessage, ChatRequest, FinishReason, ToolCall, Usage } from './
  * log level) is passed explicitly, so only ctx.env (under the env policy) decides them.
  */
 
-/** What a provider client returns before the common post-processing. */
-export interface RawChat {
-  model: string;
-  text: string;
-  tool_calls: ToolCall[];
-  finish_reason: FinishReason;
-  raw_finish_reason: string | null;
-  usage: Usage;
-}
+/** What a provider client returns before the common post-processing (provider, cost, message). */
+export type RawChat = Pick<ChatResponse, 'model' | 'text' | 'tool_calls' | 'finish_reason' | 'raw_finish_reason' | 'usage'>;
 
 /** A client bound to one endpoint and transport (the SDK is imported on first use, not with the plugin). */
 export async function openaiClient(endpoint: Endpoint, fetch: SdkFetch): Promise<OpenAI> {

@@ -5,23 +5,9 @@
  * is deterministic and equals a stable sort of (score desc, rowid asc).
  */
 
-/** Dot product, accumulated in float64. */
+/** Dot product, accumulated in float64 (dotAt at offset 0: one summation order for every scan). */
 export function dot(a: Float32Array, b: Float32Array): number {
-  const n = a.length;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  // Four accumulators: independent adds pipeline; the sum order is fixed, so results are reproducible.
-  for (; i + 3 < n; i += 4) {
-    s0 += a[i]! * b[i]!;
-    s1 += a[i + 1]! * b[i + 1]!;
-    s2 += a[i + 2]! * b[i + 2]!;
-    s3 += a[i + 3]! * b[i + 3]!;
-  }
-  for (; i < n; i++) s0 += a[i]! * b[i]!;
-  return s0 + s1 + (s2 + s3);
+  return dotAt(a, b, 0);
 }
 
 /** Dot product of `a` with the row of `matrix` starting at `offset` (a.length values). */
@@ -32,7 +18,7 @@ export function dotAt(a: Float32Array, matrix: Float32Array, offset: number): nu
   let s2 = 0;
   let s3 = 0;
   let i = 0;
-  // The same order of additions as dot(): a cached scan scores exactly as a table scan.
+  // Four accumulators: independent adds pipeline; the sum order is fixed, so results are reproducible.
   for (; i + 3 < n; i += 4) {
     s0 += a[i]! * matrix[offset + i]!;
     s1 += a[i + 1]! * matrix[offset + i + 1]!;

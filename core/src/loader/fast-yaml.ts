@@ -24,8 +24,9 @@ const LONG_KEY = 512;
 
 /** The value of `text`, or undefined when the full path must read it. */
 export function parsePlainYaml(text: string): { value: unknown } | undefined {
-  // Tabs, a CR not ending a line and the Unicode line-ish characters have their own rules in YAML: the full path.
-  if (text.includes('\t') || /[\u0085\u2028\u2029]|\r(?!\n)/.test(text)) return undefined;
+  // Tabs, a CR not ending a line, the Unicode line-ish characters and a byte order mark (which
+  // yaml drops at a document's start) have their own rules in YAML: the full path.
+  if (text.includes('\t') || /[\u0085\u2028\u2029\uFEFF]|\r(?!\n)/.test(text)) return undefined;
   try {
     const reader = new PlainReader(text.includes('\r') ? text.split('\r\n').join('\n').split('\n') : text.split('\n'));
     const value = reader.document();

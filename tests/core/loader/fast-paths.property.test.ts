@@ -292,6 +292,15 @@ describe('loader fast paths: same results as the full path', () => {
     assert.ok(counts.jsonFast > 100, `the JSON fast path was taken ${counts.jsonFast} times`);
   });
 
+  it('a byte order mark anywhere in YAML takes the full path (yaml drops one at the start; CI found the key it left)', () => {
+    const base = 'version: "1.0"\nname: x\nsteps: []\n';
+    for (const at of [0, 1, 16, 22, base.length]) {
+      const text = base.slice(0, at) + '\uFEFF' + base.slice(at);
+      assert.equal(parsePlainYaml(text), undefined, JSON.stringify(text));
+      sameBothWays(text, 'm.yaml');
+    }
+  });
+
   it('JSON duplicate and forbidden keys take the full path (and are reported)', () => {
     for (const text of ['{"steps": [], "steps": []}', '{"a": {"x": 1, "x": 2}, "steps": []}', '{"__proto__": {}, "steps": []}', '{"\\u0063onstructor": 1}']) {
       assert.equal(parsePlainJson(text), undefined, text);

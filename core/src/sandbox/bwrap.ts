@@ -107,7 +107,11 @@ function under(path: string, roots: readonly string[]): boolean {
  * binary outside the system directories is bound read-only on its own so it can start.
  */
 export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] {
-  const args = [spec.bwrap, '--die-with-parent', '--new-session', '--unshare-all'];
+  // No --new-session: its setsid() takes the namespace's init and command out of the process
+  // group we spawned, and bwrap arms the init's parent-death signal only after that, so a CLI
+  // killed in between left an idle init no group kill (the guardian's included) could reach.
+  // Every spawn here is `detached` (setsid by node): there is no controlling terminal to steal.
+  const args = [spec.bwrap, '--die-with-parent', '--unshare-all'];
   args.push(...systemBinds(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   const binaries = spec.proxy ? [spec.proxy.bridge.path, argv[0]] : [argv[0]];
   for (const binary of new Set(binaries)) {

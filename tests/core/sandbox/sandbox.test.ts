@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile, access } from 'node:fs/promises';
-import { realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probeBwrap, bwrapArgv, decideSandbox, type BwrapProbe, type SandboxMode, type SandboxRequest } from '../../../core/src/sandbox/index.ts';
@@ -58,6 +58,67 @@ test('bwrap namespace sees only its roots and no network', { skip: probe.availab
     const net = run([process.execPath, '-e', 'require("net").connect(80,"1.1.1.1").on("error",e=>{console.log(e.code)}).on("connect",()=>console.log("CONNECTED"))']);
     assert.notEqual(net.stdout.trim(), 'CONNECTED');
   } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});
+
+/** pid → [ppid, pgid] of every live process, from /proc. */
+function processTable(): Map<number, [number, number]> {
+  const table = new Map<number, [number, number]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // Fields after the command (which may hold spaces) start after the last ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(name), [Number(fields[1]), Number(fields[2])]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return table;
+}
+
+function descendants(root: number): number[] {
+  const table = processTable();
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [pid, [ppid]] of table) if (ppid === parent) (found.push(pid), queue.push(pid));
+  }
+  return found;
+}
+
+test('every process of a sandbox stays in the group it was spawned in, so one group kill (the guardian\'s, when the CLI dies) stops them all', { skip: probe.available ? false : `bwrap unusable here: ${probe.reason}` }, async () => {
+  const base = realpathSync(await mkdtemp(join(tmpdir(), 'rc-sbx-')));
+  const full = bwrapArgv(['/usr/bin/sh', '-c', 'echo ready; sleep 30'], { bwrap: probe.path as string, readRoots: [], writeRoots: [base], cwd: base });
+  const child = spawn(full[0] as string, full.slice(1), { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+      child.on('exit', (code) => reject(new Error(`bwrap exited ${code}`)));
+    });
+    const pgid = child.pid!;
+    const inside = descendants(pgid);
+    // bwrap's namespace init and the command (sh, or sleep under it) at least.
+    assert.ok(inside.length >= 2, `processes under bwrap: ${inside.join(', ')}`);
+    const table = processTable();
+    for (const pid of inside) assert.equal(table.get(pid)?.[1], pgid, `process ${pid} left the group (setsid: bwrap --new-session?)`);
+    process.kill(-pgid, 'SIGKILL');
+    const deadline = Date.now() + 5000;
+    let left = inside.filter((pid) => processTable().has(pid));
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      left = inside.filter((pid) => processTable().has(pid));
+    }
+    assert.deepEqual(left, [], 'processes that survived the group kill');
+  } finally {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
     await rm(base, { recursive: true, force: true });
   }
 });

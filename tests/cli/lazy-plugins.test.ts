@@ -9,10 +9,10 @@ import { lazyPlugin } from '../core/registry/helpers.ts';
 import { json, runCli, tempProject, type CliRun } from './harness.ts';
 
 // Start-up pays only for the plugins a command needs: a resolve hook logs every plugin entry
-// module (plugins/<folder>/src/index.ts) and heavy plugin SDK the CLI resolves (ioredis is
-// not one of them: the CLI's own redis backend uses it).
+// module (plugins/<folder>/src/index.ts) and heavy SDK the CLI resolves (bullmq and ioredis:
+// the redis backend's, loaded only with --backend redis).
 
-const HEAVY = /node_modules\/(openai|@anthropic-ai|@modelcontextprotocol|better-sqlite3|ts-morph|ssh2|playwright-core|log-update)\//;
+const HEAVY = /node_modules\/(openai|@anthropic-ai|@modelcontextprotocol|better-sqlite3|ts-morph|ssh2|playwright-core|log-update|bullmq|ioredis)\//;
 
 describe('the CLI imports only the plugins a command needs', () => {
   let project: Awaited<ReturnType<typeof tempProject>>;

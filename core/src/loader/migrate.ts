@@ -1,4 +1,5 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Pair, type YAMLMap } from 'yaml';
+import type { Pair, Scalar, YAMLMap } from 'yaml';
+import { yaml } from './yaml-lib.ts';
 import { DiagnosticsError, type Diagnostic } from '../errors.ts';
 import { LEGACY_CONFIG_FIELDS, LEGACY_STEP_FIELDS } from './fields.ts';
 import { isPascalCase, isRustchainStepType, LEGACY_STEP_TYPE_ALIASES, toSnakeCase } from './step-types.ts';
@@ -25,8 +26,8 @@ interface Edit {
  * left alone when its modern counterpart is already there (renaming would duplicate it).
  */
 export function migrateMissionText(text: string, file: string): MigrationResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, version: '1.2' });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, uniqueKeys: false, version: '1.2' });
   if (doc.errors.length > 0) {
     const diagnostics: Diagnostic[] = doc.errors.map((e) => ({
       code: 'E_YAML_PARSE',
@@ -41,13 +42,13 @@ export function migrateMissionText(text: string, file: string): MigrationResult 
   const json = file.endsWith('.json');
   const edits: Edit[] = [];
   const root = doc.contents;
-  if (isMap(root)) {
+  if (yaml().isMap(root)) {
     const config = root.get('config', true);
-    if (isMap(config)) renameLegacyKeys(config, LEGACY_CONFIG_FIELDS, edits);
+    if (yaml().isMap(config)) renameLegacyKeys(config, LEGACY_CONFIG_FIELDS, edits);
     const steps = root.get('steps', true);
-    if (isSeq(steps)) {
+    if (yaml().isSeq(steps)) {
       for (const step of steps.items) {
-        if (!isMap(step)) continue;
+        if (!yaml().isMap(step)) continue;
         migrateStep(step, json, edits);
       }
     }
@@ -68,7 +69,7 @@ function migrateStep(step: YAMLMap, json: boolean, edits: Edit[]): void {
   const { retry_count: _retry, ...renames } = LEGACY_STEP_FIELDS;
   renameLegacyKeys(step, renames, edits);
   const retryCount = pairOf(step, 'retry_count');
-  if (retryCount && !step.has('retry') && isScalar(retryCount.value) && Number.isInteger(retryCount.value.value)) {
+  if (retryCount && !step.has('retry') && yaml().isScalar(retryCount.value) && Number.isInteger(retryCount.value.value)) {
     const count = retryCount.value.value as number;
     if (count >= 0) {
       const key = retryCount.key as Scalar;
@@ -78,7 +79,7 @@ function migrateStep(step: YAMLMap, json: boolean, edits: Edit[]): void {
     }
   }
   const onFailure = pairOf(step, 'on_failure');
-  if (onFailure && !step.has('continue_on_error') && isScalar(onFailure.value)) {
+  if (onFailure && !step.has('continue_on_error') && yaml().isScalar(onFailure.value)) {
     const mode = String(onFailure.value.value);
     if (mode === 'continue' || mode === 'abort') {
       const key = onFailure.key as Scalar;
@@ -87,8 +88,8 @@ function migrateStep(step: YAMLMap, json: boolean, edits: Edit[]): void {
     }
   }
   const stepType = step.get('step_type', true);
-  const typeNode = isMap(stepType) ? stepType.get('type', true) : stepType;
-  if (isScalar(typeNode) && typeof typeNode.value === 'string') {
+  const typeNode = yaml().isMap(stepType) ? stepType.get('type', true) : stepType;
+  if (yaml().isScalar(typeNode) && typeof typeNode.value === 'string') {
     const raw = typeNode.value;
     const snake = LEGACY_STEP_TYPE_ALIASES[raw] ?? toSnakeCase(raw);
     if (snake !== raw && isPascalCase(raw) && isRustchainStepType(snake)) {
@@ -102,14 +103,14 @@ function migrateStep(step: YAMLMap, json: boolean, edits: Edit[]): void {
 function renameLegacyKeys(map: YAMLMap, renames: Readonly<Record<string, string>>, edits: Edit[]): void {
   for (const [legacy, modern] of Object.entries(renames)) {
     const pair = pairOf(map, legacy);
-    if (!pair || map.has(modern) || !isScalar(pair.key)) continue;
+    if (!pair || map.has(modern) || !yaml().isScalar(pair.key)) continue;
     const [from, to] = pair.key.range ?? [0, 0];
     edits.push({ from, to, text: quoteLike(pair.key, modern), description: `${legacy} → ${modern}` });
   }
 }
 
 function pairOf(map: YAMLMap, key: string): Pair<Scalar, unknown> | undefined {
-  return map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair<Scalar, unknown> | undefined;
+  return map.items.find((p) => yaml().isScalar(p.key) && p.key.value === key) as Pair<Scalar, unknown> | undefined;
 }
 
 function spanEdit(key: Scalar, value: Scalar, text: string, description: string): Edit {
@@ -118,7 +119,7 @@ function spanEdit(key: Scalar, value: Scalar, text: string, description: string)
 
 /** `text` written with the same quoting style as `like`. */
 function quoteLike(like: Scalar, text: string): string {
-  if (like.type === Scalar.QUOTE_DOUBLE) return JSON.stringify(text);
-  if (like.type === Scalar.QUOTE_SINGLE) return `'${text}'`;
+  if (like.type === yaml().Scalar.QUOTE_DOUBLE) return JSON.stringify(text);
+  if (like.type === yaml().Scalar.QUOTE_SINGLE) return `'${text}'`;
   return text;
 }

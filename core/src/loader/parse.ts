@@ -1,4 +1,5 @@
-import { Composer, CST, Lexer, LineCounter, Parser, type Document, type YAMLError } from 'yaml';
+import type { CST, Document, LineCounter, YAMLError } from 'yaml';
+import { yaml } from './yaml-lib.ts';
 import type { Diagnostic, ErrorCode } from '../errors.ts';
 import { diagnosticAt } from './input.ts';
 import { findJsonSyntaxError } from './json-syntax.ts';
@@ -48,12 +49,12 @@ function tooDeep(text: string, offset: number, file: string): ParseOutcome {
  * up on 100,000 `[`, before the whole text is known to be shallow enough.
  */
 function lexAndParse(text: string): { tokens: CST.Token[]; lineCounter: LineCounter } | number {
-  const lineCounter = new LineCounter();
-  const parser = new Parser(lineCounter.addNewLine);
+  const lineCounter = new (yaml().LineCounter)();
+  const parser = new (yaml().Parser)(lineCounter.addNewLine);
   lineCounter.addNewLine(0);
   const tokens: CST.Token[] = [];
   const depth = { offset: 0, flow: 0, lineIndicators: 0 };
-  for (const lexeme of new Lexer().lex(text)) {
+  for (const lexeme of new (yaml().Lexer)().lex(text)) {
     if (exceedsDepth(lexeme, depth)) return depth.offset;
     for (const token of parser.next(lexeme)) tokens.push(token);
   }
@@ -62,7 +63,7 @@ function lexAndParse(text: string): { tokens: CST.Token[]; lineCounter: LineCoun
 }
 
 function compose(text: string, file: string, tokens: CST.Token[], lineCounter: LineCounter): ParseOutcome {
-  const docs = Array.from(new Composer({ uniqueKeys: true, version: '1.2' }).compose(tokens));
+  const docs = Array.from(new (yaml().Composer)({ uniqueKeys: true, version: '1.2' }).compose(tokens));
   const list = Array.isArray(docs) ? docs : [];
   const diagnostics: Diagnostic[] = [];
   const first = list[0];
@@ -109,7 +110,7 @@ function fromYamlError(e: YAMLError, file: string, text: string, lineCounter: Li
  * quotes, comments and block scalars).
  */
 function exceedsDepth(lexeme: string, state: { offset: number; flow: number; lineIndicators: number }): boolean {
-  const type = CST.tokenType(lexeme);
+  const type = yaml().CST.tokenType(lexeme);
   if (type === 'flow-seq-start' || type === 'flow-map-start') state.flow++;
   else if (type === 'flow-seq-end' || type === 'flow-map-end') state.flow = Math.max(0, state.flow - 1);
   else if (type === 'seq-item-ind' || type === 'explicit-key-ind') state.lineIndicators++;

@@ -1,4 +1,5 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, type LineCounter, type Node } from 'yaml';
+import type { LineCounter, Node, Scalar } from 'yaml';
+import { yaml } from './yaml-lib.ts';
 import type { Diagnostic, ErrorCode } from '../errors.ts';
 import { escapePointerToken } from '../template/scan.ts';
 import { MAX_DEPTH, type ParsedText } from './parse.ts';
@@ -69,7 +70,7 @@ export function buildTree(parsed: ParsedText, file: string): Tree {
   const walk = (node: unknown, pointer: string, depth: number, via: Position | null, templatedKey = false): unknown => {
     if (aborted) return null;
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) {
+    if (yaml().isAlias(node)) {
       const at = via ?? pos(node.range?.[0] ?? 0);
       values[pointer] = at;
       if (++dereferences > MAX_ALIAS_DEREFERENCES) {
@@ -88,7 +89,7 @@ export function buildTree(parsed: ParsedText, file: string): Tree {
     const start = via ?? pos(n.range?.[0] ?? 0);
     values[pointer] = start;
     if (n.anchor) anchors.set(n.anchor, n);
-    if (isScalar(n)) {
+    if (yaml().isScalar(n)) {
       if (!via) recordScalar(n, pointer, start, depth, templatedKey);
       return n.value;
     }
@@ -97,14 +98,14 @@ export function buildTree(parsed: ParsedText, file: string): Tree {
       aborted = true;
       return null;
     }
-    if (isSeq(n)) return n.items.map((item, i) => walk(item, `${pointer}/${i}`, depth + 1, via));
-    if (isMap(n)) {
+    if (yaml().isSeq(n)) return n.items.map((item, i) => walk(item, `${pointer}/${i}`, depth + 1, via));
+    if (yaml().isMap(n)) {
       const out: Record<string, unknown> = {};
       for (const pair of n.items) {
-        if (!isPair(pair)) continue;
+        if (!yaml().isPair(pair)) continue;
         const keyNode = pair.key as unknown;
         const keyAt = via ?? (keyNode && typeof keyNode === 'object' && 'range' in keyNode ? pos((keyNode as Node).range?.[0] ?? 0) : start);
-        if (keyNode !== null && !isScalar(keyNode)) {
+        if (keyNode !== null && !yaml().isScalar(keyNode)) {
           report('E_SCHEMA_TYPE', keyAt, 'mapping keys must be plain strings', pointer);
           continue;
         }
@@ -136,8 +137,8 @@ export function buildTree(parsed: ParsedText, file: string): Tree {
     const raw = text.slice(from, to);
     if (depth <= 1) index.raw.set(pointer, raw);
     if (typeof n.value !== 'string' || raw.includes('\n')) return;
-    if (n.type === Scalar.PLAIN && raw === n.value) index.valueColumns.set(pointer, at.column);
-    else if ((n.type === Scalar.QUOTE_DOUBLE || n.type === Scalar.QUOTE_SINGLE) && raw.slice(1, -1) === n.value) {
+    if (n.type === yaml().Scalar.PLAIN && raw === n.value) index.valueColumns.set(pointer, at.column);
+    else if ((n.type === yaml().Scalar.QUOTE_DOUBLE || n.type === yaml().Scalar.QUOTE_SINGLE) && raw.slice(1, -1) === n.value) {
       index.valueColumns.set(pointer, at.column + 1);
     }
   };

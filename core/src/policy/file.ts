@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
-import { LineCounter, isMap, isNode, isScalar, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { yaml } from '../loader/yaml-lib.ts';
 import { sortDiagnostics, type Diagnostic } from '../errors.ts';
 import { didYouMean } from '../loader/suggest.ts';
 import type { PolicyConfig } from '../config/types.ts';
@@ -77,7 +78,7 @@ function positionOf(doc: Document, counter: LineCounter, pointer: string): { lin
   // Walk up until a node exists (a missing required key is reported at its parent).
   for (let n = segments.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n).map((s) => (/^\d+$/.test(s) ? Number(s) : s)), true);
-    if (isNode(node) && node.range) {
+    if (yaml().isNode(node) && node.range) {
       const pos = counter.linePos(node.range[0]);
       return { line: pos.line, column: pos.col };
     }
@@ -90,9 +91,9 @@ function keyPosition(doc: Document, counter: LineCounter, pointer: string): { li
   const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const key = segments.pop();
   const parent = segments.length === 0 ? doc.contents : doc.getIn(segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s)), true);
-  if (!isMap(parent)) return null;
-  const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
-  const range = pair !== undefined && isNode(pair.key) ? pair.key.range : undefined;
+  if (!yaml().isMap(parent)) return null;
+  const pair = parent.items.find((p) => yaml().isScalar(p.key) && String(p.key.value) === key);
+  const range = pair !== undefined && yaml().isNode(pair.key) ? pair.key.range : undefined;
   if (range === undefined || range === null) return null;
   const pos = counter.linePos(range[0]);
   return { line: pos.line, column: pos.col };
@@ -110,8 +111,8 @@ export function parsePolicyText(text: string, file: string): LoadedPolicyFile {
     ...(pointer === undefined ? {} : { pointer }),
   });
   if (Buffer.byteLength(text) > MAX_POLICY_BYTES) return { policy: null, diagnostics: [diag(1, 1, `the policy file is larger than ${MAX_POLICY_BYTES} bytes`)] };
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
+  const counter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: counter, uniqueKeys: true, prettyErrors: false });
   const parseErrors = [...doc.errors, ...doc.warnings].map((e) => {
     const pos = counter.linePos(e.pos[0]);
     return diag(pos.line, pos.col, e.message.split('\n')[0] ?? e.code);

@@ -14,7 +14,7 @@ export function policyFingerprint(policy: Policy): string {
  * the workers, announcing the policy's SHA-256 and, per step type, the plugin package, version
  * and file integrity this process has installed.
  */
-async function openRedisCoordinator(options: {
+export async function openRedisCoordinator(options: {
   url: string;
   queue: string | undefined;
   project: Project;
@@ -59,27 +59,4 @@ async function openRedisCoordinator(options: {
   // Steps wait in the queue (up to their timeout) until a worker takes them: say so when none is there.
   if ((await dispatcher.workers().catch(() => 1)) === 0) options.warn(`rustchain: no worker is connected to queue ${queue} yet; steps wait for one (start \`rustchain worker --redis ... --queue ${queue}\`)`);
   return dispatcher;
-}
-
-/**
- * `--backend`, `--redis`, `--queue` of `mission execute` / `run`: null for the in-process
- * default, else the Redis coordinator's dispatcher. Usage errors for a wrong combination.
- */
-export async function backendFromFlags(
-  flags: { backend: string | undefined; redis: string | undefined; queue: string | undefined; calls?: 'live' | 'record' | 'replay' },
-  run: Omit<Parameters<typeof openRedisCoordinator>[0], 'url' | 'queue'>,
-): Promise<RedisDispatcher | null> {
-  const { UsageError } = await import('clipanion');
-  const backend = flags.backend ?? (flags.redis === undefined ? 'in-process' : 'redis');
-  if (backend === 'in-process') {
-    if (flags.redis !== undefined || flags.queue !== undefined) throw new UsageError('--redis and --queue need --backend redis');
-    return null;
-  }
-  if (backend !== 'redis') throw new UsageError(`--backend must be in-process or redis, got \`${backend}\``);
-  if (flags.redis === undefined) throw new UsageError('--backend redis needs --redis <redis://host:port>');
-  // Each worker would keep its own accountant: refused rather than run without the mission's limit.
-  if (run.mission.config.llmBudget !== undefined) throw new UsageError('config.llm_budget is not enforced across workers yet: run this mission without --backend redis');
-  // Workers make their calls outside this process's call journal: a recording (or a replay) would silently miss them.
-  if (flags.calls !== undefined && flags.calls !== 'live') throw new UsageError(`--${flags.calls} is not applied on redis workers yet: run this mission without --backend redis`);
-  return openRedisCoordinator({ ...run, url: flags.redis, queue: flags.queue });
 }

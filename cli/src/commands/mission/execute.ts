@@ -154,7 +154,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
     // One redactor for the run: ledger, log, progress, result and error messages all pass through it.
     const redactor = await runRedactor(policy, process.env, this.context.stderr);
     // Redis unreachable is a coded error before the ledger records anything (nothing ran).
-    const { backendFromFlags } = await import('../../backend/redis/coordinator.ts');
+    const { backendFromFlags } = await import('../../backend/select.ts');
     const backend = await backendFromFlags(
       { backend: this.backend, redis: this.redis, queue: this.queue, calls: callMode.mode },
       { project, mission, policy, workDir: this.cwd(), env: process.env, secrets: redactor, warn: (line) => this.context.stderr.write(`${line}\n`) },

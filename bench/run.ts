@@ -23,6 +23,7 @@ import { peers } from './workloads/w7-peers.ts';
 import { startup } from './workloads/w8-startup.ts';
 import { e2e } from './workloads/w9-e2e.ts';
 import { redisBackend } from './workloads/w10-redis.ts';
+import { ensureBuilt } from './lib/built.ts';
 
 const WORKLOADS: readonly Workload[] = [overhead, concurrency, scale, compile, fibo, commands, peers, startup, e2e, redisBackend];
 
@@ -45,6 +46,9 @@ const notes: string[] = [];
 for (const e of engine.loadErrors) notes.push(`load: ${e}`);
 if (!(globalThis as { gc?: unknown }).gc) notes.push('run without --expose-gc: memory figures include uncollected garbage');
 const ctx: BenchContext = { engine, runs, quick, workDir, notes, log: (m) => process.stderr.write(`[bench] ${m}\n`) };
+
+// Workloads 8 and 9 run the built CLI, as users do: never on a stale dist/.
+for (const pkg of ensureBuilt(ctx.log)) notes.push(`rebuilt before measuring: ${pkg}`);
 
 const rows: Row[] = [];
 try {

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 /** The preload that reports a child's peak RSS (bench/lib/maxrss.mjs). */
 const MAXRSS = fileURLToPath(new URL('./maxrss.mjs', import.meta.url));
-/** The CLI bin; with the source condition it runs cli/src through tsx (dist may be stale). */
+/** The CLI bin: without the source condition it runs the built dist/ (bench/run.ts rebuilds a stale one). */
 export const CLI_BIN = fileURLToPath(new URL('../../cli/bin/rustchain.mjs', import.meta.url));
-/** The node flags that make a child run the repository's sources. */
+/** The node flags that make a child run the repository's sources (through tsx). */
 export const SOURCE_FLAGS = ['--conditions=@rustchain/source'] as const;
 
 /** What one benchmarked child process took. */

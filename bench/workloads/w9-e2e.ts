@@ -11,9 +11,9 @@ import { missionYaml } from '../lib/yaml-gen.ts';
 import { ledgerChainCost } from '../lib/ledger-cost.ts';
 
 /**
- * Workload 9: what a user pays, end to end through the CLI (a fresh `node` per call, the
- * sources through tsx as every run in this repository): per-step cost from the difference of
- * two chain lengths (so start-up cancels), with the ledger's durability none and fsync; a
+ * Workload 9: what a user pays, end to end through the CLI (a fresh `node` per call running the
+ * built bin, as an installed `rustchain` does; bench/run.ts rebuilds a stale dist/ first):
+ * per-step cost from the difference of two chain lengths (so start-up cancels), with the ledger's durability none and fsync; a
  * 10,000-step fan-out; `mission validate` of a 100,000-step DAG as YAML and as JSON; peak RSS
  * (process.resourceUsage().maxRSS in the child) of a 50,000-step chain and of a 1,000,000-step
  * fan-out. Baselines in the same rounds: `node -e 0`, JSON.parse / yaml / js-yaml of the same
@@ -47,7 +47,7 @@ async function run(ctx: BenchContext): Promise<Row[]> {
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'e2e', private: true }));
   // A state dir per series, each with its own key dir (the kept signed head lives there).
   const cli = (args: readonly string[], home: string, extra: { keepStdout?: boolean; timeoutMs?: number } = {}) => (): Promise<ChildRun> =>
-    runNode([...SOURCE_FLAGS, CLI_BIN, ...args], {
+    runNode([CLI_BIN, ...args], {
       cwd: dir,
       env: { RUSTCHAIN_HOME: join(ctx.workDir, home), RUSTCHAIN_KEY_DIR: join(ctx.workDir, `${home}-keys`) },
       ...extra,

@@ -28,5 +28,9 @@ export function sdkMismatch(packageDir: string): { range: string; core: string }
   const range = pkg.peerDependencies?.['@rustchain/core'];
   if (typeof range !== 'string' || range.trim() === '' || range.startsWith('workspace:')) return null;
   const core = runningCoreVersion();
+  // What `plugin new` writes and every first-party plugin declares: the running version itself,
+  // exact or caret, which contains it by definition. Only other ranges pay for semver (~40 ms
+  // of start-up: its module graph and the regular expressions it builds on first use).
+  if (range === core || range === `^${core}`) return null;
   return satisfies(core, range, { includePrerelease: true }) ? null : { range, core };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Builtins, Cli } from 'clipanion';
 import { COMMANDS } from './commands/index.ts';
@@ -6,10 +7,9 @@ import { colourEnabled } from './report/colour.ts';
 import { commandSyntax, explainUsageError } from './usage-errors.ts';
 import { withPlaceholders } from './usage-text.ts';
 
-/** The CLI's version, from its package.json. */
-async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+/** The CLI's version, from its package.json (read synchronously: one small file, every start-up). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
   return pkg.version ?? '0.0.0';
 }
 
@@ -24,7 +24,7 @@ class RustchainCli extends Cli {
 /** Builds the clipanion CLI with every registered command. */
 async function buildCli(): Promise<Cli> {
   const enableColors = colourEnabled(process.stdout);
-  const cli = new RustchainCli({ binaryLabel: 'RustChain', binaryName: 'rustchain', binaryVersion: await version(), enableColors });
+  const cli = new RustchainCli({ binaryLabel: 'RustChain', binaryName: 'rustchain', binaryVersion: version(), enableColors });
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   for (const command of COMMANDS) cli.register(command);

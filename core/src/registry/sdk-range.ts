@@ -1,8 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-// The one function used, not the whole package (its index loads every module: start-up cost).
-import satisfies from 'semver/functions/satisfies.js';
+
+type Satisfies = typeof import('semver/functions/satisfies.js');
+/**
+ * semver's one function used (not its index, which loads every module), required on first
+ * use: most start-ups never need it (see sdkMismatch).
+ */
+const satisfies: Satisfies = (...args) => (createRequire(import.meta.url)('semver/functions/satisfies.js') as Satisfies)(...args);
 
 let coreVersion: string | null = null;
 

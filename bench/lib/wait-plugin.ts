@@ -1,7 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { definePlugin } from '@rustchain/core';
 
-/** Bench-only step type `bench_wait`: waits `ms` milliseconds, honouring ctx.signal. */
+const done = (): Record<string, never> => ({});
+
+/**
+ * Bench-only step type `bench_wait`: waits `ms` milliseconds the way a real wait step should,
+ * with ctx.sleep (stopped by the step's timeout or the run's cancellation, and no AbortSignal
+ * built for it). A hand-made ctx without sleep falls back to a timer on ctx.signal.
+ */
 export const waitPlugin = definePlugin({
   type: 'bench_wait',
   description: 'Waits a number of milliseconds (benchmark only).',
@@ -9,23 +15,26 @@ export const waitPlugin = definePlugin({
   outputs: Type.Object({}),
   capabilities: [],
   effect: 'pure',
-  run: (params, ctx) =>
-    new Promise<Record<string, never>>((resolve, reject) => {
-      if (ctx.signal.aborted) {
-        reject(ctx.signal.reason);
-        return;
-      }
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(ctx.signal.reason);
-      };
-      const timer = setTimeout(() => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        resolve({});
-      }, params.ms);
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-    }),
+  run: (params, ctx) => (ctx.sleep !== undefined ? ctx.sleep(params.ms) : signalWait(params.ms, ctx.signal)).then(done),
 });
+
+function signalWait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** The raw baseline of one wait: a bare timer promise. */
 export function rawWait(ms: number): Promise<void> {

@@ -1,3 +1,4 @@
+import { abortableSleep } from '../engine/retry.ts';
 import { RustchainError } from '../errors.ts';
 import type { LlmBudget, StepContext, StepLogger, StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
@@ -39,6 +40,8 @@ export interface StepContextInit {
   budget?: LlmBudget | undefined;
   /** The run's redactor: values read with ctx.env.secret join it. */
   secrets?: { add(values: Iterable<string>): unknown } | undefined;
+  /** ctx.sleep without an AbortSignal (the engine's attempts); absent = a timer plus a listener on `signal`. */
+  sleep?(ms: number): Promise<void>;
   /** Where ctx.progress goes (one function per run, not per step: no closure per context). */
   progress?: ((runId: string, stepId: string, attempt: number, text: string) => void) | undefined;
 }
@@ -116,6 +119,10 @@ class LazyStepContext implements StepContext {
   }
   get budget(): LlmBudget | undefined {
     return this.#init.budget;
+  }
+  sleep(ms: number): Promise<void> {
+    const init = this.#init;
+    return init.sleep !== undefined ? init.sleep(ms) : abortableSleep(ms, init.signal);
   }
   progress(text: string): void {
     this.#init.progress?.(this.runId, this.stepId, this.attempt, text);

@@ -5,6 +5,7 @@ import { RustchainError } from '../errors.ts';
 import type { MissionStep } from '../model/mission.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
+import { abortableSleep } from './retry.ts';
 import type { AttemptControl, StepRequest } from './types.ts';
 
 /**
@@ -25,6 +26,9 @@ export class AttemptAbort implements AttemptControl {
   private controller: AbortController | undefined = undefined;
   private listener: ((reason: unknown) => void) | undefined = undefined;
   private children: StepsCapability | undefined = undefined;
+  /** ctx.sleep calls not yet woken: one slot (the common case), more in `naps`. */
+  private nap: Nap | undefined = undefined;
+  private naps: Nap[] | undefined = undefined;
 
   /** `host` (with `index`, the step's slot in it) builds ctx.steps for this attempt on first use. */
   constructor(
@@ -54,15 +58,58 @@ export class AttemptAbort implements AttemptControl {
     else this.listener = listener;
   }
 
-  /** Aborts the signal (if built) first, so the plugin hears of it, then tells the dispatcher. */
+  /**
+   * ctx.sleep: resolves after `ms`, rejects with the abort reason when the attempt is aborted
+   * first. No AbortSignal and no listener closure: a timer, and a Nap record this attempt
+   * keeps until it wakes (10,000 concurrent waits each paid for a signal and a listener).
+   */
+  sleep(ms: number): Promise<void> {
+    if (this.aborted) return Promise.reject(this.reason);
+    if (this.settled) return new Promise<void>(() => {}); // a stray call after the attempt ended never wakes
+    return new Promise<void>((resolve, reject) => {
+      const nap = new Nap(this, resolve, reject, ms);
+      if (this.nap === undefined) this.nap = nap;
+      else (this.naps ??= []).push(nap);
+    });
+  }
+
+  /** A nap woke: forget it. */
+  woke(nap: Nap): void {
+    if (this.nap === nap) this.nap = undefined;
+    else if (this.naps !== undefined) {
+      const k = this.naps.indexOf(nap);
+      if (k >= 0) this.naps.splice(k, 1);
+    }
+  }
+
+  /** The attempt is over: a later run stop or deadline no longer reaches it, and its naps' timers stop. */
+  settle(): void {
+    this.settled = true;
+    this.listener = undefined;
+    if (this.nap !== undefined || this.naps !== undefined) this.stopNaps(undefined);
+  }
+
+  /** Aborts the signal (if built) first, so the plugin hears of it, then its naps, then the dispatcher. */
   abort(reason: unknown): void {
     if (this.aborted || this.settled) return;
     this.aborted = true;
     this.reason = reason;
     this.controller?.abort(reason);
+    if (this.nap !== undefined || this.naps !== undefined) this.stopNaps({ reason });
     const listener = this.listener;
     this.listener = undefined;
     listener?.(reason);
+  }
+
+  /** Clears the pending naps' timers; rejects them when the attempt was aborted (`why`), else leaves them pending. */
+  private stopNaps(why: { reason: unknown } | undefined): void {
+    const all = this.naps === undefined ? [this.nap!] : this.nap === undefined ? this.naps : [this.nap, ...this.naps];
+    this.nap = undefined;
+    this.naps = undefined;
+    for (const nap of all) {
+      clearTimeout(nap.timer);
+      if (why !== undefined) nap.reject(why.reason);
+    }
   }
 
   /** The deadline passed: abort with the step's timeout error. */
@@ -71,6 +118,45 @@ export class AttemptAbort implements AttemptControl {
     this.timedOut = true;
     this.abort(timeoutReason(this.step));
   }
+}
+
+/** setTimeout's ceiling: a longer nap is slept in pieces of it (a longer delay would fire after 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** One pending ctx.sleep: its timer and how to settle its promise. */
+class Nap {
+  timer: ReturnType<typeof setTimeout>;
+  /** What is left to sleep after the current timer (only for naps past setTimeout's ceiling). */
+  private rest: number;
+
+  constructor(
+    private readonly owner: AttemptAbort,
+    private readonly resolve: () => void,
+    readonly reject: (reason: unknown) => void,
+    ms: number,
+  ) {
+    const total = ms > 0 ? ms : 0; // NaN and negatives: at once, as setTimeout does
+    const first = Math.min(total, MAX_TIMER_MS);
+    this.rest = total - first;
+    this.timer = setTimeout(wake, first, this);
+  }
+
+  /** The timer fired. */
+  ring(): void {
+    if (this.rest > 0) {
+      const next = Math.min(this.rest, MAX_TIMER_MS);
+      this.rest -= next;
+      this.timer = setTimeout(wake, next, this);
+      return;
+    }
+    this.owner.woke(this);
+    this.resolve();
+  }
+}
+
+/** The timer callback of every nap: one function for all, the nap rides along as the argument. */
+function wake(nap: Nap): void {
+  nap.ring();
 }
 
 /** What can build an attempt's ctx.steps (a mission run, a lone step, a child step's own host). */
@@ -221,5 +307,10 @@ export class AttemptContextInit implements StepContextInit {
 
   get steps(): StepsCapability | undefined {
     return this.control.steps;
+  }
+
+  /** ctx.sleep through the attempt's control (no AbortSignal), or on its signal if the control has no sleep. */
+  sleep(ms: number): Promise<void> {
+    return this.control.sleep !== undefined ? this.control.sleep(ms) : abortableSleep(ms, this.control.signal);
   }
 }

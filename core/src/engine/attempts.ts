@@ -93,7 +93,7 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
     } catch (error) {
       failure = error;
     } finally {
-      control.settled = true;
+      control.settle();
       host.active[index] = undefined;
       if (timed) host.deadlines.settled(timeoutMs);
     }

@@ -111,6 +111,8 @@ export interface AttemptControl {
   readonly signal: AbortSignal;
   /** Sets the one callback told of the abort (called at once if already aborted). */
   onAbort(listener: (reason: unknown) => void): void;
+  /** ctx.sleep of the attempt: resolves after `ms`, rejects with the reason on abort (absent: sleeps on `signal`). */
+  sleep?(ms: number): Promise<void>;
   /** Child steps of this attempt (ctx.steps), when the engine running it can host them. */
   readonly steps?: StepsCapability | undefined;
 }

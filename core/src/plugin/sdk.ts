@@ -338,6 +338,13 @@ export interface StepContext {
    */
   progress?(text: string): void;
   /**
+   * Waits `ms` milliseconds; rejects with the abort reason (E_STEP_TIMEOUT, E_STEP_CANCELLED)
+   * as soon as the step is stopped, leaving no timer behind. The cheap way to wait or poll:
+   * the engine builds no AbortSignal for it (reading `signal` does). Always present in the
+   * engine's ctx; optional only so hand-made test contexts need not provide it.
+   */
+  sleep?(ms: number): Promise<void>;
+  /**
    * The project's settings for a namespace (`settings.<namespace>` in rustchain.config), deeply
    * frozen; undefined when absent. The plugin checks the shape (settings are config, not policy).
    */

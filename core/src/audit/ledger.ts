@@ -1,16 +1,18 @@
 /**
  * The ledger writer. Appends are serialised in-process through one queue per ledger and
  * across processes by the ledger lock, held for one batch at a time (so concurrent runs
- * interleave their batches). Under the lock the tail is re-read (unless the last segment's
+ * interleave their batches) or, for a run sink's batches (`keepLock`), kept while they follow
+ * each other closely (lease.ts). Under the lock the tail is re-read (unless the last segment's
  * size shows nobody else wrote), events are hashed, and the batch goes out in one write to
- * the last segment (a new one once it reached `segmentBytes`). Commit order, so that power
+ * the last segment (a new one once it reached `segmentBytes`). While the lock is kept, the
+ * segment stays open and one stat of its path replaces the open + existence checks. Commit order, so that power
  * loss leaves at most the last batch unsigned and never a head ahead of the disk: write,
  * fsync the segment, then log the head (heads.jsonl, fsynced) and replace head.json
  * (tmp + fsync + rename + directory fsync). `fsync: false` keeps the order without the fsyncs.
  */
 import type { KeyObject } from 'node:crypto';
 import { sign } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsync, ftruncateSync, openSync, promises as fs, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsync, ftruncateSync, openSync, promises as fs, statSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { isRustchainError, RustchainError } from '../errors.ts';
@@ -19,7 +21,8 @@ import { discardStagedHead, publishHead, readHeadSync, signHead, stageHead, type
 import { appendHeadLog } from './head-log.ts';
 import { keptHeadPath, writeKeptHead } from './kept-head.ts';
 import { loadOrCreateKey, type LedgerKey } from './keys.ts';
-import { withLedgerLock } from './lock.ts';
+import type { LockTurn } from './lease.ts';
+import { releaseLedgerLock, withLedgerLock } from './lock.ts';
 import { auditPaths, segmentPath, type AuditPaths } from './paths.ts';
 import { redactSecrets } from './redact.ts';
 import { fsyncDir, listSegmentsSync, segmentBytesOption } from './segments.ts';
@@ -46,8 +49,14 @@ export interface Ledger {
   readonly durable: boolean;
   /** Append one event and re-sign the head; resolves with the event as written. */
   append(input: LedgerInput, options?: { secrets?: readonly string[] }): Promise<LedgerEvent>;
-  /** Append events in one write; the head is re-signed when `signHead` or the interval says so. */
-  appendBatch(inputs: readonly LedgerInput[], options?: { signHead?: boolean }): Promise<LedgerEvent[]>;
+  /**
+   * Append events in one write; the head is re-signed when `signHead` or the interval says so.
+   * `keepLock`: keep the ledger lock for the next batch (a run sink; see lease.ts) — give it up
+   * with `releaseLock` when done (it also goes when idle for a few ms, or on exit).
+   */
+  appendBatch(inputs: readonly LedgerInput[], options?: { signHead?: boolean; keepLock?: boolean }): Promise<LedgerEvent[]>;
+  /** Give up the ledger lock a `keepLock` batch kept (after the appends queued so far). */
+  releaseLock(): Promise<void>;
   /** Sign the head for the current last event (null for an empty ledger). */
   signHead(): Promise<LedgerHead | null>;
   /** Run the pre-append checks now (a run calls this before it starts): throws E_AUDIT_* where an append would. */
@@ -93,6 +102,8 @@ interface WriterState {
 }
 
 type Stat = { ino: number; size: number; mtimeMs: number };
+/** An open segment (closed at most once, when the lock it was opened under goes). */
+type SegmentHandle = { fd: number; segment: number; path: string; closed: boolean };
 const sameFile = (tail: WriterState['tail'], segment: number, st: Stat): boolean =>
   tail !== null && tail.segment === segment && tail.size === st.size && tail.ino === st.ino && tail.mtimeMs === st.mtimeMs;
 
@@ -154,14 +165,49 @@ class FileLedger implements Ledger {
 
   private nextSegment: { n: number; path: string } | null = null;
 
-  /** Open a segment for append + read; metadata and small writes are synchronous on purpose. */
-  private openFd(segment: number): number {
+  /** The last segment, open since this turn's lock was taken; closed when the lock is given up. */
+  private handle: SegmentHandle | null = null;
+
+  /**
+   * The last segment open for append under `turn`, with its stat. When the lock was kept since
+   * our own last batch (`continued`), no other writer can have written or started a segment:
+   * the open segment is reused, and a stat of its path (not of the fd, so a replaced file
+   * shows too) must still match what our last write left, else everything is re-checked.
+   */
+  private openLast(turn: LockTurn): { segment: number; fd: number; st: Stat } {
+    const handle = this.handle;
+    if (handle !== null && turn.continued) {
+      const st = statSync(handle.path, { throwIfNoEntry: false });
+      if (st !== undefined && sameFile(this.state.tail, handle.segment, st)) return { segment: handle.segment, fd: handle.fd, st };
+    }
+    return this.openSegment(this.lastSegment(), turn);
+  }
+
+  /** Open a segment for append + read (metadata and small writes are synchronous on purpose), kept until the lock goes. */
+  private openSegment(segment: number, turn: LockTurn): { segment: number; fd: number; st: Stat } {
+    this.dropHandle();
     const path = segmentPath(this.paths, segment);
+    let fd: number;
     try {
-      return openSync(path, 'a+', 0o644);
+      fd = openSync(path, 'a+', 0o644);
     } catch (error) {
       throw writeFailed(error, path);
     }
+    const handle: SegmentHandle = { fd, segment, path, closed: false };
+    this.handle = handle;
+    turn.onRelease(() => this.closeHandle(handle));
+    return { segment, fd, st: fstatSync(fd) };
+  }
+
+  private closeHandle(handle: SegmentHandle): void {
+    if (handle.closed) return;
+    handle.closed = true;
+    if (this.handle === handle) this.handle = null;
+    try { closeSync(handle.fd); } catch { /* nothing left to do */ }
+  }
+
+  private dropHandle(): void {
+    if (this.handle !== null) this.closeHandle(this.handle);
   }
 
   async append(input: LedgerInput, options: { secrets?: readonly string[] } = {}): Promise<LedgerEvent> {
@@ -170,39 +216,34 @@ class FileLedger implements Ledger {
     return event as LedgerEvent;
   }
 
-  appendBatch(inputs: readonly LedgerInput[], options: { signHead?: boolean } = {}): Promise<LedgerEvent[]> {
-    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, () => this.commit(inputs, options.signHead ?? false)));
+  appendBatch(inputs: readonly LedgerInput[], options: { signHead?: boolean; keepLock?: boolean } = {}): Promise<LedgerEvent[]> {
+    const turn = { holder: this, keep: options.keepLock === true };
+    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, (lock) => this.commit(lock, inputs, options.signHead ?? false), turn));
+  }
+
+  releaseLock(): Promise<void> {
+    return enqueue(this.paths.ledger, () => releaseLedgerLock(this.paths));
   }
 
   signHead(): Promise<LedgerHead | null> {
-    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async () => {
-      const segment = this.lastSegment();
-      const fd = this.openFd(segment);
-      try {
-        const { tail, repaired } = await this.tailOf(segment, fd, fstatSync(fd));
-        if (repaired !== null) this.state.tail = null;
-        return tail === null ? null : await this.writeHeadFor(tail);
-      } finally {
-        closeSync(fd);
-      }
-    }));
+    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async (lock) => {
+      const { segment, fd, st } = this.openLast(lock);
+      const { tail, repaired } = await this.tailOf(segment, fd, st);
+      if (repaired !== null) this.state.tail = null;
+      return tail === null ? null : await this.writeHeadFor(tail);
+    }, { holder: this }));
   }
 
   check(): Promise<void> {
-    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async () => {
-      const segment = this.lastSegment();
-      const fd = this.openFd(segment);
-      try {
-        const { repaired } = await this.tailOf(segment, fd, fstatSync(fd));
-        if (repaired !== null) {
-          // The cut is recorded by the next commit, before its own events.
-          this.state.tail = null;
-          this.state.pendingRepair = repaired;
-        }
-      } finally {
-        closeSync(fd);
+    return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async (lock) => {
+      const { segment, fd, st } = this.openLast(lock);
+      const { repaired } = await this.tailOf(segment, fd, st);
+      if (repaired !== null) {
+        // The cut is recorded by the next commit, before its own events.
+        this.state.tail = null;
+        this.state.pendingRepair = repaired;
       }
-    }));
+    }, { holder: this }));
   }
 
   sign(bytes: Uint8Array): Buffer {
@@ -212,50 +253,41 @@ class FileLedger implements Ledger {
   // Synchronous open/stat/write: each is a few µs, where an async round trip through the
   // thread pool costs far more on a busy machine. Only the fsyncs and the head rename, which
   // wait on the disk, are async.
-  private async commit(inputs: readonly LedgerInput[], forceHead: boolean): Promise<LedgerEvent[]> {
+  private async commit(lock: LockTurn, inputs: readonly LedgerInput[], forceHead: boolean): Promise<LedgerEvent[]> {
     if (inputs.length === 0 && !forceHead) return [];
-    let segment = this.lastSegment();
-    let fd = this.openFd(segment);
-    try {
-      let before = fstatSync(fd);
-      const loaded = await this.tailOf(segment, fd, before);
-      const tail = loaded.tail;
-      const repaired = loaded.repaired ?? this.state.pendingRepair;
-      this.state.pendingRepair = null;
-      if (loaded.repaired !== null) before = fstatSync(fd);
-      if (before.size >= this.segmentBytes && inputs.length > 0) {
-        // Seal the full segment: the batch starts the next one (the chain runs on across files).
-        closeSync(fd);
-        segment += 1;
-        fd = this.openFd(segment);
-        if (this.fsync) await fsyncDir(this.paths.dir).catch((error: unknown) => { throw writeFailed(error, this.paths.dir); });
-        this.state.segment = segment;
-        before = fstatSync(fd);
-      }
-      const size = before.size;
-      const all = repaired === null ? inputs : [repairInput(repaired), ...inputs];
-      const events = this.chain(tail, all);
-      const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
-      try {
-        writeAll(fd, Buffer.from(text, 'utf8'));
-        if (this.fsync && events.length > 0) await fsyncAsync(fd);
-      } catch (error) {
-        // Leave no half-written record behind: the chain must verify up to the last good event.
-        try { ftruncateSync(fd, size); } catch { /* the write error is what matters */ }
-        this.state.tail = null;
-        throw writeFailed(error, segmentPath(this.paths, segment));
-      }
-      const last = events.at(-1);
-      const after = last ? fstatSync(fd) : before;
-      const newTail = last ? { seq: last.seq, hash: last.hash } : tail;
-      if (last) this.state.own = { seq: last.seq, hash: last.hash };
-      this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs, segment };
-      const dueHead = forceHead || tail === null || repaired !== null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
-      if (newTail && dueHead) await this.writeHeadFor(newTail);
-      return repaired === null ? events : events.slice(1);
-    } finally {
-      try { closeSync(fd); } catch { /* nothing left to do */ }
+    let { segment, fd, st: before } = this.openLast(lock);
+    const loaded = await this.tailOf(segment, fd, before);
+    const tail = loaded.tail;
+    const repaired = loaded.repaired ?? this.state.pendingRepair;
+    this.state.pendingRepair = null;
+    if (loaded.repaired !== null) before = fstatSync(fd);
+    if (before.size >= this.segmentBytes && inputs.length > 0) {
+      // Seal the full segment: the batch starts the next one (the chain runs on across files).
+      ({ segment, fd, st: before } = this.openSegment(segment + 1, lock));
+      if (this.fsync) await fsyncDir(this.paths.dir).catch((error: unknown) => { throw writeFailed(error, this.paths.dir); });
+      this.state.segment = segment;
     }
+    const size = before.size;
+    const all = repaired === null ? inputs : [repairInput(repaired), ...inputs];
+    const events = this.chain(tail, all);
+    const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+    try {
+      writeAll(fd, Buffer.from(text, 'utf8'));
+      if (this.fsync && events.length > 0) await fsyncAsync(fd);
+    } catch (error) {
+      // Leave no half-written record behind: the chain must verify up to the last good event.
+      try { ftruncateSync(fd, size); } catch { /* the write error is what matters */ }
+      this.state.tail = null;
+      throw writeFailed(error, segmentPath(this.paths, segment));
+    }
+    const last = events.at(-1);
+    const after = last ? fstatSync(fd) : before;
+    const newTail = last ? { seq: last.seq, hash: last.hash } : tail;
+    if (last) this.state.own = { seq: last.seq, hash: last.hash };
+    this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs, segment };
+    const dueHead = forceHead || tail === null || repaired !== null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
+    if (newTail && dueHead) await this.writeHeadFor(newTail);
+    return repaired === null ? events : events.slice(1);
   }
 
   private chain(tail: TailState | null, inputs: readonly LedgerInput[]): LedgerEvent[] {

@@ -1,7 +1,8 @@
 /**
  * Cross-process exclusion for ledger writers: an O_EXCL lock file beside the ledger holding
- * `{pid, host, nonce}`, held for one batch commit at a time (never for a whole run), so
- * concurrent runs interleave their batches. A lock whose holder is a dead pid on this host, or
+ * `{pid, host, nonce}`, held for one batch commit at a time, or kept across a burst of batches
+ * when the caller asks (lease.ts: given up when idle for a few ms or when another writer
+ * claims the next turn; never for a whole run), so concurrent runs interleave their batches. A lock whose holder is a dead pid on this host, or
  * (other hosts, torn lock files) that is older than STALE_MS, is stale and taken over; a live
  * holder on this host is waited for however slow it is. Waiting blocks on an inotify watch of
  * the audit dir (woken when a lock file goes away), with a slow timer as a safety net, instead
@@ -11,9 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { RustchainError } from '../errors.ts';
 import type { AuditPaths } from './paths.ts';
+import { releaseLease, withLease, type LockFile, type LockTurn, type Taken, type TurnOptions } from './lease.ts';
 
 /** A lock older than this is stale even when its holder cannot be checked (other host). */
 const STALE_MS = 10_000;
@@ -112,7 +114,7 @@ function turnClaimedByOther(next: string, token: string): boolean {
  * O_EXCL `<lock>.next` file, and every other writer defers to that claim, so two busy
  * processes alternate instead of one starving the other until it times out.
  */
-async function acquire(path: string): Promise<number> {
+async function acquire(path: string): Promise<Taken> {
   const token = JSON.stringify({ pid: process.pid, host: HOST, nonce: `${NONCE}-${counter++}` });
   const next = `${path}.next`;
   const deadline = Date.now() + WAIT_MS;
@@ -124,7 +126,7 @@ async function acquire(path: string): Promise<number> {
         const ino = tryAcquire(path, token);
         if (ino !== null) {
           if (claimed) unlinkQuietly(next);
-          return ino;
+          return { ino, token };
         }
         if (!claimed) claimed = tryAcquire(next, token) !== null;
         removeIfStale(path);
@@ -193,26 +195,54 @@ class ReleaseWaiter {
   }
 }
 
-/** Run `fn` while holding the ledger lock. */
-export async function withLedgerLock<T>(paths: AuditPaths, fn: () => Promise<T>): Promise<T> {
-  let ino: number;
-  try {
-    ino = await acquire(paths.lock);
-  } catch (error) {
-    throw new RustchainError('E_AUDIT_WRITE_FAILED', `could not lock the audit ledger: ${(error as Error).message}`, {
-      details: { path: paths.lock, errno: (error as NodeJS.ErrnoException).code ?? null },
-      cause: error,
-      nonRetryable: true,
-    });
-  }
-  try {
-    return await fn();
-  } finally {
+/** The lock file as the lease drives it. */
+const LOCK_FILE: LockFile = {
+  async acquire(path) {
+    try {
+      return await acquire(path);
+    } catch (error) {
+      throw new RustchainError('E_AUDIT_WRITE_FAILED', `could not lock the audit ledger: ${(error as Error).message}`, {
+        details: { path, errno: (error as NodeJS.ErrnoException).code ?? null },
+        cause: error,
+        nonRetryable: true,
+      });
+    }
+  },
+  release(path, taken) {
     // Remove only our own lock (a stale-takeover by another writer must not be undone).
     try {
-      if (statSync(paths.lock).ino === ino) unlinkSync(paths.lock);
+      if (statSync(path).ino === taken.ino) unlinkSync(path);
     } catch {
       // Already gone.
     }
+  },
+  claimedByOther(path, taken) {
+    return turnClaimedByOther(`${path}.next`, taken.token);
+  },
+};
+
+/**
+ * Run `fn` while holding the ledger lock (turns of this process on one ledger run one at a
+ * time). With `keep`, the lock is kept after the turn for the next one (see lease.ts).
+ */
+export function withLedgerLock<T>(paths: AuditPaths, fn: (turn: LockTurn) => Promise<T>, options?: TurnOptions): Promise<T> {
+  return withLease(lockKey(paths.lock), LOCK_FILE, fn, options);
+}
+
+const keys = new Map<string, string>();
+
+/** The absolute lock path (one lease per file however it is spelled), memoised: asked every batch. */
+function lockKey(path: string): string {
+  if (!isAbsolute(path)) return resolvePath(path); // depends on the cwd: not memoised
+  let key = keys.get(path);
+  if (key === undefined) {
+    key = resolvePath(path);
+    keys.set(path, key);
   }
+  return key;
+}
+
+/** Give up the ledger lock this process kept after its last turn (after the turns queued so far). */
+export function releaseLedgerLock(paths: AuditPaths): Promise<void> {
+  return releaseLease(lockKey(paths.lock));
 }

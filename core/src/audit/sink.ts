@@ -95,7 +95,8 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
       buffer = [];
       // Every batch signs its head (unless told otherwise): a crash leaves at most one uncommitted batch behind.
       const sign = closing || interval === 0 || Date.now() - signedAt >= interval;
-      if (batch.length > 0) await ledger.appendBatch(batch.map(toInput), { signHead: sign });
+      // A run's batches keep the ledger lock between them (released when idle, claimed, or at close).
+      if (batch.length > 0) await ledger.appendBatch(batch.map(toInput), { signHead: sign, keepLock: !closing });
       else if (closing && interval > 0) await ledger.signHead();
       if (sign) signedAt = Date.now();
     });
@@ -133,7 +134,11 @@ export function createLedgerSink(ledger: Ledger, options: LedgerSinkOptions = {}
       closed = true;
       closing = true;
       if (interval > 0) await commit().catch(fail);
-      await settle();
+      try {
+        await settle();
+      } finally {
+        await ledger.releaseLock();
+      }
     },
     get error() {
       return error;

@@ -262,43 +262,54 @@ export class Deadlines {
 /**
  * The StepContextInit of one attempt whose `signal` is read through the attempt's control,
  * so the context builds the AbortSignal only when the plugin (or a capability) asks for it.
+ * The run-wide fields are getters on the shared scope: one small object per attempt.
  */
 export class AttemptContextInit implements StepContextInit {
   readonly runId: string;
   readonly stepId: string;
   readonly attempt: number;
   readonly params: Readonly<Record<string, unknown>>;
-  readonly workDir: string;
-  readonly policy: Policy;
-  readonly env: HostEnv;
-  readonly processes: RunContextScope['processes'];
-  readonly calls: RunContextScope['calls'];
-  readonly settings: RunContextScope['settings'];
-  readonly stateDir: RunContextScope['stateDir'];
-  readonly budget: RunContextScope['budget'];
-  readonly secrets: RunContextScope['secrets'];
-  readonly progress: RunContextScope['progress'];
 
   constructor(
     request: StepRequest,
     private readonly control: AttemptControl,
-    scope: RunContextScope,
+    private readonly scope: RunContextScope,
   ) {
     this.runId = request.runId;
     this.stepId = request.stepId;
     this.attempt = request.attempt;
     this.params = request.params;
-    // Plain fields, copied once per attempt: the context reads them often, closures would cost more.
-    this.workDir = scope.workDir;
-    this.policy = scope.policy;
-    this.env = scope.env;
-    this.processes = scope.processes;
-    this.calls = scope.calls;
-    this.settings = scope.settings;
-    this.stateDir = scope.stateDir;
-    this.budget = scope.budget;
-    this.secrets = scope.secrets;
-    this.progress = scope.progress;
+  }
+
+  get workDir(): string {
+    return this.scope.workDir;
+  }
+  get policy(): Policy {
+    return this.scope.policy;
+  }
+  get env(): HostEnv {
+    return this.scope.env;
+  }
+  get processes(): RunContextScope['processes'] {
+    return this.scope.processes;
+  }
+  get calls(): RunContextScope['calls'] {
+    return this.scope.calls;
+  }
+  get settings(): RunContextScope['settings'] {
+    return this.scope.settings;
+  }
+  get stateDir(): RunContextScope['stateDir'] {
+    return this.scope.stateDir;
+  }
+  get budget(): RunContextScope['budget'] {
+    return this.scope.budget;
+  }
+  get secrets(): RunContextScope['secrets'] {
+    return this.scope.secrets;
+  }
+  get progress(): RunContextScope['progress'] {
+    return this.scope.progress;
   }
 
   get signal(): AbortSignal {

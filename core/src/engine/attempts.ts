@@ -34,6 +34,8 @@ export interface AttemptHost extends ChildStepsHost {
 
 /** How a step's attempts ended (skipping is decided by the scheduler, never here). */
 export interface AttemptOutcome {
+  /** The step's index (as given to runAttempts), so one shared callback can take every outcome. */
+  index: number;
   status: 'succeeded' | 'failed' | 'cancelled';
   attempts: number;
   outputs: Record<string, unknown>;
@@ -78,7 +80,7 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
         host.sinkFailed(error);
       }
     }
-    if (runSignal.aborted) return cancelled(host, attempt, attempt > 1);
+    if (runSignal.aborted) return cancelled(host, index, attempt, attempt > 1);
     // Registered in `active` whether or not it has a timeout, so a run stop reaches it.
     const control = new AttemptAbort(step, host, index);
     host.active[index] = control;
@@ -89,7 +91,7 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
       const outputs = await (dispatcher.dispatchAttempt !== undefined
         ? dispatcher.dispatchAttempt(request, control)
         : dispatcher.dispatch(request, timed ? control.signal : runSignal));
-      return { status: 'succeeded', attempts: attempt, outputs: outputs ?? {}, error: null };
+      return { index, status: 'succeeded', attempts: attempt, outputs: outputs ?? {}, error: null };
     } catch (error) {
       failure = error;
     } finally {
@@ -97,20 +99,20 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
       host.active[index] = undefined;
       if (timed) host.deadlines.settled(timeoutMs);
     }
-    if (runSignal.aborted) return cancelled(host, attempt, resolved || attempt > 1);
+    if (runSignal.aborted) return cancelled(host, index, attempt, resolved || attempt > 1);
     const timedOut = control.timedOut;
     const error = toStepError(timedOut ? timeoutReason(step) : failure);
     if (attempt >= maxAttempts || (!timedOut && isNonRetryable(failure))) {
-      return { status: 'failed', attempts: attempt, outputs: {}, error };
+      return { index, status: 'failed', attempts: attempt, outputs: {}, error };
     }
     const delayMs = retryDelayMs(step.retry, attempt, host.random);
     if (host.hasSink) host.emit({ type: 'step.retried', runId: host.runId, stepId: step.id, attempt, delayMs, error });
     try {
       await host.sleep(delayMs, runSignal);
     } catch {
-      return cancelled(host, attempt, true);
+      return cancelled(host, index, attempt, true);
     }
-    if (runSignal.aborted) return cancelled(host, attempt, true);
+    if (runSignal.aborted) return cancelled(host, index, attempt, true);
   }
 }
 
@@ -118,7 +120,7 @@ export async function runAttempts(host: AttemptHost, step: MissionStep, index: n
  * A cancelled step says whether its side effect may have happened: `possible` once its plugin
  * was started (this attempt or an earlier one), `none` when no attempt ever reached it.
  */
-function cancelled(host: AttemptHost, attempts: number, started: boolean): AttemptOutcome {
+function cancelled(host: AttemptHost, index: number, attempts: number, started: boolean): AttemptOutcome {
   const error = host.cancelError();
-  return { status: 'cancelled', attempts, outputs: {}, error: { ...error, details: { ...error.details, sideEffect: started ? 'possible' : 'none' } } };
+  return { index, status: 'cancelled', attempts, outputs: {}, error: { ...error, details: { ...error.details, sideEffect: started ? 'possible' : 'none' } } };
 }

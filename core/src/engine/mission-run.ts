@@ -17,6 +17,9 @@ import type { IndexedGraph } from '../dag/graph.ts';
 import { DEFAULT_MAX_RUN_OUTPUT_BYTES, OutputBudget } from './output-budget.ts';
 import { toStepError } from './step-error.ts';
 
+/** Most steps one event-loop turn starts (pump). */
+const LAUNCH_BATCH = 1024;
+
 const PENDING = 0;
 const RUNNING = 1;
 const DONE = 2;
@@ -58,6 +61,9 @@ export class MissionRun implements AttemptHost {
   private sink: ((event: RunEvent) => void) | undefined;
   private running = 0;
   private done = 0;
+  /** Steps started since the last deferred pump (see pump). */
+  private launchedThisTurn = 0;
+  private pumpDeferred = false;
   private stopReason: StopReason | null = null;
   private sinkError: { error: unknown } | null = null;
   /** A started process changed a governing path (finishRun rejected): the run fails with it. */
@@ -195,30 +201,56 @@ export class MissionRun implements AttemptHost {
     this.stop({ kind: 'signal' });
   };
 
-  /** Starts ready steps while slots are free; finishes the run when nothing is left in flight. */
+  /**
+   * Starts ready steps while slots are free; finishes the run when nothing is left in flight.
+   * At most LAUNCH_BATCH starts per event-loop turn: the rest wait for the next turn
+   * (setImmediate), so the steps already started can finish first. Unbounded, a 1,000,000-step
+   * fan-out had every step in flight at once (its frames and promises: 2.6 KiB each at the
+   * peak) and a long run of synchronous steps held the loop (SIGINT, timers) until its end.
+   */
   private pump(): void {
     while (this.stopReason === null && this.running < this.limit && this.ready.size > 0) {
+      if (this.launchedThisTurn >= LAUNCH_BATCH) {
+        if (!this.pumpDeferred) {
+          this.pumpDeferred = true;
+          setImmediate(this.resumePump);
+        }
+        return;
+      }
+      this.launchedThisTurn++;
       this.launch(this.orderIndex[this.ready.pop()]!);
     }
     if (this.running === 0 && (this.ready.size === 0 || this.stopReason !== null)) this.finish();
   }
 
+  private readonly resumePump = (): void => {
+    this.pumpDeferred = false;
+    this.launchedThisTurn = 0;
+    this.pump();
+  };
+
   private launch(i: number): void {
     this.state[i] = RUNNING;
     this.running++;
     this.startedAt[i] = performance.now();
-    runAttempts(this, this.steps[i]!, i).then(
-      (outcome) => this.complete(i, outcome),
-      (error: unknown) => this.crash(error),
-    );
+    // Shared callbacks (the outcome names its step): no closure pair per step in flight.
+    runAttempts(this, this.steps[i]!, i).then(this.onOutcome, this.onCrash);
   }
+
+  private readonly onOutcome = (outcome: AttemptOutcome): void => {
+    this.complete(outcome.index, outcome);
+  };
+
+  private readonly onCrash = (error: unknown): void => {
+    this.crash(error);
+  };
 
   private complete(i: number, attempted: AttemptOutcome): void {
     this.running--;
     const step = this.steps[i]!;
     let outcome = attempted;
     const over = outcome.status === 'succeeded' ? this.budget.charge(step.id, outcome.outputs) : null;
-    if (over !== null) outcome = { status: 'failed', attempts: outcome.attempts, outputs: {}, error: over };
+    if (over !== null) outcome = { index: i, status: 'failed', attempts: outcome.attempts, outputs: {}, error: over };
     const durationMs = performance.now() - this.startedAt[i]!;
     this.record(i, outcome.status, outcome.attempts, durationMs, outcome.outputs, outcome.error);
     if (outcome.status === 'succeeded') {

@@ -17,8 +17,8 @@ export function runDocument(result: MissionResult): MissionResult {
   return document;
 }
 
-/** One step's entry; `resumed: true` only on steps a resume reused. */
-function stepDocument(step: StepResult): StepResult {
+/** One step's entry in the `--json` document; `resumed: true` only on steps a resume reused. */
+export function stepDocument(step: StepResult): StepResult {
   const entry: StepResult = {
     id: step.id,
     status: step.status,

@@ -22,6 +22,19 @@ export function currentRunContext(): RunContext {
   return { user, host: hostname(), pid: process.pid };
 }
 
+/** `sha256:` + the digest of `{}`: most steps take no parameters or return no outputs. */
+const EMPTY_DIGEST = `sha256:${digestJson({})}`;
+
+/**
+ * `sha256:` + the digest of a step's parameters or outputs. A plain object with no keys is `{}`
+ * in canonical JSON: its digest is a constant (no serialisation and hash per step).
+ */
+function recordDigest(value: Record<string, unknown>): string {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if ((proto === Object.prototype || proto === null) && Object.keys(value).length === 0) return EMPTY_DIGEST;
+  return `sha256:${digestJson(value)}`;
+}
+
 type Payloader<T extends RunEventType> = (e: Extract<RunEvent, { type: T }>, ctx: RunContext) => Record<string, unknown>;
 
 // One entry per RunEvent type: a new event type does not compile until it is mapped here.
@@ -31,11 +44,11 @@ const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
   // The resolved parameters as a digest (of their redacted form): what exactly was about to run.
   'step.started': (e) => e.params === undefined
     ? { stepId: e.stepId, attempt: e.attempt }
-    : { stepId: e.stepId, attempt: e.attempt, paramsDigest: `sha256:${digestJson(e.params)}` },
+    : { stepId: e.stepId, attempt: e.attempt, paramsDigest: recordDigest(e.params) },
   'step.retried': (e) => ({ stepId: e.stepId, attempt: e.attempt, delayMs: e.delayMs, error: e.error }),
   'step.succeeded': (e) => ({
     stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs,
-    outputsDigest: `sha256:${digestJson(e.outputs)}`, outputKeys: Object.keys(e.outputs).sort(),
+    outputsDigest: recordDigest(e.outputs), outputKeys: Object.keys(e.outputs).sort(),
   }),
   'step.failed': (e) => ({ stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs, error: e.error }),
   'step.skipped': (e) => ({ stepId: e.stepId, error: e.error }),

@@ -8,7 +8,8 @@ import { stylesFor } from '../../report/colour.ts';
 import { printDiagnostics } from '../../report/diagnostics.ts';
 import { createLineReporter } from '../../report/progress-lines.ts';
 import { SILENT_REPORTER, type ProgressReporter } from '../../report/progress.ts';
-import { printRunSummary, runDocument } from '../../report/run-result.ts';
+import { writeRunDocument } from '../../report/run-json.ts';
+import { printRunSummary } from '../../report/run-result.ts';
 import type { RunArtifact } from '../../run-state.ts';
 import { cancelOnSignals } from '../../signals.ts';
 
@@ -234,9 +235,9 @@ export class MissionExecuteCommand extends PermissionedCommand {
       failure ??= error;
     }
     if (result !== null) {
-      const shown = redactor.value(result);
-      if (this.json) this.context.stdout.write(`${JSON.stringify(runDocument(shown), null, 2)}\n`);
-      else printRunSummary(shown, this.context.stdout);
+      // --json: written step by step (no copy of the result, no one string of the document).
+      if (this.json) writeRunDocument(result, (value) => redactor.value(value), (chunk) => this.context.stdout.write(chunk));
+      else printRunSummary(redactor.value(result), this.context.stdout);
     }
     if (failure !== null) {
       // The ledger could not be written: the run stopped (fail closed) and is a failed run, not bad input.

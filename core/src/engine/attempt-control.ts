@@ -30,11 +30,15 @@ export class AttemptAbort implements AttemptControl {
   private nap: Nap | undefined = undefined;
   private naps: Nap[] | undefined = undefined;
 
-  /** `host` (with `index`, the step's slot in it) builds ctx.steps for this attempt on first use. */
+  /**
+   * `host` (with `index`, the step's slot in it) builds ctx.steps for this attempt on first use;
+   * `owner` is told of the abort after everybody else (the engine stops waiting for the work).
+   */
   constructor(
     readonly step: MissionStep,
     private readonly host?: ChildStepsHost,
     private readonly index = 0,
+    private readonly owner?: AttemptOwner,
   ) {}
 
   /** This attempt's child steps, built on first read; undefined when the host cannot run any. */
@@ -99,6 +103,7 @@ export class AttemptAbort implements AttemptControl {
     const listener = this.listener;
     this.listener = undefined;
     listener?.(reason);
+    this.owner?.aborted(this);
   }
 
   /** Clears the pending naps' timers; rejects them when the attempt was aborted (`why`), else leaves them pending. */
@@ -157,6 +162,11 @@ class Nap {
 /** The timer callback of every nap: one function for all, the nap rides along as the argument. */
 function wake(nap: Nap): void {
   nap.ring();
+}
+
+/** Who waits on an attempt (the engine's StepAttempts): told when it aborts. */
+export interface AttemptOwner {
+  aborted(control: AttemptAbort): void;
 }
 
 /** What can build an attempt's ctx.steps (a mission run, a lone step, a child step's own host). */

@@ -110,15 +110,18 @@ export function createInProcessDispatcher(options: {
    * frame (and its await) held by every step in flight was ~0.5 KiB each in a wide fan-out.
    */
   function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
-    let work: Promise<unknown>;
+    return untilControlAborts(startAttempt(request, control), control);
+  }
+
+  /** The plugin's own promise (sync errors as a rejection), for a caller that races the abort itself. */
+  function startAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     try {
       const plugin = pluginFor(request);
       if (control.aborted) throw control.reason;
-      work = plugin.run(request.params, createStepContext(new AttemptContextInit(request, control, scope)));
+      return plugin.run(request.params, createStepContext(new AttemptContextInit(request, control, scope))) as Promise<Record<string, unknown>>;
     } catch (error) {
       return Promise.reject(error);
     }
-    return untilControlAborts(work as Promise<Record<string, unknown>>, control);
   }
 
   /** Learn a step's secret parameter values before its start (and params digest) is recorded. */
@@ -133,7 +136,7 @@ export function createInProcessDispatcher(options: {
     }
   }
 
-  return { dispatch, dispatchAttempt, prepare, finishRun: (runId) => processes.finish(runId) };
+  return { dispatch, dispatchAttempt, startAttempt, prepare, finishRun: (runId) => processes.finish(runId) };
 }
 
 const ONCE = { once: true } as const;

@@ -5,7 +5,7 @@ import { IntMinHeap } from '../dag/heap.ts';
 import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import { Deadlines, type AttemptAbort } from './attempt-control.ts';
-import { runAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
+import { startAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
 import { claimChildId, createChildSteps } from './child-steps.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
 import { abortableSleep } from './retry.ts';
@@ -233,16 +233,16 @@ export class MissionRun implements AttemptHost {
     this.state[i] = RUNNING;
     this.running++;
     this.startedAt[i] = performance.now();
-    // Shared callbacks (the outcome names its step): no closure pair per step in flight.
-    runAttempts(this, this.steps[i]!, i).then(this.onOutcome, this.onCrash);
+    // One shared callback (the outcome names its step): no closure or promise per step in flight.
+    try {
+      startAttempts(this, this.steps[i]!, i, this.onOutcome);
+    } catch (error) {
+      this.crash(error);
+    }
   }
 
   private readonly onOutcome = (outcome: AttemptOutcome): void => {
     this.complete(outcome.index, outcome);
-  };
-
-  private readonly onCrash = (error: unknown): void => {
-    this.crash(error);
   };
 
   private complete(i: number, attempted: AttemptOutcome): void {
@@ -428,7 +428,7 @@ export class MissionRun implements AttemptHost {
     else this.settle.resolve(result);
   }
 
-  /** A bug in the engine itself (runAttempts never rejects): stop and report, never hang. */
+  /** A bug in the engine itself (starting a step threw): stop and report, never hang. */
   private crash(error: unknown): void {
     this.running--;
     if (!this.sinkError) this.sinkError = { error: new RustchainError('E_INTERNAL', `executor bug: ${String(error)}`, { cause: error }) };

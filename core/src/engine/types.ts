@@ -89,6 +89,12 @@ export interface StepDispatcher {
    */
   dispatchAttempt?(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>>;
   /**
+   * Optional, preferred over dispatchAttempt: the same, except that the caller races the abort
+   * itself (it stops waiting one macrotask after `control` aborts), so the promise may be the
+   * plugin's own, with no race promise built per attempt. Only the engine calls it.
+   */
+  startAttempt?(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>>;
+  /**
    * Optional: the run is over (every step settled). Stops what its steps left running (the
    * processes of ctx.exec.start); the run's result is reported once the promise settles.
    * Undefined when there is nothing to wait for.

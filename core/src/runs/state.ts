@@ -63,6 +63,35 @@ function isRunId(value: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) && !value.includes('..');
 }
 
+/** Characters of state JSON per write: a large state is never held as one string nor one buffer. */
+const STATE_CHUNK = 64 * 1024;
+
+/**
+ * `JSON.stringify(state)` in pieces of at least `size` characters (the last one shorter), each
+ * step serialised only when its piece is taken: the text of a 50,000-step state (~5 MB, and
+ * as much again once encoded) is never built whole, once per write.
+ */
+export function* runStateChunks(state: RunState, size = STATE_CHUNK): Generator<string, void, undefined> {
+  // `steps` goes last, where a RunState has it: the text is JSON.stringify(state)'s, byte for byte.
+  const { steps, ...rest } = state;
+  const head = JSON.stringify(rest);
+  let text = `${head.slice(0, -1)}${head === '{}' ? '' : ','}"steps":{`;
+  let first = true;
+  // for...in visits own keys in JSON.stringify's order (integer-like ids first).
+  for (const id in steps) {
+    if (!Object.hasOwn(steps, id)) continue;
+    const entry = JSON.stringify(steps[id]);
+    if (entry === undefined) continue; // left out, as JSON.stringify leaves out an undefined value
+    text += `${first ? '' : ','}${JSON.stringify(id)}:${entry}`;
+    first = false;
+    if (text.length >= size) {
+      yield text;
+      text = '';
+    }
+  }
+  yield `${text}}}`;
+}
+
 /** Writes the state atomically and durably (tmp + fsync + rename + dir fsync). Synchronous. */
 export function writeRunState(stateDir: string, state: RunState): void {
   const dir = join(runsDir(stateDir), state.runId);
@@ -71,7 +100,10 @@ export function writeRunState(stateDir: string, state: RunState): void {
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(state));
+    for (const chunk of runStateChunks(state)) {
+      const bytes = Buffer.from(chunk, 'utf8');
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -87,10 +119,14 @@ export async function writeRunStateAsync(stateDir: string, state: RunState): Pro
   const dir = join(runsDir(stateDir), state.runId);
   const file = join(dir, 'state.json');
   const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
-  const text = JSON.stringify(state);
   const handle = await fs.open(tmp, 'w', 0o600);
   try {
-    await handle.writeFile(text);
+    // Serialised while it is written: each piece is taken when the previous one is on its way, so
+    // every step's entry is at least as recent as the moment the write began.
+    for (const chunk of runStateChunks(state)) {
+      const bytes = Buffer.from(chunk, 'utf8');
+      for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
+    }
     await handle.sync();
   } finally {
     await handle.close();

@@ -71,7 +71,7 @@ export class AttemptAbort implements AttemptControl {
     if (this.aborted) return Promise.reject(this.reason);
     if (this.settled) return new Promise<void>(() => {}); // a stray call after the attempt ended never wakes
     return new Promise<void>((resolve, reject) => {
-      const nap = new Nap(this, resolve, reject, ms);
+      const nap = new Nap(this, resolve, reject, ms, this.owner?.deadlines);
       if (this.nap === undefined) this.nap = nap;
       else (this.naps ??= []).push(nap);
     });
@@ -112,7 +112,7 @@ export class AttemptAbort implements AttemptControl {
     this.nap = undefined;
     this.naps = undefined;
     for (const nap of all) {
-      clearTimeout(nap.timer);
+      nap.cancel();
       if (why !== undefined) nap.reject(why.reason);
     }
   }
@@ -128,25 +128,47 @@ export class AttemptAbort implements AttemptControl {
 /** setTimeout's ceiling: a longer nap is slept in pieces of it (a longer delay would fire after 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** One pending ctx.sleep: its timer and how to settle its promise. */
+/**
+ * One pending ctx.sleep and how to settle its promise. With the run's Deadlines it is queued
+ * there like an attempt's timeout (one timer for all naps of a length: no Timeout object and
+ * argument array per nap); without (a lone AttemptAbort, or past setTimeout's ceiling) it has
+ * its own timer.
+ */
 class Nap {
-  timer: ReturnType<typeof setTimeout>;
+  /** performance.now() at which it wakes (read by Deadlines). */
+  deadline = Infinity;
+  /** Woken or cancelled: Deadlines skips it. */
+  settled = false;
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** What is left to sleep after the current timer (only for naps past setTimeout's ceiling). */
-  private rest: number;
+  private rest = 0;
 
   constructor(
     private readonly owner: AttemptAbort,
     private readonly resolve: () => void,
     readonly reject: (reason: unknown) => void,
     ms: number,
+    wheel: Deadlines | undefined,
   ) {
     const total = ms > 0 ? ms : 0; // NaN and negatives: at once, as setTimeout does
+    if (wheel !== undefined && total <= MAX_TIMER_MS) {
+      wheel.add(this, total);
+      return;
+    }
     const first = Math.min(total, MAX_TIMER_MS);
     this.rest = total - first;
     this.timer = setTimeout(wake, first, this);
   }
 
-  /** The timer fired. */
+  /** Its deadline passed (Deadlines). */
+  expire(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.owner.woke(this);
+    this.resolve();
+  }
+
+  /** Its own timer fired. */
   ring(): void {
     if (this.rest > 0) {
       const next = Math.min(this.rest, MAX_TIMER_MS);
@@ -154,8 +176,13 @@ class Nap {
       this.timer = setTimeout(wake, next, this);
       return;
     }
-    this.owner.woke(this);
-    this.resolve();
+    this.expire();
+  }
+
+  /** Never wakes now (the attempt aborted or ended). */
+  cancel(): void {
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
   }
 }
 
@@ -167,6 +194,15 @@ function wake(nap: Nap): void {
 /** Who waits on an attempt (the engine's StepAttempts): told when it aborts. */
 export interface AttemptOwner {
   aborted(control: AttemptAbort): void;
+  /** The run's timer wheel, where the attempt's naps (ctx.sleep) are queued. */
+  readonly deadlines?: Deadlines;
+}
+
+/** What Deadlines keeps: an attempt's timeout or a nap. */
+interface Timed {
+  deadline: number;
+  readonly settled: boolean;
+  expire(): void;
 }
 
 /** What can build an attempt's ctx.steps (a mission run, a lone step, a child step's own host). */
@@ -183,7 +219,7 @@ export function timeoutReason(step: MissionStep): RustchainError {
 
 /** Attempts of one timeout length in start order, hence in deadline order (FIFO = sorted). */
 class DeadlineQueue {
-  items: Array<AttemptAbort | undefined> = [];
+  items: Array<Timed | undefined> = [];
   head = 0;
 
   /** Drops settled attempts from the front, so a long chain leaves nothing queued behind it. */
@@ -214,8 +250,8 @@ export class Deadlines {
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private fireAt = Infinity;
 
-  /** Starts `attempt`'s clock: it expires `timeoutMs` from now unless it settled by then. */
-  add(attempt: AttemptAbort, timeoutMs: number): void {
+  /** Starts `attempt`'s clock (or a nap's): it expires `timeoutMs` from now unless it settled by then. */
+  add(attempt: Timed, timeoutMs: number): void {
     const now = performance.now();
     attempt.deadline = now + timeoutMs;
     let queue = this.queues.get(timeoutMs);
@@ -243,7 +279,7 @@ export class Deadlines {
   private arm(deadline: number, now: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.fireAt = deadline;
-    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - now)));
+    this.timer = setTimeout(this.onTimer, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(deadline - now))));
   }
 
   private readonly onTimer = (): void => {

@@ -151,6 +151,11 @@ class StepAttempts {
     );
   }
 
+  /** The run's timer wheel (AttemptOwner): the attempt's naps are queued there. */
+  get deadlines(): Deadlines {
+    return this.host.deadlines;
+  }
+
   /**
    * The control aborted (run stop, deadline): one macrotask of grace, then the attempt ends
    * with the reason even if the plugin ignores it, so the run never waits on it. A plugin

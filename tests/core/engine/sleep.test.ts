@@ -67,6 +67,24 @@ describe('ctx.sleep in the engine', () => {
     assert.equal(timers(), before);
   });
 
+  it('naps share the run timer: 200 sleeping steps hold no Timeout each', async () => {
+    const before = timers();
+    const run = executeMission(mission(Array.from({ length: 200 }, (_, i) => nap(`w${i}`, 150, { timeoutSeconds: 30 }))), options);
+    await tick(40);
+    assert.ok(timers() - before <= 2, `${timers() - before} timers while 200 steps sleep`);
+    assert.equal((await run).status, 'succeeded');
+    assert.equal(timers(), before);
+  });
+
+  it("a nap past setTimeout's ceiling is cut by the step timeout and leaves no timer", async () => {
+    ended.clear();
+    const before = timers();
+    const result = await executeMission(mission([nap('forever', 2 ** 31 + 5, { timeoutSeconds: 0.03 })]), options);
+    assert.equal(result.steps[0]!.error?.code, 'E_STEP_TIMEOUT');
+    assert.equal(ended.get('forever'), 'E_STEP_TIMEOUT');
+    assert.equal(timers(), before);
+  });
+
   it('the step timeout rejects the sleep with E_STEP_TIMEOUT, leaves no timer, and a retry sleeps again', async () => {
     ended.clear();
     const before = timers();

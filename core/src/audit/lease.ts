@@ -24,8 +24,6 @@ export interface LockTurn {
    * the lock can have happened since.
    */
   readonly continued: boolean;
-  /** Run `fn` when the lock is given up (e.g. close a file kept open under it). */
-  onRelease(fn: () => void): void;
 }
 
 /** How the lease takes, frees and watches the lock file (lock.ts). */
@@ -58,15 +56,6 @@ interface Held {
   lastUsed: number;
   holder: object | null;
   busy: boolean;
-  onRelease: (() => void)[];
-}
-
-class Turn implements LockTurn {
-  constructor(readonly continued: boolean, private readonly held: Held) {}
-
-  onRelease(fn: () => void): void {
-    this.held.onRelease.push(fn);
-  }
 }
 
 class Lease {
@@ -85,13 +74,13 @@ class Lease {
     }
     const continued = held !== null && holder !== null && held.holder === holder;
     if (held === null) {
-      held = { taken: await this.file.acquire(this.path), since: Date.now(), lastUsed: 0, holder: null, busy: false, onRelease: [] };
+      held = { taken: await this.file.acquire(this.path), since: Date.now(), lastUsed: 0, holder: null, busy: false };
       this.held = held;
     }
     held.busy = true;
     let value: T;
     try {
-      value = await fn(new Turn(continued, held));
+      value = await fn({ continued });
     } catch (error) {
       held.busy = false;
       this.release();
@@ -125,13 +114,6 @@ class Lease {
     kept.delete(this);
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    for (const fn of held.onRelease) {
-      try {
-        fn();
-      } catch {
-        // A close that failed: the lock must still go.
-      }
-    }
     this.file.release(this.path, held.taken);
   }
 }

@@ -5,14 +5,14 @@
  * each other closely (lease.ts). Under the lock the tail is re-read (unless the last segment's
  * size shows nobody else wrote), events are hashed, and the batch goes out in one write to
  * the last segment (a new one once it reached `segmentBytes`). While the lock is kept, the
- * segment stays open and one stat of its path replaces the open + existence checks. Commit order, so that power
+ * existence check of a next segment is skipped (only lock holders start one). Commit order, so that power
  * loss leaves at most the last batch unsigned and never a head ahead of the disk: write,
  * fsync the segment, then log the head (heads.jsonl, fsynced) and replace head.json
  * (tmp + fsync + rename + directory fsync). `fsync: false` keeps the order without the fsyncs.
  */
 import type { KeyObject } from 'node:crypto';
 import { sign } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsync, ftruncateSync, openSync, promises as fs, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsync, ftruncateSync, openSync, promises as fs, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { resolve } from 'node:path';
 import { isRustchainError, RustchainError } from '../errors.ts';
@@ -102,8 +102,6 @@ interface WriterState {
 }
 
 type Stat = { ino: number; size: number; mtimeMs: number };
-/** An open segment (closed at most once, when the lock it was opened under goes). */
-type SegmentHandle = { fd: number; segment: number; path: string; closed: boolean };
 const sameFile = (tail: WriterState['tail'], segment: number, st: Stat): boolean =>
   tail !== null && tail.segment === segment && tail.size === st.size && tail.ino === st.ino && tail.mtimeMs === st.mtimeMs;
 
@@ -165,27 +163,19 @@ class FileLedger implements Ledger {
 
   private nextSegment: { n: number; path: string } | null = null;
 
-  /** The last segment, open since this turn's lock was taken; closed when the lock is given up. */
-  private handle: SegmentHandle | null = null;
-
   /**
-   * The last segment open for append under `turn`, with its stat. When the lock was kept since
-   * our own last batch (`continued`), no other writer can have written or started a segment:
-   * the open segment is reused, and a stat of its path (not of the fd, so a replaced file
-   * shows too) must still match what our last write left, else everything is re-checked.
+   * The last segment opened for append + read, with its stat (metadata and small writes are
+   * synchronous on purpose). When the lock was kept since our own last batch (`continued`), no
+   * other writer can have started a segment: the existence check of the next one is skipped.
+   * The caller closes it at the end of its turn even when the lock is kept: a step running
+   * meanwhile must not find the ledger open for writing (a read-only remount or an unmount of
+   * the state dir would fail with EBUSY).
    */
   private openLast(turn: LockTurn): { segment: number; fd: number; st: Stat } {
-    const handle = this.handle;
-    if (handle !== null && turn.continued) {
-      const st = statSync(handle.path, { throwIfNoEntry: false });
-      if (st !== undefined && sameFile(this.state.tail, handle.segment, st)) return { segment: handle.segment, fd: handle.fd, st };
-    }
-    return this.openSegment(this.lastSegment(), turn);
+    return this.openSegment(turn.continued && this.state.segment !== null ? this.state.segment : this.lastSegment());
   }
 
-  /** Open a segment for append + read (metadata and small writes are synchronous on purpose), kept until the lock goes. */
-  private openSegment(segment: number, turn: LockTurn): { segment: number; fd: number; st: Stat } {
-    this.dropHandle();
+  private openSegment(segment: number): { segment: number; fd: number; st: Stat } {
     const path = segmentPath(this.paths, segment);
     let fd: number;
     try {
@@ -193,21 +183,12 @@ class FileLedger implements Ledger {
     } catch (error) {
       throw writeFailed(error, path);
     }
-    const handle: SegmentHandle = { fd, segment, path, closed: false };
-    this.handle = handle;
-    turn.onRelease(() => this.closeHandle(handle));
-    return { segment, fd, st: fstatSync(fd) };
-  }
-
-  private closeHandle(handle: SegmentHandle): void {
-    if (handle.closed) return;
-    handle.closed = true;
-    if (this.handle === handle) this.handle = null;
-    try { closeSync(handle.fd); } catch { /* nothing left to do */ }
-  }
-
-  private dropHandle(): void {
-    if (this.handle !== null) this.closeHandle(this.handle);
+    try {
+      return { segment, fd, st: fstatSync(fd) };
+    } catch (error) {
+      closeSync(fd);
+      throw writeFailed(error, path);
+    }
   }
 
   async append(input: LedgerInput, options: { secrets?: readonly string[] } = {}): Promise<LedgerEvent> {
@@ -228,20 +209,28 @@ class FileLedger implements Ledger {
   signHead(): Promise<LedgerHead | null> {
     return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async (lock) => {
       const { segment, fd, st } = this.openLast(lock);
-      const { tail, repaired } = await this.tailOf(segment, fd, st);
-      if (repaired !== null) this.state.tail = null;
-      return tail === null ? null : await this.writeHeadFor(tail);
+      try {
+        const { tail, repaired } = await this.tailOf(segment, fd, st);
+        if (repaired !== null) this.state.tail = null;
+        return tail === null ? null : await this.writeHeadFor(tail);
+      } finally {
+        closeSync(fd);
+      }
     }, { holder: this }));
   }
 
   check(): Promise<void> {
     return enqueue(this.paths.ledger, () => withLedgerLock(this.paths, async (lock) => {
       const { segment, fd, st } = this.openLast(lock);
-      const { repaired } = await this.tailOf(segment, fd, st);
-      if (repaired !== null) {
-        // The cut is recorded by the next commit, before its own events.
-        this.state.tail = null;
-        this.state.pendingRepair = repaired;
+      try {
+        const { repaired } = await this.tailOf(segment, fd, st);
+        if (repaired !== null) {
+          // The cut is recorded by the next commit, before its own events.
+          this.state.tail = null;
+          this.state.pendingRepair = repaired;
+        }
+      } finally {
+        closeSync(fd);
       }
     }, { holder: this }));
   }
@@ -256,38 +245,43 @@ class FileLedger implements Ledger {
   private async commit(lock: LockTurn, inputs: readonly LedgerInput[], forceHead: boolean): Promise<LedgerEvent[]> {
     if (inputs.length === 0 && !forceHead) return [];
     let { segment, fd, st: before } = this.openLast(lock);
-    const loaded = await this.tailOf(segment, fd, before);
-    const tail = loaded.tail;
-    const repaired = loaded.repaired ?? this.state.pendingRepair;
-    this.state.pendingRepair = null;
-    if (loaded.repaired !== null) before = fstatSync(fd);
-    if (before.size >= this.segmentBytes && inputs.length > 0) {
-      // Seal the full segment: the batch starts the next one (the chain runs on across files).
-      ({ segment, fd, st: before } = this.openSegment(segment + 1, lock));
-      if (this.fsync) await fsyncDir(this.paths.dir).catch((error: unknown) => { throw writeFailed(error, this.paths.dir); });
-      this.state.segment = segment;
-    }
-    const size = before.size;
-    const all = repaired === null ? inputs : [repairInput(repaired), ...inputs];
-    const events = this.chain(tail, all);
-    const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
     try {
-      writeAll(fd, Buffer.from(text, 'utf8'));
-      if (this.fsync && events.length > 0) await fsyncAsync(fd);
-    } catch (error) {
-      // Leave no half-written record behind: the chain must verify up to the last good event.
-      try { ftruncateSync(fd, size); } catch { /* the write error is what matters */ }
-      this.state.tail = null;
-      throw writeFailed(error, segmentPath(this.paths, segment));
+      const loaded = await this.tailOf(segment, fd, before);
+      const tail = loaded.tail;
+      const repaired = loaded.repaired ?? this.state.pendingRepair;
+      this.state.pendingRepair = null;
+      if (loaded.repaired !== null) before = fstatSync(fd);
+      if (before.size >= this.segmentBytes && inputs.length > 0) {
+        // Seal the full segment: the batch starts the next one (the chain runs on across files).
+        closeSync(fd);
+        ({ segment, fd, st: before } = this.openSegment(segment + 1));
+        if (this.fsync) await fsyncDir(this.paths.dir).catch((error: unknown) => { throw writeFailed(error, this.paths.dir); });
+        this.state.segment = segment;
+      }
+      const size = before.size;
+      const all = repaired === null ? inputs : [repairInput(repaired), ...inputs];
+      const events = this.chain(tail, all);
+      const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+      try {
+        writeAll(fd, Buffer.from(text, 'utf8'));
+        if (this.fsync && events.length > 0) await fsyncAsync(fd);
+      } catch (error) {
+        // Leave no half-written record behind: the chain must verify up to the last good event.
+        try { ftruncateSync(fd, size); } catch { /* the write error is what matters */ }
+        this.state.tail = null;
+        throw writeFailed(error, segmentPath(this.paths, segment));
+      }
+      const last = events.at(-1);
+      const after = last ? fstatSync(fd) : before;
+      const newTail = last ? { seq: last.seq, hash: last.hash } : tail;
+      if (last) this.state.own = { seq: last.seq, hash: last.hash };
+      this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs, segment };
+      const dueHead = forceHead || tail === null || repaired !== null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
+      if (newTail && dueHead) await this.writeHeadFor(newTail);
+      return repaired === null ? events : events.slice(1);
+    } finally {
+      try { closeSync(fd); } catch { /* nothing left to do */ }
     }
-    const last = events.at(-1);
-    const after = last ? fstatSync(fd) : before;
-    const newTail = last ? { seq: last.seq, hash: last.hash } : tail;
-    if (last) this.state.own = { seq: last.seq, hash: last.hash };
-    this.state.tail = newTail === null ? null : { ...newTail, size: after.size, ino: after.ino, mtimeMs: after.mtimeMs, segment };
-    const dueHead = forceHead || tail === null || repaired !== null || Date.now() - this.state.lastHeadAt >= this.headIntervalMs;
-    if (newTail && dueHead) await this.writeHeadFor(newTail);
-    return repaired === null ? events : events.slice(1);
   }
 
   private chain(tail: TailState | null, inputs: readonly LedgerInput[]): LedgerEvent[] {

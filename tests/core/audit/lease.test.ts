@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -47,6 +47,28 @@ test('a run sink keeps the lock between its batches and gives it up at close', a
     await sink.close();
     assert.equal(existsSync(lock), false);
     await assertIntact(dir, 3);
+  });
+});
+
+test('while the lock is kept between batches, no audit file stays open (a step may remount or unmount the state dir)', async (t) => {
+  if (!existsSync('/proc/self/fd')) return t.skip('no /proc/self/fd');
+  await withStateDir(async (dir) => {
+    const paths = auditPaths(dir);
+    const sink = createLedgerSink(await openLedger(dir, { fsync: false }));
+    const open = (): string[] => readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/self/fd/${fd}`)];
+      } catch {
+        return [];
+      }
+    }).filter((target) => target.startsWith(paths.dir));
+    for (let i = 0; i < 3; i++) {
+      sink.record(ev(i));
+      await sink.barrier();
+      assert.equal(existsSync(paths.lock), true, 'kept');
+      assert.deepEqual(open(), []);
+    }
+    await sink.close();
   });
 });
 

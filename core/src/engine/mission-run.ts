@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { computeIndexedSchedule } from '../dag/schedule.ts';
+import { computeExecutionOrder } from '../dag/schedule.ts';
 import { IntMinHeap } from '../dag/heap.ts';
 import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
@@ -90,7 +90,7 @@ export class MissionRun implements AttemptHost {
     private readonly phase: { seed: StepOutputs; aliases?: readonly string[] } | null = null,
   ) {
     this.steps = mission.steps;
-    const schedule = computeIndexedSchedule(mission.steps);
+    const schedule = computeExecutionOrder(mission.steps);
     this.graph = schedule.graph;
     this.orderIndex = schedule.orderIndex;
     const n = this.steps.length;

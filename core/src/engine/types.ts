@@ -82,10 +82,10 @@ export interface StepRequest {
 export interface StepDispatcher {
   dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>>;
   /**
-   * Optional, preferred by the executor when present: `dispatch` with the attempt's
-   * cancellation as a handle whose AbortSignal is only built when read (most steps never
-   * read it, and a signal per step was a large share of the engine's per-step cost).
-   * Same contract: reject with `control.reason` as soon as it aborts.
+   * Optional, preferred by the executor over `dispatch` (startAttempt, when present, over
+   * this): `dispatch` with the attempt's cancellation as a handle whose AbortSignal is only
+   * built when read (most steps never read it, and a signal per step was a large share of the
+   * engine's per-step cost). Same contract: reject with `control.reason` as soon as it aborts.
    */
   dispatchAttempt?(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>>;
   /**

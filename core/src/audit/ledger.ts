@@ -288,12 +288,15 @@ class FileLedger implements Ledger {
     let prev = tail?.hash ?? GENESIS_HASH;
     let seq = tail === null ? 0 : tail.seq + 1;
     const ts = new Date().toISOString();
-    return inputs.map((input) => {
-      const base = { seq: seq++, ts, runId: input.runId, type: input.type, payload: input.payload, prev };
-      const event: LedgerEvent = { ...base, hash: computeEventHash(base) };
+    const events: LedgerEvent[] = [];
+    for (const input of inputs) {
+      // One object per event; `hash` (last key, so the line reads as before) is filled in after.
+      const event: LedgerEvent = { seq: seq++, ts, runId: input.runId, type: input.type, payload: input.payload, prev, hash: '' };
+      event.hash = computeEventHash(event);
       prev = event.hash;
-      return event;
-    });
+      events.push(event);
+    }
+    return events;
   }
 
   // Log first, then replace head.json: head.json is always a head the log holds.

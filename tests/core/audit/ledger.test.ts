@@ -154,3 +154,15 @@ test('an empty or absent ledger verifies as empty', async () => {
     assert.deepEqual([report.ok, report.events, report.problem], [true, 0, null]);
   });
 });
+
+test('a ledger line is the event as JSON.stringify writes it: seq, ts, runId, type, payload, prev, hash', async () => {
+  await withStateDir(async (dir) => {
+    const ledger = await openLedger(dir, { fsync: false });
+    await ledger.appendBatch([{ runId: 'r', type: 'step.succeeded', payload: { stepId: 's', attempt: 1, outputKeys: ['b', 'a'] } }, { runId: null, type: 'x', payload: {} }]);
+    for (const line of await readLines(dir)) {
+      const event = JSON.parse(line) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(event), ['seq', 'ts', 'runId', 'type', 'payload', 'prev', 'hash']);
+      assert.equal(line, JSON.stringify(event));
+    }
+  });
+});

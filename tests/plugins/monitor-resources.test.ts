@@ -52,3 +52,14 @@ test('monitor_resources: runs through the engine with no parameters (the origina
   assert.equal(result.status, 'succeeded', JSON.stringify(result.steps[0]?.error));
   assert.equal((result.steps[0]?.outputs as unknown as Snapshot).disk.path, root);
 });
+
+test('monitor_resources: a CPU sample longer than the step timeout is cut off with E_STEP_TIMEOUT (ctx.sleep), leaving no timer', async (t) => {
+  const root = await tempDir(t);
+  const registry: StepTypeLookup = { get: (ty) => (ty === plugin.type ? { definition: plugin } : undefined), has: (ty) => ty === plugin.type, types: () => [plugin.type] };
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  const result = await executeMission(mission([step('m', [], { type: 'monitor_resources', parameters: { sample_ms: 10_000 }, timeoutSeconds: 0.05 })]), { registry, policy: policyFor(root), workDir: root, env: {} });
+  assert.equal(result.steps[0]?.status, 'failed');
+  assert.equal(result.steps[0]?.error?.code, 'E_STEP_TIMEOUT');
+  assert.equal(timers(), before);
+});

@@ -45,7 +45,8 @@ function cpuTimes(): { idle: number; total: number } {
 async function usage(ms: number, ctx: StepContext): Promise<number | null> {
   if (ms === 0) return null;
   const before = cpuTimes();
-  await abortableSleep(ms, ctx.signal);
+  // ctx.sleep: stopped by the step's timeout or cancellation without building an AbortSignal.
+  await (ctx.sleep !== undefined ? ctx.sleep(ms) : abortableSleep(ms, ctx.signal));
   const after = cpuTimes();
   const total = after.total - before.total;
   if (total <= 0) return null;

@@ -38,7 +38,9 @@ export class AttemptAbort implements AttemptControl {
     readonly step: MissionStep,
     private readonly host?: ChildStepsHost,
     private readonly index = 0,
-    private readonly owner?: AttemptOwner,
+    // Who waits on the attempt (the engine's StepAttempts): told of the abort; its run's
+    // timer wheel queues the attempt's naps (ctx.sleep).
+    private readonly owner?: { aborted(control: AttemptAbort): void; readonly deadlines?: Deadlines },
   ) {}
 
   /** This attempt's child steps, built on first read; undefined when the host cannot run any. */
@@ -189,13 +191,6 @@ class Nap {
 /** The timer callback of every nap: one function for all, the nap rides along as the argument. */
 function wake(nap: Nap): void {
   nap.ring();
-}
-
-/** Who waits on an attempt (the engine's StepAttempts): told when it aborts. */
-export interface AttemptOwner {
-  aborted(control: AttemptAbort): void;
-  /** The run's timer wheel, where the attempt's naps (ctx.sleep) are queued. */
-  readonly deadlines?: Deadlines;
 }
 
 /** What Deadlines keeps: an attempt's timeout or a nap. */

@@ -151,7 +151,7 @@ class StepAttempts {
     );
   }
 
-  /** The run's timer wheel (AttemptOwner): the attempt's naps are queued there. */
+  /** The run's timer wheel: the attempt's naps are queued there (read by AttemptAbort). */
   get deadlines(): Deadlines {
     return this.host.deadlines;
   }

@@ -95,6 +95,19 @@ export function createRunStateRecorder(init: {
   let mustBeDurable = 0;
   let inFlight: Promise<void> | null = null;
   let lastWriteMs = 0;
+  // A run with non-repeatable steps writes the whole state at each of their starts and successes
+  // (O(steps) per step): the JSON of entries that did not change since the last write is kept
+  // (dropped at the step's next transition) instead of serialising every step's outputs again.
+  // A run of repeatable steps only writes a few coalesced times: it keeps no copy.
+  const kept = Object.values(steps).some((s) => !isRepeatable(s.effect)) ? new Map<string, string>() : null;
+  const entry = kept === null ? undefined : (id: string, step: StepState): string | undefined => {
+    let json = kept.get(id);
+    if (json === undefined) {
+      json = JSON.stringify(step);
+      kept.set(id, json);
+    }
+    return json;
+  };
   const failed = (error: unknown): RustchainError =>
     (failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true }));
   /** One async write of the state as it is now; later callers join the next one. */
@@ -102,12 +115,20 @@ export function createRunStateRecorder(init: {
     const run = (inFlight ?? Promise.resolve()).then(async () => {
       if (failure !== null) throw failure;
       if (durable >= version) return;
-      const covering = version;
+      let covering = version;
       scheduled = false;
-      state.updatedAt = new Date().toISOString();
       const began = performance.now();
       try {
-        await writeRunStateAsync(stateDir, state);
+        // The file holds every transition made before its serialisation starts (after the open),
+        // which may include ones made since this commit was asked for: a barrier that was waiting
+        // for them then finds them durable and writes nothing more.
+        await writeRunStateAsync(stateDir, state, {
+          onSerialise: () => {
+            covering = version;
+            state.updatedAt = new Date().toISOString();
+          },
+          ...(entry === undefined ? {} : { entry }),
+        });
       } catch (error) {
         throw failed(error);
       }
@@ -167,6 +188,7 @@ export function createRunStateRecorder(init: {
       if (!('stepId' in event)) return;
       const step = steps[event.stepId];
       if (step === undefined) return;
+      kept?.delete(event.stepId);
       switch (event.type) {
         case 'step.started':
           step.status = 'running';

@@ -63,6 +63,11 @@ function isRunId(value: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) && !value.includes('..');
 }
 
+/** One step's JSON, as JSON.stringify writes it inside the state. */
+function stepJson(_id: string, step: StepState): string | undefined {
+  return JSON.stringify(step);
+}
+
 /** Characters of state JSON per write: a large state is never held as one string nor one buffer. */
 const STATE_CHUNK = 64 * 1024;
 
@@ -71,7 +76,7 @@ const STATE_CHUNK = 64 * 1024;
  * step serialised only when its piece is taken: the text of a 50,000-step state (~5 MB, and
  * as much again once encoded) is never built whole, once per write.
  */
-export function* runStateChunks(state: RunState, size = STATE_CHUNK): Generator<string, void, undefined> {
+export function* runStateChunks(state: RunState, size = STATE_CHUNK, entry: (id: string, step: StepState) => string | undefined = stepJson): Generator<string, void, undefined> {
   // `steps` goes last, where a RunState has it: the text is JSON.stringify(state)'s, byte for byte.
   const { steps, ...rest } = state;
   const head = JSON.stringify(rest);
@@ -80,9 +85,9 @@ export function* runStateChunks(state: RunState, size = STATE_CHUNK): Generator<
   // for...in visits own keys in JSON.stringify's order (integer-like ids first).
   for (const id in steps) {
     if (!Object.hasOwn(steps, id)) continue;
-    const entry = JSON.stringify(steps[id]);
-    if (entry === undefined) continue; // left out, as JSON.stringify leaves out an undefined value
-    text += `${first ? '' : ','}${JSON.stringify(id)}:${entry}`;
+    const json = entry(id, steps[id]!);
+    if (json === undefined) continue; // left out, as JSON.stringify leaves out an undefined value
+    text += `${first ? '' : ','}${JSON.stringify(id)}:${json}`;
     first = false;
     if (text.length >= size) {
       yield text;
@@ -114,8 +119,16 @@ export function writeRunState(stateDir: string, state: RunState): void {
 
 let tmpSeq = 0;
 
+/** How the recorder takes part in an async write (writeRunStateAsync). */
+export interface StateWriteHooks {
+  /** Called once, just before the first piece is serialised: every change made so far is in the file. */
+  onSerialise?: () => void;
+  /** A step's JSON (a cache of entries that did not change); JSON.stringify by default. */
+  entry?: (id: string, step: StepState) => string | undefined;
+}
+
 /** `writeRunState` without blocking the event loop (the same tmp + fsync + rename + dir fsync). */
-export async function writeRunStateAsync(stateDir: string, state: RunState): Promise<void> {
+export async function writeRunStateAsync(stateDir: string, state: RunState, hooks: StateWriteHooks = {}): Promise<void> {
   const dir = join(runsDir(stateDir), state.runId);
   const file = join(dir, 'state.json');
   const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
@@ -123,7 +136,8 @@ export async function writeRunStateAsync(stateDir: string, state: RunState): Pro
   try {
     // Serialised while it is written: each piece is taken when the previous one is on its way, so
     // every step's entry is at least as recent as the moment the write began.
-    for (const chunk of runStateChunks(state)) {
+    hooks.onSerialise?.();
+    for (const chunk of runStateChunks(state, STATE_CHUNK, hooks.entry)) {
       const bytes = Buffer.from(chunk, 'utf8');
       for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
     }

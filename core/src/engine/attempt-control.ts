@@ -244,23 +244,34 @@ export class Deadlines {
   private readonly queues = new Map<number, DeadlineQueue>();
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private fireAt = Infinity;
+  private lastMs = NaN;
+  private lastQueue: DeadlineQueue | undefined = undefined;
 
-  /** Starts `attempt`'s clock (or a nap's): it expires `timeoutMs` from now unless it settled by then. */
-  add(attempt: Timed, timeoutMs: number): void {
-    const now = performance.now();
+  /** Starts `attempt`'s clock (or a nap's): it expires `timeoutMs` after `now` unless it settled by then. */
+  add(attempt: Timed, timeoutMs: number, now = performance.now()): void {
     attempt.deadline = now + timeoutMs;
-    let queue = this.queues.get(timeoutMs);
-    if (queue === undefined) {
-      queue = new DeadlineQueue();
-      this.queues.set(timeoutMs, queue);
-    }
+    const queue = this.queueOf(timeoutMs, true)!;
     queue.items.push(attempt);
     if (attempt.deadline < this.fireAt) this.arm(attempt.deadline, now);
   }
 
   /** Call after an attempt with this timeout settled. */
   settled(timeoutMs: number): void {
-    this.queues.get(timeoutMs)?.trim();
+    this.queueOf(timeoutMs, false)?.trim();
+  }
+
+  /** The queue of one length; the last one used is remembered (most steps share a timeout). */
+  private queueOf(timeoutMs: number, create: boolean): DeadlineQueue | undefined {
+    if (timeoutMs === this.lastMs && this.lastQueue !== undefined) return this.lastQueue;
+    let queue = this.queues.get(timeoutMs);
+    if (queue === undefined) {
+      if (!create) return undefined;
+      queue = new DeadlineQueue();
+      this.queues.set(timeoutMs, queue);
+    }
+    this.lastMs = timeoutMs;
+    this.lastQueue = queue;
+    return queue;
   }
 
   /** Stops the timer (the run is over). */
@@ -269,6 +280,7 @@ export class Deadlines {
     this.timer = undefined;
     this.fireAt = Infinity;
     this.queues.clear();
+    this.lastQueue = undefined;
   }
 
   private arm(deadline: number, now: number): void {

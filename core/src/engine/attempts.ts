@@ -1,4 +1,5 @@
 import { AttemptAbort, timeoutReason, type ChildStepsHost, type Deadlines } from './attempt-control.ts';
+import { performance } from 'node:perf_hooks';
 import type { MissionStep } from '../model/mission.ts';
 import { retryDelayMs } from './retry.ts';
 import { isNonRetryable, toStepError } from './step-error.ts';
@@ -56,8 +57,8 @@ export function runAttempts(host: AttemptHost, step: MissionStep, index: number)
  * runAttempts with a callback instead of a promise: what a mission run uses for every step,
  * with one shared `done` for all of them. Calls `done` exactly once.
  */
-export function startAttempts(host: AttemptHost, step: MissionStep, index: number, done: (outcome: AttemptOutcome) => void): void {
-  new StepAttempts(host, step, index, done).next();
+export function startAttempts(host: AttemptHost, step: MissionStep, index: number, done: (outcome: AttemptOutcome) => void, now?: number): void {
+  new StepAttempts(host, step, index, done).next(now);
 }
 
 /**
@@ -86,8 +87,13 @@ class StepAttempts {
     this.timed = this.timeoutMs > 0 && this.timeoutMs <= MAX_TIMER_MS;
   }
 
-  /** Starts the next attempt: templates (first attempt), step.started, the write-ahead barrier. */
-  next(): void {
+  /**
+   * Starts the next attempt: templates (first attempt), step.started, the write-ahead barrier.
+   * `now`: performance.now() of the caller just before (the run's launch time), reused for
+   * the timeout clock when the dispatch follows synchronously (a clock read is ~0.2 µs, a
+   * measurable share of a step).
+   */
+  next(now?: number): void {
     const { host, step } = this;
     const attempt = ++this.attempt;
     this.failure = undefined;
@@ -118,11 +124,11 @@ class StepAttempts {
       );
       return;
     }
-    this.dispatch();
+    this.dispatch(now);
   }
 
   /** Hands the attempt to the dispatcher and waits for the first of its result and its abort. */
-  private dispatch(): void {
+  private dispatch(now = performance.now()): void {
     const { host, step } = this;
     const attempt = this.attempt;
     if (host.runSignal.aborted) return this.later(cancelled(host, this.index, attempt, attempt > 1));
@@ -133,7 +139,7 @@ class StepAttempts {
     let work: Promise<Record<string, unknown>>;
     try {
       if (!this.resolved) throw this.failure;
-      if (this.timed) host.deadlines.add(control, this.timeoutMs);
+      if (this.timed) host.deadlines.add(control, this.timeoutMs, now);
       const request = { runId: host.runId, stepId: step.id, type: step.type, params: this.params, attempt };
       const dispatcher = host.dispatcher;
       work = dispatcher.startAttempt !== undefined

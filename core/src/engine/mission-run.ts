@@ -232,10 +232,11 @@ export class MissionRun implements AttemptHost {
   private launch(i: number): void {
     this.state[i] = RUNNING;
     this.running++;
-    this.startedAt[i] = performance.now();
+    const now = performance.now();
+    this.startedAt[i] = now;
     // One shared callback (the outcome names its step): no closure or promise per step in flight.
     try {
-      startAttempts(this, this.steps[i]!, i, this.onOutcome);
+      startAttempts(this, this.steps[i]!, i, this.onOutcome, now);
     } catch (error) {
       this.crash(error);
     }

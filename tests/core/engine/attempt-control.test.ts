@@ -96,6 +96,17 @@ describe('Deadlines: one timer for every attempt', () => {
     deadlines.dispose();
   });
 
+  it('a Deadlines used again after dispose still expires what is added (no stale queue kept)', async () => {
+    const deadlines = new Deadlines();
+    deadlines.add(new AttemptAbort(step('first')), 20);
+    deadlines.dispose();
+    const again = new AttemptAbort(step('again'));
+    deadlines.add(again, 20);
+    await sleep(80);
+    assert.equal(again.timedOut, true);
+    deadlines.dispose();
+  });
+
   it('dispose leaves no timer behind', () => {
     const before = timers();
     const deadlines = new Deadlines();

@@ -14,8 +14,8 @@ import type { KeyObject } from 'node:crypto';
 import { sign } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsync, ftruncateSync, openSync, promises as fs, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { resolve } from 'node:path';
 import { isRustchainError, RustchainError } from '../errors.ts';
+import { absolutePath } from './abs-path.ts';
 import { computeEventHash } from './hash.ts';
 import { discardStagedHead, publishHead, readHeadSync, signHead, stageHead, type HeadRead } from './head.ts';
 import { appendHeadLog } from './head-log.ts';
@@ -78,7 +78,7 @@ const queues = new Map<string, Promise<unknown>>();
 
 /** Run `job` after every earlier job on the same ledger file. */
 export function enqueue<T>(ledgerPath: string, job: () => Promise<T>): Promise<T> {
-  const key = resolve(ledgerPath);
+  const key = absolutePath(ledgerPath);
   const run = (queues.get(key) ?? Promise.resolve()).then(job);
   queues.set(key, run.catch(() => undefined));
   return run;
@@ -141,7 +141,8 @@ class FileLedger implements Ledger {
   private readonly state: WriterState = { tail: null, segment: null, lastHeadAt: 0, own: null, pendingRepair: null };
 
   /** The checked tail: the cache when the file is as we left it, else re-read and re-checked. */
-  private async tailOf(segment: number, fd: number, st: Stat): Promise<{ tail: TailState | null; repaired: TornRepair | null }> {
+  private tailOf(segment: number, fd: number, st: Stat): { tail: TailState | null; repaired: null } | Promise<{ tail: TailState | null; repaired: TornRepair | null }> {
+    // The cached case answers synchronously: no await hop on every commit.
     if (sameFile(this.state.tail, segment, st)) return { tail: this.state.tail, repaired: null };
     this.state.tail = null;
     return loadTail(fd, st.size, segment, this.paths, this.key.publicKey, this.fsync, { keptHead: this.keptHead, own: this.state.own });
@@ -246,7 +247,8 @@ class FileLedger implements Ledger {
     if (inputs.length === 0 && !forceHead) return [];
     let { segment, fd, st: before } = this.openLast(lock);
     try {
-      const loaded = await this.tailOf(segment, fd, before);
+      const cached = this.tailOf(segment, fd, before);
+      const loaded = cached instanceof Promise ? await cached : cached;
       const tail = loaded.tail;
       const repaired = loaded.repaired ?? this.state.pendingRepair;
       this.state.pendingRepair = null;

@@ -12,9 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, watch, writeSync, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { RustchainError } from '../errors.ts';
 import type { AuditPaths } from './paths.ts';
+import { absolutePath } from './abs-path.ts';
 import { releaseLease, withLease, type LockFile, type LockTurn, type Taken, type TurnOptions } from './lease.ts';
 
 /** A lock older than this is stale even when its holder cannot be checked (other host). */
@@ -226,23 +227,10 @@ const LOCK_FILE: LockFile = {
  * time). With `keep`, the lock is kept after the turn for the next one (see lease.ts).
  */
 export function withLedgerLock<T>(paths: AuditPaths, fn: (turn: LockTurn) => Promise<T>, options?: TurnOptions): Promise<T> {
-  return withLease(lockKey(paths.lock), LOCK_FILE, fn, options);
-}
-
-const keys = new Map<string, string>();
-
-/** The absolute lock path (one lease per file however it is spelled), memoised: asked every batch. */
-function lockKey(path: string): string {
-  if (!isAbsolute(path)) return resolvePath(path); // depends on the cwd: not memoised
-  let key = keys.get(path);
-  if (key === undefined) {
-    key = resolvePath(path);
-    keys.set(path, key);
-  }
-  return key;
+  return withLease(absolutePath(paths.lock), LOCK_FILE, fn, options);
 }
 
 /** Give up the ledger lock this process kept after its last turn (after the turns queued so far). */
 export function releaseLedgerLock(paths: AuditPaths): Promise<void> {
-  return releaseLease(lockKey(paths.lock));
+  return releaseLease(absolutePath(paths.lock));
 }

@@ -2,7 +2,8 @@
  * Keeping the ledger lock between one process's batches (a lease). Creating and unlinking the
  * O_EXCL lock file around every batch was most of a no-fsync commit's cost; a writer whose
  * batches follow each other closely now keeps the lock file, and gives it up:
- * - when its batches stop: idle for IDLE_MS (an unref'd timer; never across foreign work),
+ * - when its batches stop: idle for IDLE_MS (an unref'd timer), so a step that runs after a
+ *   batch (foreign work) delays other writers by at most that, never for its whole length,
  * - at once when another writer claims the next turn (`<lock>.next`, one existsSync per batch),
  * - after MAX_HOLD_MS of holding (re-taken at once unless someone is waiting),
  * - when the turn failed, when the caller did not ask to keep it, and on process exit.

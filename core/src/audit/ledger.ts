@@ -5,8 +5,8 @@
  * each other closely (lease.ts). Under the lock the tail is re-read (unless the last segment's
  * size shows nobody else wrote), events are hashed, and the batch goes out in one write to
  * the last segment (a new one once it reached `segmentBytes`). While the lock is kept, the
- * existence check of a next segment is skipped (only lock holders start one). Commit order, so that power
- * loss leaves at most the last batch unsigned and never a head ahead of the disk: write,
+ * existence check of a next segment is skipped (only lock holders start one). Commit order,
+ * so that power loss leaves at most the last batch unsigned and never a head ahead of the disk: write,
  * fsync the segment, then log the head (heads.jsonl, fsynced) and replace head.json
  * (tmp + fsync + rename + directory fsync). `fsync: false` keeps the order without the fsyncs.
  */

@@ -16,7 +16,7 @@ const secretArb = fc.string({ minLength: 4, maxLength: 12 }).filter((s) => {
 
 const errorArb = fc.record({ code: fc.constantFrom('E_STEP_FAILED', 'E_COMMAND_EXIT_NONZERO'), message: fc.string() }, { requiredKeys: ['code', 'message'] });
 
-const stepArb = (secrets: readonly string[]): fc.Arbitrary<StepResult> => {
+const stepArb = (secrets: readonly string[], depth = 2): fc.Arbitrary<StepResult> => {
   const text = secrets.length === 0 ? fc.string() : fc.oneof(fc.string(), fc.constantFrom(...secrets), fc.constantFrom(...secrets).map((s) => `a\n${s}\u2028"é`));
   const leaf = fc.record({
     id: text,
@@ -26,7 +26,8 @@ const stepArb = (secrets: readonly string[]): fc.Arbitrary<StepResult> => {
     outputs: fc.dictionary(text, fc.oneof(fc.jsonValue(), text)),
     error: fc.option(errorArb, { nil: null }),
   }) as fc.Arbitrary<StepResult>;
-  return fc.tuple(leaf, fc.boolean(), fc.option(fc.array(leaf, { maxLength: 3 }), { nil: undefined })).map(([step, resumed, children]) => ({
+  const children = depth === 0 ? fc.constant(undefined) : fc.option(fc.array(stepArb(secrets, depth - 1), { maxLength: 3 }), { nil: undefined });
+  return fc.tuple(leaf, fc.boolean(), children).map(([step, resumed, children]) => ({
     ...step,
     ...(resumed ? { resumed: true as const } : {}),
     ...(children === undefined ? {} : { children }),

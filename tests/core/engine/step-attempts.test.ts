@@ -112,6 +112,42 @@ describe('a step attempt without an async frame (startAttempt: the engine races 
     );
   });
 
+  it('write-ahead barrier: every attempt waits for it before its dispatch; a rejecting barrier fails the run closed, nothing dispatched after', async () => {
+    const log: string[] = [];
+    let pending = 0;
+    const d: StepDispatcher = {
+      dispatch() {
+        throw new Error('unused');
+      },
+      startAttempt(request) {
+        log.push(`run ${request.stepId}#${request.attempt}`);
+        return request.attempt === 1 && request.stepId === 'r' ? Promise.reject(new Error('once')) : Promise.resolve({});
+      },
+    };
+    const barrier = (): Promise<void> => {
+      pending++;
+      log.push('barrier');
+      return new Promise((resolve) => setImmediate(() => {
+        pending--;
+        resolve();
+      }));
+    };
+    const ok = await executeMission(mission([step('a'), step('r', ['a'], { retry: RETRY2 })]), { ...baseOptions(d), barrier, onEvent: () => {} });
+    assert.equal(ok.status, 'succeeded');
+    assert.deepEqual(log, ['barrier', 'run a#1', 'barrier', 'run r#1', 'barrier', 'run r#2']);
+    assert.equal(pending, 0);
+
+    const failure = new Error('disk full');
+    const calls: string[] = [];
+    const closed = executeMission(mission([step('x'), step('y', ['x'])]), {
+      ...baseOptions({ dispatch: () => Promise.reject(new Error('unused')), startAttempt: (r) => (calls.push(r.stepId), Promise.resolve({})) }),
+      barrier: () => Promise.reject(failure),
+      onEvent: () => {},
+    });
+    await assert.rejects(closed, (e) => e === failure);
+    assert.deepEqual(calls, []);
+  });
+
   it('runAttempts (the promise form child steps use) resolves once with the outcome', async () => {
     const controller = new AbortController();
     const host: AttemptHost = {

@@ -1,9 +1,9 @@
 /**
  * CPU time per step of one scenario, for before/after comparisons on a loaded machine (wall
  * time there mostly measures the neighbours): `node --expose-gc --import tsx bench/cpu.ts
- * <chain|chain-ledger|wide> [rounds]`. Prints the median and range of process CPU µs/step
- * (user + system) over the rounds after one warm-up round, and for `wide` the peak heapUsed
- * per step.
+ * <chain|chain-ledger|wide|fan> [rounds]`. Prints the median and range of process CPU µs/step
+ * (user + system) over the rounds after one warm-up round, and for `wide` (10,000 concurrent
+ * 100 ms waits) and `fan` (a 10,000-step noop fan-out) the peak heapUsed per step.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,11 @@ if (!execute || !noop) throw new Error('executor or noop plugin missing');
 const workDir = await mkdtemp(join(tmpdir(), 'rustchain-cpu-'));
 const registry = lookupOf([noop, waitPlugin]);
 const policy = benchPolicy(workDir);
-const mission = scenario === 'wide' ? buildMission('wide', wideSpecs(n, 'bench_wait', { ms: 100 })) : buildMission('chain', chainSpecs(n, 'noop'));
+const mission =
+  scenario === 'wide' ? buildMission('wide', wideSpecs(n, 'bench_wait', { ms: 100 }))
+  : scenario === 'fan' ? buildMission('fan', wideSpecs(n, 'noop'))
+  : buildMission('chain', chainSpecs(n, 'noop'));
+const withHeap = scenario === 'wide' || scenario === 'fan';
 const gc = (globalThis as { gc?: () => void }).gc;
 const cpu: number[] = [];
 const heap: number[] = [];
@@ -51,4 +55,4 @@ const med = (xs: number[]): string => {
   const s = [...xs].sort((a, b) => a - b);
   return `${s[Math.floor(s.length / 2)]!.toFixed(2)} [${s[0]!.toFixed(2)}–${s[s.length - 1]!.toFixed(2)}]`;
 };
-console.log(`${scenario}: CPU µs/step ${med(cpu)}${scenario === 'wide' ? `; peak heap KiB/step ${med(heap)}` : ''}`);
+console.log(`${scenario}: CPU µs/step ${med(cpu)}${withHeap ? `; peak heap KiB/step ${med(heap)}` : ''}`);

@@ -100,11 +100,17 @@ export function createRunStateRecorder(init: {
   // (dropped at the step's next transition) instead of serialising every step's outputs again.
   // A run of repeatable steps only writes a few coalesced times: it keeps no copy.
   const kept = Object.values(steps).some((s) => !isRepeatable(s.effect)) ? new Map<string, string>() : null;
-  const entry = kept === null ? undefined : (id: string, step: StepState): string | undefined => {
-    let json = kept.get(id);
+  // A pending step was never touched since it was created above (every transition changes its
+  // status): its JSON depends only on its phase, type and effect, serialised once for all.
+  const pendingJson = new Map<string, string>();
+  const entry = (id: string, step: StepState): string | undefined => {
+    const cache = step.status === 'pending' ? pendingJson : kept;
+    if (cache === null) return JSON.stringify(step);
+    const key = step.status === 'pending' ? `${step.phase}\0${step.type}\0${String(step.effect)}` : id;
+    let json = cache.get(key);
     if (json === undefined) {
       json = JSON.stringify(step);
-      kept.set(id, json);
+      cache.set(key, json);
     }
     return json;
   };
@@ -127,7 +133,7 @@ export function createRunStateRecorder(init: {
             covering = version;
             state.updatedAt = new Date().toISOString();
           },
-          ...(entry === undefined ? {} : { entry }),
+          entry,
         });
       } catch (error) {
         throw failed(error);
@@ -152,7 +158,7 @@ export function createRunStateRecorder(init: {
 
   // The first write is synchronous: the state exists before run.started is even emitted.
   try {
-    writeRunState(stateDir, state);
+    writeRunState(stateDir, state, entry);
   } catch (error) {
     throw failed(error);
   }

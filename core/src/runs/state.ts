@@ -97,15 +97,15 @@ export function* runStateChunks(state: RunState, size = STATE_CHUNK, entry: (id:
   yield `${text}}}`;
 }
 
-/** Writes the state atomically and durably (tmp + fsync + rename + dir fsync). Synchronous. */
-export function writeRunState(stateDir: string, state: RunState): void {
+/** Writes the state atomically and durably (tmp + fsync + rename + dir fsync). Synchronous; `entry` as in runStateChunks. */
+export function writeRunState(stateDir: string, state: RunState, entry?: (id: string, step: StepState) => string | undefined): void {
   const dir = join(runsDir(stateDir), state.runId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'state.json');
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    for (const chunk of runStateChunks(state)) {
+    for (const chunk of runStateChunks(state, STATE_CHUNK, entry)) {
       const bytes = Buffer.from(chunk, 'utf8');
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
     }

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { canonicalJson, computeEventHash, digestJson } from '@rustchain/core';
 
 // The package as core used to load it (it is core's dependency, resolved from there).
-const canonicalize = createRequire(import.meta.resolve('@rustchain/core'))('canonicalize') as (value: unknown) => string | undefined;
+const canonicalize = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string | undefined;
 
 type Outcome = { text: string | undefined } | { error: string };
 

@@ -65,11 +65,13 @@ export async function openRunSinks(options: {
   const spans = endpoint === null ? null : await (await import('./tracing/start.ts')).startRunTracing({
     endpoint, mission, runId, redact: (text) => redactor.text(text), warn: (text) => process.stderr.write(text),
   });
+  // The level is fixed for the run: asked once, not per event.
+  const logEvents = logger.isLevelEnabled('info');
   return {
     runId,
     logger,
     onEvent(event) {
-      if (logger.isLevelEnabled('info')) logger.info({ event: redactor.value(event) }, event.type);
+      if (logEvents) logger.info({ event: redactor.value(event) }, event.type);
       sink.onEvent(event);
       spans?.onEvent(event);
     },

@@ -112,11 +112,12 @@ export class MissionExecuteCommand extends PermissionedCommand {
    * Picks the progress display: none with --json, a live list on a terminal, else lines. The
    * live view (and log-update) is imported only then: every command loads this file.
    */
-  protected async reporter(stepIds: readonly string[]): Promise<ProgressReporter> {
+  protected async reporter(mission: Mission): Promise<ProgressReporter> {
     if (this.json) return SILENT_REPORTER;
     const stderr = this.context.stderr as NodeJS.WriteStream;
     if (stderr.isTTY !== true || process.env['CI'] !== undefined) return createLineReporter(stderr);
     const { createLiveReporter } = await import('../../report/progress-live.ts');
+    const stepIds = [...mission.steps, ...(mission.finally ?? [])].map((step) => step.id);
     return createLiveReporter(stderr, stepIds, stylesFor(stderr));
   }
 
@@ -181,7 +182,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
       effectOf: (type) => project.registry.get(type)?.definition.effect ?? null,
       previous: plan?.state,
     });
-    const reporter = await this.reporter([...mission.steps, ...(mission.finally ?? [])].map((step) => step.id));
+    const reporter = await this.reporter(mission);
     const calls = await runCallJournal({ calls: callMode, redactor, sinks });
     const signals = cancelOnSignals(this.context.stderr);
     let result: MissionResult | null = null;

@@ -120,7 +120,7 @@ export function writeRunState(stateDir: string, state: RunState, entry?: (id: st
 let tmpSeq = 0;
 
 /** How the recorder takes part in an async write (writeRunStateAsync). */
-export interface StateWriteHooks {
+interface StateWriteHooks {
   /** Called once, just before the first piece is serialised: every change made so far is in the file. */
   onSerialise?: () => void;
   /** A step's JSON (a cache of entries that did not change); JSON.stringify by default. */

@@ -21,6 +21,12 @@ export interface AttemptHost extends ChildStepsHost {
   emit(event: RunEvent): void;
   /** Resolves once every emitted event is durable (ExecuteOptions.barrier); undefined: no waiting. */
   readonly barrier: (() => Promise<void>) | undefined;
+  /**
+   * Whether a step of `type` declares `effect: 'pure'`: it has no side effect for its record to
+   * precede, so it does not wait for the barrier (its events are committed with the next
+   * batch, and every later side effect's own barrier commits them first).
+   */
+  pure(type: string): boolean;
   /** The barrier rejected: stop the run (fail closed). */
   sinkFailed(error: unknown): void;
   /** The cancellation of each attempt in flight by step index, so a run stop reaches them. */
@@ -114,7 +120,7 @@ class StepAttempts {
         : { type: 'step.started', runId: host.runId, stepId: step.id, attempt });
     }
     // Write-ahead: the start (and everything before it) is on disk before the side effect.
-    if (host.barrier !== undefined && !host.runSignal.aborted) {
+    if (host.barrier !== undefined && !host.runSignal.aborted && !host.pure(step.type)) {
       host.barrier().then(
         () => this.dispatch(),
         (error: unknown) => {

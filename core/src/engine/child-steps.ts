@@ -239,6 +239,10 @@ class ChildHost implements AttemptHost {
     this.scope.host.sinkFailed(error);
   }
 
+  pure(type: string): boolean {
+    return this.scope.host.pure(type);
+  }
+
   resolveParams(step: MissionStep): Record<string, unknown> {
     return step.parameters;
   }

@@ -48,6 +48,7 @@ export async function executeStep(
     random: options.random ?? Math.random,
     hasSink: sink !== undefined,
     barrier: options.barrier,
+    pure: (type) => options.registry.get(type)?.definition.effect === 'pure',
     sinkFailed(error: unknown): void {
       sink = undefined;
       sinkError ??= { error };

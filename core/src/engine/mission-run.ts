@@ -76,6 +76,8 @@ export class MissionRun implements AttemptHost {
   /** Child steps (ctx.steps) of each step, and the child ids each has used, by step index. */
   private readonly childResults: Array<StepResult[] | undefined> = [];
   private readonly childIds: Array<Set<string> | undefined> = [];
+  /** Whether each step type seen declares `effect: 'pure'` (see pure()). */
+  private readonly pureTypes = new Map<string, boolean>();
 
   /**
    * `phase` is set for the run of a mission's `finally:` steps inside the main run: it sees
@@ -181,6 +183,20 @@ export class MissionRun implements AttemptHost {
     this.sink = undefined;
     this.sinkError ??= { error };
     this.stop({ kind: 'sink' });
+  }
+
+  pure(type: string): boolean {
+    let pure = this.pureTypes.get(type);
+    if (pure === undefined) {
+      // An unknown type (or a lookup that fails) is not pure: it waits for the barrier.
+      try {
+        pure = this.options.registry.get(type)?.definition.effect === 'pure';
+      } catch {
+        pure = false;
+      }
+      this.pureTypes.set(type, pure);
+    }
+    return pure;
   }
 
   resolveParams(step: MissionStep): Record<string, unknown> {

@@ -115,3 +115,53 @@ test('a ledger that fails at the 3rd commit: no later side effect, the run rejec
     await assert.rejects(sink.close(), (e: { code?: string }) => e.code === 'E_AUDIT_WRITE_FAILED');
   });
 });
+
+test('a pure step does not wait for a commit, and the next side effect still finds every earlier event on disk', async () => {
+  await withStateDir(async (dir) => {
+    const ledger = await openLedger(dir);
+    let batches = 0;
+    const counting: Ledger = Object.assign(Object.create(ledger) as Ledger, {
+      appendBatch: (inputs: Parameters<Ledger['appendBatch']>[0], o?: Parameters<Ledger['appendBatch']>[1]) => {
+        batches++;
+        return ledger.appendBatch(inputs, o);
+      },
+    });
+    const sink = createLedgerSink(counting);
+    // `pure_*` steps declare effect 'pure'; `write_*` steps have an effect.
+    const registry = {
+      get: (type: string) => ({ definition: { effect: type.startsWith('pure') ? 'pure' : 'write' } }) as unknown as ReturnType<typeof EMPTY_REGISTRY.get>,
+      has: () => true,
+      types: () => ['pure_step', 'write_step'],
+    };
+    const onDiskNow = (): string[] => (existsSync(auditPaths(dir).ledger) ? onDisk(dir).map((e) => `${e.type}:${String(e.payload['stepId'] ?? '')}`) : []);
+    const seen = new Map<string, { onDisk: string[]; batches: number }>();
+    const dispatcher = fakeDispatcher(async (request) => {
+      seen.set(request.stepId, { onDisk: onDiskNow(), batches });
+      return {};
+    });
+    const steps = [
+      step('p1', [], { type: 'pure_step' }),
+      step('p2', ['p1'], { type: 'pure_step' }),
+      step('w', ['p2'], { type: 'write_step' }),
+      step('p3', ['w'], { type: 'pure_step' }),
+    ];
+    const result = await executeMission(mission(steps), {
+      registry, policy: OPEN_POLICY, workDir: dir, dispatcher,
+      onEvent: (e) => sink.onEvent(e), barrier: () => sink.barrier(),
+    });
+    await sink.close();
+    assert.equal(result.status, 'succeeded');
+    // Dispatched in the very turn of its step.started: no commit was awaited before p1 or p2.
+    assert.equal(seen.get('p1')!.batches, 0);
+    assert.ok(!seen.get('p1')!.onDisk.includes('step.started:p1'));
+    assert.ok(!seen.get('p2')!.onDisk.includes('step.started:p2'));
+    // The side effect of w: its start and everything before it (the pure steps included) are on disk.
+    for (const event of ['run.started:', 'step.started:p1', 'step.succeeded:p1', 'step.started:p2', 'step.succeeded:p2', 'step.started:w']) {
+      assert.ok(seen.get('w')!.onDisk.includes(event), `${event} on disk when w began`);
+    }
+    // Whatever was committed, the ledger holds every event, in order, and verifies.
+    const types = onDisk(dir).filter((e) => e.type.startsWith('step.')).map((e) => `${e.type}:${String(e.payload['stepId'])}`);
+    assert.deepEqual(types, ['p1', 'p2', 'w', 'p3'].flatMap((id) => [`step.started:${id}`, `step.succeeded:${id}`]));
+    assert.equal((await verifyLedger(dir)).ok, true);
+  });
+});

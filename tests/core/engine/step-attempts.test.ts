@@ -152,7 +152,7 @@ describe('a step attempt without an async frame (startAttempt: the engine races 
     const controller = new AbortController();
     const host: AttemptHost = {
       runId: 'r', dispatcher: fakeDispatcher(async () => ({ v: 1 })), runSignal: controller.signal,
-      sleep: () => Promise.resolve(), random: () => 0.5, hasSink: false, emit() {}, barrier: undefined, sinkFailed() {},
+      sleep: () => Promise.resolve(), random: () => 0.5, hasSink: false, emit() {}, barrier: undefined, pure: () => false, sinkFailed() {},
       active: [], deadlines: new Deadlines(), resolveParams: (s) => s.parameters,
       cancelError: () => ({ code: 'E_STEP_CANCELLED', message: 'x' }),
     };

@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalJson, computeEventHash, digestJson } from '@rustchain/core';
+import canonicalizeModule from 'canonicalize';
 
-// The package as core used to load it (it is core's dependency, resolved from there).
-const canonicalize = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string | undefined;
+// The package core used before (now a root devDependency, kept for this comparison). It ships
+// CommonJS with an ESM-style d.ts: normalise both shapes, as core did.
+const canonicalize = ((canonicalizeModule as unknown as { default?: unknown }).default ?? canonicalizeModule) as (value: unknown) => string | undefined;
 
 type Outcome = { text: string | undefined } | { error: string };
 

@@ -19,6 +19,18 @@ function onDisk(dir: string): Array<{ type: string; payload: Record<string, unkn
   return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { type: string; payload: Record<string, unknown> });
 }
 
+/** `ledger` with its appendBatch calls (the commits) counted. */
+function countingLedger(ledger: Ledger): { ledger: Ledger; batches: number } {
+  const counted = { ledger, batches: 0 };
+  counted.ledger = Object.assign(Object.create(ledger) as Ledger, {
+    appendBatch: (inputs: Parameters<Ledger['appendBatch']>[0], o?: Parameters<Ledger['appendBatch']>[1]) => {
+      counted.batches++;
+      return ledger.appendBatch(inputs, o);
+    },
+  });
+  return counted;
+}
+
 test('each step starts only after its step.started (with its params digest) and every earlier event are on disk', async () => {
   await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
@@ -51,14 +63,8 @@ test('each step starts only after its step.started (with its params digest) and 
 test('concurrent steps share one group commit (one write + fsync + head for many step.started)', async () => {
   await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
-    let batches = 0;
-    const counting: Ledger = Object.assign(Object.create(ledger) as Ledger, {
-      appendBatch: (inputs: Parameters<Ledger['appendBatch']>[0], o?: Parameters<Ledger['appendBatch']>[1]) => {
-        batches++;
-        return ledger.appendBatch(inputs, o);
-      },
-    });
-    const sink = createLedgerSink(counting);
+    const counting = countingLedger(ledger);
+    const sink = createLedgerSink(counting.ledger);
     const n = 200;
     const steps = Array.from({ length: n }, (_, i) => step(`p${i}`));
     const began = performance.now();
@@ -72,10 +78,10 @@ test('concurrent steps share one group commit (one write + fsync + head for many
     const events = (await readEvents(dir)).length;
     assert.equal(events, 2 * n + 2);
     // 200 parallel starts land in a handful of commits, not 200.
-    assert.ok(batches <= 10, `${batches} commits for ${n} concurrent steps`);
+    assert.ok(counting.batches <= 10, `${counting.batches} commits for ${n} concurrent steps`);
     const report = await verifyLedger(dir);
     assert.equal(report.ok, true, report.message);
-    process.stdout.write(`# group commit: ${n} concurrent steps, ${events} events in ${batches} fsynced commits, ${(ms / events).toFixed(3)} ms/event\n`);
+    process.stdout.write(`# group commit: ${n} concurrent steps, ${events} events in ${counting.batches} fsynced commits, ${(ms / events).toFixed(3)} ms/event\n`);
   });
 });
 
@@ -119,14 +125,8 @@ test('a ledger that fails at the 3rd commit: no later side effect, the run rejec
 test('a pure step does not wait for a commit, and the next side effect still finds every earlier event on disk', async () => {
   await withStateDir(async (dir) => {
     const ledger = await openLedger(dir);
-    let batches = 0;
-    const counting: Ledger = Object.assign(Object.create(ledger) as Ledger, {
-      appendBatch: (inputs: Parameters<Ledger['appendBatch']>[0], o?: Parameters<Ledger['appendBatch']>[1]) => {
-        batches++;
-        return ledger.appendBatch(inputs, o);
-      },
-    });
-    const sink = createLedgerSink(counting);
+    const counting = countingLedger(ledger);
+    const sink = createLedgerSink(counting.ledger);
     // `pure_*` steps declare effect 'pure'; `write_*` steps have an effect.
     const registry = {
       get: (type: string) => ({ definition: { effect: type.startsWith('pure') ? 'pure' : 'write' } }) as unknown as ReturnType<typeof EMPTY_REGISTRY.get>,
@@ -136,7 +136,7 @@ test('a pure step does not wait for a commit, and the next side effect still fin
     const onDiskNow = (): string[] => (existsSync(auditPaths(dir).ledger) ? onDisk(dir).map((e) => `${e.type}:${String(e.payload['stepId'] ?? '')}`) : []);
     const seen = new Map<string, { onDisk: string[]; batches: number }>();
     const dispatcher = fakeDispatcher(async (request) => {
-      seen.set(request.stepId, { onDisk: onDiskNow(), batches });
+      seen.set(request.stepId, { onDisk: onDiskNow(), batches: counting.batches });
       return {};
     });
     const steps = [

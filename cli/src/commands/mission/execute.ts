@@ -48,7 +48,8 @@ export class MissionExecuteCommand extends PermissionedCommand {
       dependencies finish (bounded by \`--max-parallel\` / \`config.max_parallel_steps\`).
 
       Write-ahead audit: each step's start is committed to the ledger (fsynced, group-committed
-      with concurrent steps) before the step runs; \`--durability=none\` skips the fsyncs. If the
+      with concurrent steps) before the step runs (a step whose type declares no side effect,
+      like noop, goes with the next commit instead); \`--durability=none\` skips the fsyncs. If the
       ledger cannot be written (disk full, read-only state dir) nothing further runs and the run
       exits 1, its run document still printed with \`--json\`.
 

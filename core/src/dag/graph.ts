@@ -31,13 +31,14 @@ export function indexGraph(steps: ReadonlyArray<GraphStep>): IndexedGraph {
   let edges = 0;
   for (let i = 0; i < n; i++) {
     const step = steps[i]!;
-    if (indexOf.has(step.id)) {
+    // One hash lookup per step, not two (has + set): a repeated id leaves the size unchanged.
+    indexOf.set(step.id, i);
+    if (indexOf.size !== i + 1) {
       throw new RustchainError('E_DUPLICATE_STEP_ID', `two steps have the id "${step.id}"`, {
         details: { stepId: step.id },
         nonRetryable: true,
       });
     }
-    indexOf.set(step.id, i);
     ids[i] = step.id;
     edges += step.dependsOn.length;
   }

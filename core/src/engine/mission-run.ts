@@ -57,6 +57,12 @@ export class MissionRun implements AttemptHost {
   private readonly limit: number;
   private readonly failFast: boolean;
   private readonly outputs: StepOutputs;
+  /**
+   * Whether anything reads `outputs` by step id: this run's templates, its `finally:` steps
+   * (seeded with them) or a sub-DAG's aliases. Else each success skips an insertion into a
+   * dictionary of every step (~0.1 µs a step in a 10,000-step fan-out); results keep outputs.
+   */
+  private readonly keepOutputs: boolean;
   private readonly scope: ReturnType<typeof templateScope> | null;
   private sink: ((event: RunEvent) => void) | undefined;
   private running = 0;
@@ -120,6 +126,7 @@ export class MissionRun implements AttemptHost {
     this.scope = this.steps.some((s) => s.hasTemplates)
       ? templateScope(this.outputs, mission.vars, options.policy, options.env ?? process.env)
       : null;
+    this.keepOutputs = this.scope !== null || (mission.finally?.length ?? 0) > 0 || phase?.aliases !== undefined;
   }
 
   /** Runs the mission; resolves when every step is terminal and nothing is in flight. */
@@ -271,16 +278,18 @@ export class MissionRun implements AttemptHost {
     const durationMs = performance.now() - this.startedAt[i]!;
     this.record(i, outcome.status, outcome.attempts, durationMs, outcome.outputs, outcome.error);
     if (outcome.status === 'succeeded') {
-      this.outputs[step.id] = outcome.outputs;
-      const alias = this.phase?.aliases?.[i];
-      if (alias !== undefined) this.outputs[alias] = outcome.outputs;
+      if (this.keepOutputs) {
+        this.outputs[step.id] = outcome.outputs;
+        const alias = this.phase?.aliases?.[i];
+        if (alias !== undefined) this.outputs[alias] = outcome.outputs;
+      }
       if (this.hasSink) this.emit({ type: 'step.succeeded', runId: this.runId, stepId: step.id, attempt: outcome.attempts, durationMs, outputs: outcome.outputs });
       this.release(i);
     } else if (outcome.status === 'failed') {
       const error = outcome.error!;
       if (this.hasSink) this.emit({ type: 'step.failed', runId: this.runId, stepId: step.id, attempt: outcome.attempts, durationMs, error });
       if (step.continueOnError) {
-        this.outputs[step.id] = {};
+        if (this.keepOutputs) this.outputs[step.id] = {};
         this.release(i);
       } else {
         this.skipDependents(i);

@@ -62,14 +62,81 @@ export function digestJson(value: unknown): string {
   return sha256Hex(canonicalJson(value));
 }
 
+/**
+ * RFC 8785 canonical text of `value` when it is plain JSON data, which JSON.parse reads back to
+ * the value JSON.stringify's text gives; else undefined. Plain data: strings, finite numbers,
+ * booleans, null, dense arrays and objects whose prototype is Object.prototype or null, without
+ * a `toJSON` method, nested; undefined and symbols as JSON.stringify drops (in objects) or nulls
+ * (in arrays) them. On that domain the text is exactly `canonicalJson`'s (the same code paths),
+ * so a ledger line can carry the text its hash was computed over. Anything else (functions,
+ * holes, NaN, bigints, Dates, class instances, boxed primitives) is left to the general path.
+ */
+export function plainCanonicalJson(value: unknown): string | undefined {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return undefined;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return undefined;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return undefined;
+      const item: unknown = value[i];
+      const text = item === undefined || typeof item === 'symbol' ? 'null' : plainCanonicalJson(item);
+      if (text === undefined) return undefined;
+      out += i > 0 ? `,${text}` : text;
+    }
+    return `${out}]`;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  for (const key of keys) {
+    const item = object[key];
+    if (item === undefined || typeof item === 'symbol') continue;
+    const text = plainCanonicalJson(item);
+    if (text === undefined) return undefined;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${text}`;
+  }
+  return `${out}}`;
+}
+
+/** The JSON texts of an event's fields (the payload's canonical), for `eventBaseText`. */
+export interface EventFieldTexts {
+  seq: string;
+  ts: string;
+  runId: string;
+  type: string;
+  payload: string;
+  prev: string;
+}
+
+/** Canonical JSON of an event without `hash`, from its fields' texts: keys in canonical order. */
+export function eventBaseText(f: EventFieldTexts): string {
+  return `{"payload":${f.payload},"prev":${f.prev},"runId":${f.runId},"seq":${f.seq},"ts":${f.ts},"type":${f.type}}`;
+}
+
+/** True when the event's fields other than the payload have the usual types (the fast paths). */
+export function hasUsualFields(event: Omit<LedgerEvent, 'hash'>): boolean {
+  const { seq, ts, runId, type, prev } = event;
+  return typeof seq === 'number' && Number.isFinite(seq) && typeof ts === 'string' && typeof type === 'string' && typeof prev === 'string' &&
+    (runId === null || typeof runId === 'string');
+}
+
 /** The hash an event must carry: over every field except `hash` itself. */
 export function computeEventHash(event: Omit<LedgerEvent, 'hash'> | LedgerEvent): string {
   const { seq, ts, runId, type, payload, prev } = event;
   // The usual shape, written out in canonical key order (payload, prev, runId, seq, ts, type):
   // no object, key list or sort per event. Anything else takes the general path.
-  if (typeof seq === 'number' && Number.isFinite(seq) && typeof ts === 'string' && typeof type === 'string' && typeof prev === 'string' &&
-    (runId === null || typeof runId === 'string') && payload !== undefined && typeof payload !== 'symbol') {
-    return sha256Hex(`{"payload":${serialize(payload)},"prev":${JSON.stringify(prev)},"runId":${runId === null ? 'null' : JSON.stringify(runId)},"seq":${JSON.stringify(seq)},"ts":${JSON.stringify(ts)},"type":${JSON.stringify(type)}}`);
+  if (hasUsualFields(event) && payload !== undefined && typeof payload !== 'symbol') {
+    return sha256Hex(eventBaseText({
+      seq: JSON.stringify(seq), ts: JSON.stringify(ts), runId: runId === null ? 'null' : JSON.stringify(runId),
+      type: JSON.stringify(type), payload: serialize(payload) as string, prev: JSON.stringify(prev),
+    }));
   }
   return digestJson({ seq, ts, runId, type, payload, prev });
 }

@@ -16,7 +16,6 @@ import { closeSync, existsSync, fstatSync, fsync, ftruncateSync, openSync, promi
 import { promisify } from 'node:util';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import { absolutePath } from './abs-path.ts';
-import { computeEventHash } from './hash.ts';
 import { discardStagedHead, publishHead, readHeadSync, signHead, stageHead, type HeadRead } from './head.ts';
 import { appendHeadLog } from './head-log.ts';
 import { keptHeadPath, writeKeptHead } from './kept-head.ts';
@@ -25,6 +24,7 @@ import type { LockTurn } from './lease.ts';
 import { releaseLedgerLock, withLedgerLock } from './lock.ts';
 import { auditPaths, segmentPath, type AuditPaths } from './paths.ts';
 import { redactSecrets } from './redact.ts';
+import { sealEvent } from './seal.ts';
 import { fsyncDir, listSegmentsSync, segmentBytesOption } from './segments.ts';
 import { loadTail, type TailState, type TornRepair } from './tail.ts';
 import { GENESIS_HASH, type LedgerEvent, type LedgerHead, type LedgerInput } from './types.ts';
@@ -262,8 +262,7 @@ class FileLedger implements Ledger {
       }
       const size = before.size;
       const all = repaired === null ? inputs : [repairInput(repaired), ...inputs];
-      const events = this.chain(tail, all);
-      const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+      const { events, text } = this.chain(tail, all);
       try {
         writeAll(fd, Buffer.from(text, 'utf8'));
         if (this.fsync && events.length > 0) await fsyncAsync(fd);
@@ -286,19 +285,21 @@ class FileLedger implements Ledger {
     }
   }
 
-  private chain(tail: TailState | null, inputs: readonly LedgerInput[]): LedgerEvent[] {
+  /** The batch's events, hashed and chained on `tail`, and their lines (one payload serialisation each: seal.ts). */
+  private chain(tail: TailState | null, inputs: readonly LedgerInput[]): { events: LedgerEvent[]; text: string } {
     let prev = tail?.hash ?? GENESIS_HASH;
     let seq = tail === null ? 0 : tail.seq + 1;
     const ts = new Date().toISOString();
     const events: LedgerEvent[] = [];
+    const lines: string[] = [];
     for (const input of inputs) {
-      // One object per event; `hash` (last key, so the line reads as before) is filled in after.
+      // One object per event; `hash` (last key, where the line has it) is filled in by sealEvent.
       const event: LedgerEvent = { seq: seq++, ts, runId: input.runId, type: input.type, payload: input.payload, prev, hash: '' };
-      event.hash = computeEventHash(event);
+      lines.push(sealEvent(event));
       prev = event.hash;
       events.push(event);
     }
-    return events;
+    return { events, text: lines.join('') };
   }
 
   // Log first, then replace head.json: head.json is always a head the log holds.

@@ -31,17 +31,21 @@ export class AttemptAbort implements AttemptControl {
   private naps: Nap[] | undefined = undefined;
 
   /**
-   * `host` (with `index`, the step's slot in it) builds ctx.steps for this attempt on first use;
-   * `owner` is told of the abort after everybody else (the engine stops waiting for the work).
+   * Who waits on the attempt (the engine's StepAttempts): told of the abort after everybody
+   * else (the engine stops waiting for the work); its run's timer wheel queues the attempt's
+   * naps (ctx.sleep). Settable by a subclass that is its own owner (see StepAttempts).
    */
+  protected owner: AttemptOwner | undefined;
+
+  /** `host` (with `index`, the step's slot in it) builds ctx.steps for this attempt on first use. */
   constructor(
     readonly step: MissionStep,
-    private readonly host?: ChildStepsHost,
-    private readonly index = 0,
-    // Who waits on the attempt (the engine's StepAttempts): told of the abort; its run's
-    // timer wheel queues the attempt's naps (ctx.sleep).
-    private readonly owner?: { aborted(control: AttemptAbort): void; readonly deadlines?: Deadlines },
-  ) {}
+    protected readonly host?: ChildStepsHost,
+    protected readonly index = 0,
+    owner?: AttemptOwner,
+  ) {
+    this.owner = owner;
+  }
 
   /** This attempt's child steps, built on first read; undefined when the host cannot run any. */
   get steps(): StepsCapability | undefined {
@@ -105,7 +109,7 @@ export class AttemptAbort implements AttemptControl {
     const listener = this.listener;
     this.listener = undefined;
     listener?.(reason);
-    this.owner?.aborted(this);
+    this.owner?.controlAborted(this);
   }
 
   /** Clears the pending naps' timers; rejects them when the attempt was aborted (`why`), else leaves them pending. */
@@ -191,6 +195,12 @@ class Nap {
 /** The timer callback of every nap: one function for all, the nap rides along as the argument. */
 function wake(nap: Nap): void {
   nap.ring();
+}
+
+/** Who waits on an AttemptAbort: told when it aborts; its wheel (if any) times the attempt's naps. */
+interface AttemptOwner {
+  controlAborted(control: AttemptAbort): void;
+  readonly deadlines?: Deadlines;
 }
 
 /** What Deadlines keeps: an attempt's timeout or a nap. */

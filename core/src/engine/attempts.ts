@@ -70,10 +70,13 @@ export function startAttempts(host: AttemptHost, step: MissionStep, index: numbe
 /**
  * The attempts of one step as a small state machine rather than an async function: an async
  * frame, its awaits and the dispatcher's race promise were most of what every step in flight
- * held (~1 KiB each with 10,000 concurrent waits, and the GC time that goes with it). What is
- * left per attempt: this object, the AttemptAbort, the request, and one `then` on the work.
+ * held (~1 KiB each with 10,000 concurrent waits, and the GC time that goes with it). It is
+ * also the first attempt's AttemptAbort (one object per step, not two: most steps have one
+ * attempt); a retry gets a fresh AttemptAbort, so a stale ctx of an earlier attempt never sees
+ * a later attempt's abort. What is left per attempt: this object, the request, and one `then`
+ * on the work.
  */
-class StepAttempts {
+class StepAttempts extends AttemptAbort {
   private attempt = 0;
   private params: Record<string, unknown>;
   private resolved = true;
@@ -83,11 +86,13 @@ class StepAttempts {
   private readonly timed: boolean;
 
   constructor(
-    private readonly host: AttemptHost,
-    private readonly step: MissionStep,
-    private readonly index: number,
+    private readonly run: AttemptHost,
+    step: MissionStep,
+    index: number,
     private readonly done: (outcome: AttemptOutcome) => void,
   ) {
+    super(step, run, index);
+    this.owner = this;
     this.params = step.parameters;
     this.timeoutMs = step.timeoutSeconds * 1000;
     this.timed = this.timeoutMs > 0 && this.timeoutMs <= MAX_TIMER_MS;
@@ -100,7 +105,7 @@ class StepAttempts {
    * measurable share of a step).
    */
   next(now?: number): void {
-    const { host, step } = this;
+    const { run: host, step } = this;
     const attempt = ++this.attempt;
     this.failure = undefined;
     this.resolved = true;
@@ -135,11 +140,11 @@ class StepAttempts {
 
   /** Hands the attempt to the dispatcher and waits for the first of its result and its abort. */
   private dispatch(now = performance.now()): void {
-    const { host, step } = this;
+    const { run: host, step } = this;
     const attempt = this.attempt;
     if (host.runSignal.aborted) return this.later(cancelled(host, this.index, attempt, attempt > 1));
     // Registered in `active` whether or not it has a timeout, so a run stop reaches it.
-    const control = new AttemptAbort(step, host, this.index, this);
+    const control = attempt === 1 ? this : new AttemptAbort(step, host, this.index, this);
     this.control = control;
     host.active[this.index] = control;
     let work: Promise<Record<string, unknown>>;
@@ -165,7 +170,7 @@ class StepAttempts {
 
   /** The run's timer wheel: the attempt's naps are queued there (read by AttemptAbort). */
   get deadlines(): Deadlines {
-    return this.host.deadlines;
+    return this.run.deadlines;
   }
 
   /**
@@ -174,14 +179,14 @@ class StepAttempts {
    * whose run already returned (its resolution still in the microtask queue) is recorded as
    * it happened, succeeded, not cancelled.
    */
-  aborted(control: AttemptAbort): void {
+  controlAborted(control: AttemptAbort): void {
     setImmediate(abandon, this, control);
   }
 
   /** The attempt's work settled (or was abandoned): ends the step or schedules the retry. Ignores all but the first call per attempt. */
   ended(control: AttemptAbort, ok: boolean, value: unknown): void {
     if (control.settled || control !== this.control) return;
-    const { host, step } = this;
+    const { run: host, step } = this;
     const attempt = this.attempt;
     control.settle();
     this.control = undefined;

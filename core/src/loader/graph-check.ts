@@ -31,20 +31,21 @@ export function checkGraph(steps: readonly GraphInput[], report: Reporter): void
   }
   const ids = [...firstIndex.keys()];
   for (const step of steps) {
-    step.dependsOn.forEach((dep, k) => {
-      const pointer = `/steps/${step.index}/depends_on/${k}`;
+    const deps = step.dependsOn;
+    for (let k = 0; k < deps.length; k++) {
+      const dep = deps[k]!;
       if (dep === step.id) {
-        report.add('E_DAG_SELF_DEP', `step \`${step.id}\` depends on itself`, pointer, { hint: 'remove it from its own depends_on' });
+        report.add('E_DAG_SELF_DEP', `step \`${step.id}\` depends on itself`, `/steps/${step.index}/depends_on/${k}`, { hint: 'remove it from its own depends_on' });
       } else if (!firstIndex.has(dep)) {
         const guess = didYouMean(dep, ids.filter((id) => id !== step.id));
-        report.add('E_DAG_UNKNOWN_DEP', `step \`${step.id}\` depends on \`${dep}\`, which does not exist`, pointer, {
+        report.add('E_DAG_UNKNOWN_DEP', `step \`${step.id}\` depends on \`${dep}\`, which does not exist`, `/steps/${step.index}/depends_on/${k}`, {
           ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
         });
       }
-    });
+    }
   }
   // Self-dependencies are reported above; findCycle already skips unknown ids.
-  const cycle = findCycle(steps.map((s) => ({ id: s.id, dependsOn: s.dependsOn.filter((d) => d !== s.id) })));
+  const cycle = findCycle(steps.map((s) => (s.dependsOn.includes(s.id) ? { id: s.id, dependsOn: s.dependsOn.filter((d) => d !== s.id) } : s)));
   if (!cycle || cycle.length < 2) return;
   // The closing edge: the last step of the path depends on the first.
   const from = cycle[cycle.length - 2]!;

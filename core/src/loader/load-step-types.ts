@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import type { ResourceClaim, StepTypeLookup } from '../plugin/sdk.ts';
+import { isEmptyPlainObject } from './empty-params.ts';
 
 /** Deeper than the policy check follows step claims (8), so it never meets an unloaded type. */
 const MAX_DEPTH = 10;
@@ -78,9 +79,4 @@ function emptyChildren(definition: ClaimingDefinition): readonly NeedingStep[] {
     emptyParamsChildren.set(definition, children);
   }
   return children;
-}
-
-/** `{}` or an equal object: no own keys of any kind, the ordinary prototype. */
-function isEmptyPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && Reflect.ownKeys(value).length === 0;
 }

@@ -228,16 +228,19 @@ function checkStepShapes(value: Record<string, unknown>, report: Reporter): void
     if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params))) {
       report.add('E_SCHEMA_TYPE', '`parameters` must be a mapping', `/steps/${i}/parameters`);
     }
-    const ids: Array<[unknown, string]> = [[s.id, `/steps/${i}/id`]];
-    if (Array.isArray(s.depends_on)) s.depends_on.forEach((d: unknown, k) => ids.push([d, `/steps/${i}/depends_on/${k}`]));
-    for (const [id, pointer] of ids) {
-      if (typeof id !== 'string') continue;
-      const bad = suspiciousCharacter(id);
-      if (bad) {
-        report.add('E_INPUT_CONTROL_CHAR', `the id ${JSON.stringify(id)} contains the invisible or control character ${bad.codePoint}`, pointer, {
-          hint: 'ids may only use visible characters; retype it',
-        });
-      }
-    }
+    // Pointers are built only for a bad id: most of a large mission's ids are fine.
+    reportControlChar(s.id, i, -1, report);
+    const deps = s.depends_on;
+    if (Array.isArray(deps)) for (let k = 0; k < deps.length; k++) reportControlChar(deps[k], i, k, report);
+  });
+}
+
+/** E_INPUT_CONTROL_CHAR for an id (`k` < 0) or a depends_on entry `k` of step `i` holding an invisible or control character. */
+function reportControlChar(id: unknown, i: number, k: number, report: Reporter): void {
+  if (typeof id !== 'string') return;
+  const bad = suspiciousCharacter(id);
+  if (!bad) return;
+  report.add('E_INPUT_CONTROL_CHAR', `the id ${JSON.stringify(id)} contains the invisible or control character ${bad.codePoint}`, k < 0 ? `/steps/${i}/id` : `/steps/${i}/depends_on/${k}`, {
+    hint: 'ids may only use visible characters; retype it',
   });
 }

@@ -10,11 +10,14 @@ import { checkBytes, checkText, DEFAULT_MAX_BYTES, suspiciousCharacter } from '.
 import { createReporter, type Reporter } from './locate.ts';
 import { normaliseMission } from './normalise.ts';
 import { loadTree } from './load-tree.ts';
-import { checkSchema } from './schema-check.ts';
+import { checkSchema, loadSchemaCompiler } from './schema-check.ts';
 import { checkStepTypes } from './step-type-check.ts';
 import { followSubMissions } from './sub-missions.ts';
 import { loadStepTypes } from './load-step-types.ts';
 import { checkTemplates } from './template-check.ts';
+
+/** From this size (~2,000 noop steps) a mission file's schema checks are compiled (loadSchemaCompiler). */
+const COMPILE_SCHEMAS_FROM_BYTES = 128 * 1024;
 
 /** Options of validateMission / validateMissionText. */
 export interface ValidateOptions {
@@ -55,6 +58,8 @@ async function validateFile(file: string, options: ValidateOptions): Promise<Val
   }
   const input = checkBytes(bytes, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
   if (!input.ok) return finishWith(input.diagnostics, null);
+  // A large mission's schema checks are compiled; a small one's start-up does not pay for that.
+  if (bytes.length >= COMPILE_SCHEMAS_FROM_BYTES) await loadSchemaCompiler();
   const parsed = parseChecked(input.text, bytes, file, options);
   if (!('mission' in parsed)) return parsed.result;
   // A lazy registry imports just the plugins of the step types this mission names.

@@ -53,8 +53,14 @@ function plainStart(line: string, at: number): boolean {
   return next !== undefined && next !== ' ' && !NOT_PLAIN_START.has(next);
 }
 
+/** First characters of the core schema's non-string plain scalars: `~`, n/N(ull), t/T(rue), f/F(alse), digits, sign, dot. */
+const SPECIAL_FIRST: ReadonlySet<number> = new Set([...'~nNtTfF0123456789+-.'].map((c) => c.charCodeAt(0)));
+
 /** Plain scalar → value, by the YAML 1.2 core schema as `yaml` resolves it (same tests, same order). */
 function resolvePlain(s: string): unknown {
+  // Most scalars and keys are words (`id`, `s12`, `step_type`): one whose first character can
+  // start neither a null, a boolean nor a number is itself, with no regex run.
+  if (s.length > 0 && !SPECIAL_FIRST.has(s.charCodeAt(0))) return s;
   if (/^(?:~|[Nn]ull|NULL)?$/.test(s)) return null;
   if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(s)) return s[0] === 't' || s[0] === 'T';
   const c = s.charCodeAt(0);

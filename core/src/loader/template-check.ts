@@ -6,6 +6,7 @@ import { upstreamOf } from './graph-check.ts';
 import type { Reporter } from './locate.ts';
 import { didYouMean } from './suggest.ts';
 import type { Position, SourceIndex } from './tree.ts';
+import { isEmptyPlainObject } from './empty-params.ts';
 
 /**
  * Every `${{ }}` in step parameters must parse, and name something that will exist when the
@@ -27,6 +28,8 @@ export function checkTemplates(
     return column === undefined ? base : { line: base.line, column: column + offset };
   };
   steps.forEach((step, i) => {
+    // Empty parameters hold no template (and need no pointer string): most steps of a large mission.
+    if (isEmptyPlainObject(step.parameters)) return;
     const { refs, problems } = scanTemplates(step.parameters, `/steps/${i}/parameters`);
     for (const p of problems) {
       report.add('E_TEMPLATE_SYNTAX', `${p.message}: ${p.expression}`, p.pointer, { position: at(p.pointer, p.offset) });

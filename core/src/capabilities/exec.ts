@@ -17,7 +17,7 @@ import type { Policy } from '../policy/types.ts';
 import { childEnv, type HostEnv } from './env.ts';
 import { checkGoverningUnchanged, snapshotGoverning } from './governing-watch.ts';
 import { checkStepInput } from './step-params.ts';
-import { deathLinkedSpawn, releaseGroup, terminateGroup, trackGroup } from './process-groups.ts';
+import { deathLinkedSpawn, guardEnv, releaseGroup, terminateGroup, trackGroup } from './process-groups.ts';
 import type { RunProcesses, RunProcessRegistry } from './processes.ts';
 import { openSession } from './session.ts';
 import { spawnFailed, startProcess } from './start.ts';
@@ -64,6 +64,8 @@ interface SpawnSpec {
   env: Record<string, string>;
   /** The sandbox's filtering proxy, running; the caller closes it once the process is gone. */
   proxy: NetProxy | null;
+  /** Runs under bwrap (its processes carry the guard token, see process-groups.ts). */
+  sandboxed: boolean;
 }
 
 /**
@@ -110,10 +112,10 @@ async function prepare(
         proxy: proxy === null ? undefined : { socket: proxy.socketPath, bridge: pickBridge() },
         ...sandboxMasks(policy),
       });
-      return { file: wrapped[0] as string, argv: wrapped, cwd, env: proxy === null ? env : bridgeEnv(env), proxy };
+      return { file: wrapped[0] as string, argv: wrapped, cwd, env: proxy === null ? env : bridgeEnv(env), proxy, sandboxed: true };
     }
   }
-  return { file: allowed.file, argv, cwd, env, proxy: null };
+  return { file: allowed.file, argv, cwd, env, proxy: null, sandboxed: false };
 }
 
 /** Builds the exec capability for one step. */
@@ -150,7 +152,10 @@ export function createExecCapability(init: {
       const governing = snapshotGoverning(policy);
       let result: ExecResult;
       try {
-        result = await runProcess(spec.file, spec.argv, { cwd: spec.cwd, env: spec.env, maxBytes, signal: init.signal, input: options.input });
+        // A sandbox run to completion carries the guard token: a CLI killed between the spawn
+        // and the tracking of its group still gets it stopped by the guardian.
+        const env = spec.sandboxed ? { ...spec.env, ...guardEnv() } : spec.env;
+        result = await runProcess(spec.file, spec.argv, { cwd: spec.cwd, env, maxBytes, signal: init.signal, input: options.input });
       } catch (error) {
         checkGoverningUnchanged(governing, argv[0] as string);
         throw error;

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 
@@ -24,18 +25,40 @@ const tracked = new Map<number, { terminating: Promise<void> | null }>();
 
 let guardian: ChildProcess | null | undefined;
 
+/** The environment variable that marks a sandbox's bwrap processes as this process's (see GUARDIAN_SCRIPT). */
+export const GUARD_ENV = 'RUSTCHAIN_GUARD';
+const GUARD_TOKEN = `${process.pid}-${randomBytes(8).toString('hex')}`;
+
 // Reads "+pgid" / "-pgid" lines; at EOF (the parent died or exited) SIGKILLs what is listed.
+// Unless the parent said "." (a normal exit: every process it started was tracked), it then
+// also kills every process whose environment carries this process's guard token ($1): a
+// sandbox whose parent died between its spawn and the "+pgid" line (bwrap's namespace child
+// then waits forever on an eventfd its dead parent never writes). bwrap removes the token
+// from the command's own environment (--unsetenv), so only bwrap's processes carry it.
 const GUARDIAN_SCRIPT = [
   "trap '' INT TERM HUP",
   "g=' '",
+  's=1',
   'while IFS= read -r l; do',
   '  case $l in',
   '    +*) g="$g${l#?} " ;;',
   '    -*) p=${l#?}; case $g in *" $p "*) g="${g%% $p *} ${g#* $p }" ;; esac ;;',
+  '    .) s=0 ;;',
   '  esac',
   'done',
   'for p in $g; do kill -s KILL -- "-$p" 2>/dev/null; done',
+  `[ "$s" = 1 ] && for f in $(grep -lzxF "${GUARD_ENV}=$1" /proc/[0-9]*/environ 2>/dev/null); do p=\${f#/proc/}; kill -s KILL "\${p%/environ}" 2>/dev/null; done`,
+  'exit 0',
 ].join('\n');
+
+/**
+ * The guard variable for a sandboxed spawn: started first, the guardian knows the token before
+ * the process exists, so even a parent killed before it could track the process is covered.
+ */
+export function guardEnv(): Record<string, string> {
+  if (guardian === undefined) guardian = startGuardian();
+  return { [GUARD_ENV]: GUARD_TOKEN };
+}
 
 function tellGuardian(line: string): void {
   if (guardian === undefined) guardian = startGuardian();
@@ -47,7 +70,11 @@ function tellGuardian(line: string): void {
 function startGuardian(): ChildProcess | null {
   if (!existsSync('/bin/sh')) return null;
   try {
-    const child = spawn('/bin/sh', ['-c', GUARDIAN_SCRIPT], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    const child = spawn('/bin/sh', ['-c', GUARDIAN_SCRIPT, 'rustchain-guardian', GUARD_TOKEN], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    // A normal exit tracked every process it started: no need to look for untracked ones.
+    process.once('exit', () => {
+      if (child.stdin !== null && !child.stdin.destroyed) child.stdin.write('.\n');
+    });
     child.on('error', () => {
       guardian = null;
     });

@@ -3,6 +3,7 @@ import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { bridgeArgv, type Bridge } from './net-bridge.ts';
 import { proxySocketsDir } from './net-proxy.ts';
+import { GUARD_ENV } from '../capabilities/process-groups.ts';
 
 /**
  * bubblewrap (`bwrap`) support: a probe that tells whether it can actually create a
@@ -111,7 +112,8 @@ export function bwrapArgv(argv: readonly string[], spec: SandboxSpec): string[] 
   // group we spawned, and bwrap arms the init's parent-death signal only after that, so a CLI
   // killed in between left an idle init no group kill (the guardian's included) could reach.
   // Every spawn here is `detached` (setsid by node): there is no controlling terminal to steal.
-  const args = [spec.bwrap, '--die-with-parent', '--unshare-all'];
+  // The guard token (process-groups.ts) marks bwrap's own processes only, never the command's.
+  const args = [spec.bwrap, '--die-with-parent', '--unshare-all', '--unsetenv', GUARD_ENV];
   args.push(...systemBinds(), '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   const binaries = spec.proxy ? [spec.proxy.bridge.path, argv[0]] : [argv[0]];
   for (const binary of new Set(binaries)) {

@@ -100,7 +100,7 @@ export async function loadPlugins(config: RustchainConfig, dir: string, configFi
       report('E_PLUGIN_NOT_FOUND', specifier, `plugin package \`${specifier}\` cannot be resolved from ${dir}`, `npm install ${specifier}`);
       continue;
     }
-    const mismatch = sdkMismatch(resolved.packageDir);
+    const mismatch = sdkMismatch(resolved.sdkRange);
     if (mismatch !== null) {
       report('E_PLUGIN_INCOMPATIBLE', specifier,
         `plugin \`${specifier}\` was built for @rustchain/core ${mismatch.range}, this is @rustchain/core ${mismatch.core}`,

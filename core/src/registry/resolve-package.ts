@@ -11,6 +11,8 @@ export interface ResolvedPackage {
   entry: string;
   /** The package.json `rustchain` field, when it is an object (the plugin manifest). */
   manifest: Record<string, unknown> | null;
+  /** `peerDependencies['@rustchain/core']` as written (the plugin's SDK range; sdk-range.ts judges it). */
+  sdkRange: unknown;
 }
 
 /** package.json fields the resolver reads. */
@@ -20,6 +22,7 @@ interface PackageJson {
   main?: unknown;
   exports?: unknown;
   rustchain?: unknown;
+  peerDependencies?: unknown;
 }
 
 function readPackageJson(dir: string): PackageJson {
@@ -84,5 +87,6 @@ export function resolvePackage(specifier: string, fromDir: string, subpath = '.'
     version: typeof pkg.version === 'string' ? pkg.version : '0.0.0',
     entry: resolve(packageDir, entry),
     manifest: typeof pkg.rustchain === 'object' && pkg.rustchain !== null && !Array.isArray(pkg.rustchain) ? pkg.rustchain as Record<string, unknown> : null,
+    sdkRange: (pkg.peerDependencies as Record<string, unknown> | undefined)?.['@rustchain/core'],
   };
 }

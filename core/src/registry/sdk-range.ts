@@ -25,13 +25,12 @@ function runningCoreVersion(): string {
 }
 
 /**
- * A plugin's SDK range is its `peerDependencies['@rustchain/core']` (what `plugin new` writes).
- * Returns the mismatch when the running core is outside it (prereleases included), else null;
- * a plugin that declares no range is accepted.
+ * A plugin's SDK range is its `peerDependencies['@rustchain/core']` (what `plugin new` writes;
+ * resolvePackage reads it with the rest of the package.json). Returns the mismatch when the
+ * running core is outside it (prereleases included), else null; a plugin that declares no
+ * range is accepted.
  */
-export function sdkMismatch(packageDir: string): { range: string; core: string } | null {
-  const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, unknown> };
-  const range = pkg.peerDependencies?.['@rustchain/core'];
+export function sdkMismatch(range: unknown): { range: string; core: string } | null {
   if (typeof range !== 'string' || range.trim() === '' || range.startsWith('workspace:')) return null;
   const core = runningCoreVersion();
   // What `plugin new` writes and every first-party plugin declares: the running version itself,

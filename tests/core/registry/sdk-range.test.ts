@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import satisfies from 'semver/functions/satisfies.js';
+import { resolvePackage } from '../../../core/src/registry/resolve-package.ts';
 import { sdkMismatch } from '../../../core/src/registry/sdk-range.ts';
 
 const core = (JSON.parse(readFileSync(new URL('../../../core/package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -13,7 +14,7 @@ test('a plugin\'s SDK range is judged as semver judges it, the exact and caret s
   const dir = mkdtempSync(join(tmpdir(), 'rc-sdk-range-'));
   const judged = (range: string): boolean => {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', peerDependencies: { '@rustchain/core': range } }));
-    return sdkMismatch(dir) === null;
+    return sdkMismatch(resolvePackage(dir, dir).sdkRange) === null;
   };
   try {
     const [major, minor, patch] = core.split('.').map(Number) as [number, number, number];

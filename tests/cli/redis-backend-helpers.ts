@@ -85,7 +85,12 @@ export async function ledgerEvents(home: string, runId: string): Promise<string[
   const out: string[] = [];
   for (const name of (await readdir(dir)).filter((n) => /^ledger(\.\d+)?\.jsonl$/.test(n)).sort()) {
     for (const line of (await readFile(join(dir, name), 'utf8')).split('\n').filter(Boolean)) {
-      const event = JSON.parse(line) as { runId: string | null; type: string; payload: { stepId?: string } };
+      let event: { runId: string | null; type: string; payload: { stepId?: string } };
+      try {
+        event = JSON.parse(line);
+      } catch {
+        continue; // the torn last record a SIGKILL can leave
+      }
       if (event.runId === runId) out.push(event.payload.stepId === undefined ? event.type : `${event.type}:${event.payload.stepId}`);
     }
   }

@@ -92,6 +92,12 @@ describe('redis backend: workers and the coordinator killed mid-run', { skip: NO
     killGroup(first);
     const killed = await firstDone;
     assert.equal(killed.signal, 'SIGKILL');
+    // Ledger first: every success the run state holds (and resume will reuse unrun) is audited.
+    const state = await runStateOf(project.home);
+    const audited = await ledgerEvents(project.home, state.runId);
+    for (const [id, step] of Object.entries(state.steps)) {
+      if (step.status === 'succeeded') assert.ok(audited.includes(`step.succeeded:${id}`), `run state calls ${id} succeeded; the ledger has no step.succeeded for it`);
+    }
 
     let resumed = await runCli([...args, '--resume', 'latest'], { cwd: project.dir, home: project.home });
     if (resumed.code === 2 && resumed.stdout.includes('E_AUDIT_UNSIGNED_TAIL')) {
@@ -116,6 +122,13 @@ describe('redis backend: workers and the coordinator killed mid-run', { skip: NO
     assert.equal(verify.code, 0, verify.stdout);
   });
 });
+
+/** The one run state under `<stateDir>/runs`. */
+async function runStateOf(stateDir: string): Promise<{ runId: string; steps: Record<string, { status: string }> }> {
+  const ids = (await readdir(join(stateDir, 'runs'))).filter((name) => !name.startsWith('.'));
+  assert.equal(ids.length, 1, ids.join(', '));
+  return JSON.parse(await readFile(join(stateDir, 'runs', ids[0]!, 'state.json'), 'utf8'));
+}
 
 /** Steps recorded as succeeded in the run state (`<stateDir>/runs/<id>/state.json`); 0 before it exists. */
 async function succeededInRunState(stateDir: string): Promise<number> {

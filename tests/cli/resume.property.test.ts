@@ -2,7 +2,8 @@
  * Kill-and-resume, as a property: fast-check picks small missions (DAGs of create_file,
  * edit_file append, noop and sleeping command steps, later steps templating earlier outputs)
  * and the moments to SIGKILL the CLI. After each kill: no process of the run is left, every
- * side effect on disk has its step.started in the ledger, and the ledger verifies (after
+ * side effect on disk has its step.started in the ledger, every step the run state calls
+ * succeeded has its step.succeeded there, and the ledger verifies (after
  * `audit verify --repair` when the kill left something to repair). Then `--resume latest`
  * (itself killed again, a few times) completes the run: its outputs equal what an
  * uninterrupted run gives, a step recorded as succeeded never ran again, and a step with side
@@ -182,6 +183,12 @@ async function checkAfterKill(dir: string, home: string, root: string, repairWit
   const journal = existsSync(join(dir, 'journal.txt')) ? readFileSync(join(dir, 'journal.txt'), 'utf8').split('\n').filter(Boolean) : [];
   const files = readdirSync(dir).filter((n) => n.endsWith('.out')).map((n) => n.slice(0, -'.out'.length));
   for (const id of [...journal, ...files]) assert.ok(started.has(id), `side effect of ${id} on disk without its step.started in the ledger`);
+  // Ledger first: a step the run state calls succeeded (resume reuses it unrun) has its success audited.
+  const state = readState(home);
+  if (state !== null) {
+    const audited = new Set(ledgerEvents(home).filter((e) => e.type === 'step.succeeded' && e.runId === state.runId).map((e) => String(e.payload['stepId'])));
+    for (const [id, s] of Object.entries(state.steps)) if (s.status === 'succeeded') assert.ok(audited.has(id), `run state calls ${id} succeeded; the ledger has no step.succeeded for it`);
+  }
   const report = await verifyLedger(home);
   if (report.ok) return;
   totalRepairs++;

@@ -60,6 +60,13 @@ export function createRunStateRecorder(init: {
   artifact: RunState['artifact'];
   effectOf: (type: string) => Effect | null;
   previous?: RunState | null | undefined;
+  /**
+   * The audit ledger's barrier: resolves once the ledger holds every event handed to it so far.
+   * With it, a success (and a run's `succeeded`) reaches the file only after the ledger has
+   * committed it: resume reuses a succeeded step's outputs without running it, so the audit
+   * must show that success. Without it (no ledger) the state is written as it is.
+   */
+  ledgerBarrier?: (() => Promise<void>) | undefined;
 }): RunStateRecorder {
   const { stateDir, runId, mission, previous } = init;
   const now = new Date().toISOString();
@@ -114,6 +121,34 @@ export function createRunStateRecorder(init: {
     }
     return json;
   };
+  // Ledger first: a success the ledger may not hold yet is written as the step was before it
+  // (`at`: the version of the success; insertion order is version order). Confirmed by a ledger
+  // barrier asked for after the success (commit). `succeededAt`: the same for the run's status.
+  const ledgerBarrier = init.ledgerBarrier;
+  const unconfirmed = new Map<string, { at: number; before: StepState }>();
+  let succeededAt = 0;
+  /** Everything up to version `seen` is in the ledger. */
+  const confirm = (seen: number): void => {
+    for (const [id, { at }] of unconfirmed) {
+      if (at > seen) break;
+      unconfirmed.delete(id);
+    }
+    if (succeededAt <= seen) succeededAt = 0;
+  };
+  /** The entry as the file may show it: the state before any success the ledger has not confirmed. */
+  const written = (id: string, step: StepState): string | undefined => {
+    const masked = unconfirmed.size === 0 ? undefined : unconfirmed.get(id);
+    return masked === undefined ? entry(id, step) : JSON.stringify(masked.before);
+  };
+  /** The last version the file can show in full: the one before the oldest unconfirmed success. */
+  const showable = (): number => {
+    let upTo = version;
+    for (const { at } of unconfirmed.values()) {
+      upTo = at - 1;
+      break;
+    }
+    return succeededAt === 0 ? upTo : Math.min(upTo, succeededAt - 1);
+  };
   const failed = (error: unknown): RustchainError =>
     (failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true }));
   /** One async write of the state as it is now; later callers join the next one. */
@@ -121,6 +156,15 @@ export function createRunStateRecorder(init: {
     const run = (inFlight ?? Promise.resolve()).then(async () => {
       if (failure !== null) throw failure;
       if (durable >= version) return;
+      if (ledgerBarrier !== undefined && (unconfirmed.size > 0 || succeededAt > 0)) {
+        const seen = version;
+        try {
+          await ledgerBarrier();
+          confirm(seen);
+        } catch {
+          // The ledger failed: the run stops on its error (not ours); what it lost stays unwritten.
+        }
+      }
       let covering = version;
       scheduled = false;
       const began = performance.now();
@@ -130,10 +174,11 @@ export function createRunStateRecorder(init: {
         // for them then finds them durable and writes nothing more.
         await writeRunStateAsync(stateDir, state, {
           onSerialise: () => {
-            covering = version;
+            covering = showable();
             state.updatedAt = new Date().toISOString();
+            return succeededAt === 0 ? state : { ...state, status: 'running' };
           },
-          entry,
+          entry: written,
         });
       } catch (error) {
         throw failed(error);
@@ -188,12 +233,19 @@ export function createRunStateRecorder(init: {
       if (event.type === 'run.finished') {
         state.status = event.status;
         version++;
+        if (ledgerBarrier !== undefined && event.status === 'succeeded') succeededAt = version;
         void commit().catch(() => undefined);
         return;
       }
       if (!('stepId' in event)) return;
       const step = steps[event.stepId];
       if (step === undefined) return;
+      if (ledgerBarrier !== undefined) {
+        // Only a success is held back (as the step was before its oldest unconfirmed one); any
+        // other transition of the step is written as it is.
+        if (event.type !== 'step.succeeded') unconfirmed.delete(event.stepId);
+        else if (!unconfirmed.has(event.stepId)) unconfirmed.set(event.stepId, { at: version + 1, before: { ...step } });
+      }
       kept?.delete(event.stepId);
       switch (event.type) {
         case 'step.started':

@@ -121,8 +121,12 @@ let tmpSeq = 0;
 
 /** How the recorder takes part in an async write (writeRunStateAsync). */
 interface StateWriteHooks {
-  /** Called once, just before the first piece is serialised: every change made so far is in the file. */
-  onSerialise?: () => void;
+  /**
+   * Called once, just before the first piece is serialised: every change made so far is in the
+   * file, except what the entries leave out. May return the object to write instead (the
+   * same steps, other top-level fields).
+   */
+  onSerialise?: () => RunState | void;
   /** A step's JSON (a cache of entries that did not change); JSON.stringify by default. */
   entry?: (id: string, step: StepState) => string | undefined;
 }
@@ -136,8 +140,8 @@ export async function writeRunStateAsync(stateDir: string, state: RunState, hook
   try {
     // Serialised while it is written: each piece is taken when the previous one is on its way, so
     // every step's entry is at least as recent as the moment the write began.
-    hooks.onSerialise?.();
-    for (const chunk of runStateChunks(state, STATE_CHUNK, hooks.entry)) {
+    const view = hooks.onSerialise?.() ?? state;
+    for (const chunk of runStateChunks(view, STATE_CHUNK, hooks.entry)) {
       const bytes = Buffer.from(chunk, 'utf8');
       for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
     }

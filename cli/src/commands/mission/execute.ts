@@ -182,6 +182,8 @@ export class MissionExecuteCommand extends PermissionedCommand {
       artifact,
       effectOf: (type) => project.registry.get(type)?.definition.effect ?? null,
       previous: plan?.state,
+      // A success reaches state.json only once the ledger holds it (resume reuses it unrun).
+      ledgerBarrier: () => sinks.barrier(),
     });
     const reporter = await this.reporter(mission);
     const calls = await runCallJournal({ calls: callMode, redactor, sinks });
@@ -206,9 +208,10 @@ export class MissionExecuteCommand extends PermissionedCommand {
           // The run state (state.json) holds outputs and errors: never a secret, as the ledger.
           const redacted = redactor.value(event);
           // step.progress (a live status line) is for the progress view only: not audited, not run state.
+          // The ledger hears of it first: a refused append (fail closed) reaches no run state.
           if (event.type !== 'step.progress') {
-            recorder.onEvent(redacted);
             sinks.onEvent(event);
+            recorder.onEvent(redacted);
           }
           reporter.onEvent(redacted);
         },

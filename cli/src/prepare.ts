@@ -38,6 +38,8 @@ export async function policyFor(
   options: { record?: boolean } = {},
 ): Promise<Policy> {
   const core = await import('@rustchain/core');
+  // The default sandbox mode depends on whether bwrap works here (started earlier by prepareMission).
+  await core.probeBwrapAsync();
   let policySource = { config: project.config.policy, configDir: project.dir, hasConfigFile: project.configFile !== null };
   if (flags.policyFile !== undefined) {
     const loaded = await core.loadPolicyFile(flags.policyFile);
@@ -73,6 +75,8 @@ export async function prepareMission(options: {
 }): Promise<PreparedMission> {
   const core = await import('@rustchain/core');
   const { project, cwd } = options;
+  // Probing bwrap (for the policy's default sandbox mode) overlaps loading the mission.
+  void core.probeBwrapAsync();
   const validation = await core.validateMission(options.file, { registry: project.registry, strict: options.strict === true });
   const errors = validation.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || validation.mission === null) {

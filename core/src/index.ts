@@ -76,7 +76,7 @@ export { checkArgs, argsMatch, globMatch } from './policy/arg-rules.ts';
 export type { CommandRule } from './policy/arg-rules.ts';
 export { checkLimits } from './policy/limits.ts';
 export type { PolicyLimits, LimitViolation } from './policy/limits.ts';
-export { probeBwrap, bwrapArgv, decideSandbox, defaultSandboxMode, onSandboxFallback, sandboxFallbackInput } from './sandbox/index.ts';
+export { probeBwrap, probeBwrapAsync, bwrapArgv, decideSandbox, defaultSandboxMode, onSandboxFallback, sandboxFallbackInput } from './sandbox/index.ts';
 export type { BwrapProbe, SandboxSpec, SandboxMode, SandboxRequest, SandboxDecision, SandboxFallback } from './sandbox/index.ts';
 
 // --- network guard (SSRF-safe HTTP client behind ctx.fetch) ---

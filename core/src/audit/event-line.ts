@@ -1,5 +1,6 @@
 /** Parsing one ledger line without trusting it. */
 import { computeEventHash } from './hash.ts';
+import { sortedKeys } from './sorted-keys.ts';
 import type { LedgerEvent } from './types.ts';
 
 const EVENT_KEYS = ['hash', 'payload', 'prev', 'runId', 'seq', 'ts', 'type'];
@@ -10,7 +11,7 @@ const EVENT_KEYS = ['hash', 'payload', 'prev', 'runId', 'seq', 'ts', 'type'];
  */
 function isLedgerEventShape(value: unknown): value is LedgerEvent {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value).sort();
+  const keys = sortedKeys(value);
   if (keys.length !== EVENT_KEYS.length || keys.some((k, i) => k !== EVENT_KEYS[i])) return false;
   const e = value as Record<string, unknown>;
   return (

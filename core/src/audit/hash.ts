@@ -5,6 +5,7 @@
  * which were a fifth of a ledger commit's CPU.
  */
 import { hash } from 'node:crypto';
+import { sortedKeys } from './sorted-keys.ts';
 import type { LedgerEvent } from './types.ts';
 
 /** RFC 8785 canonical JSON text of a JSON value. */
@@ -40,7 +41,7 @@ function serialize(value: unknown): string | undefined {
     }
     return `${out}]`;
   }
-  const keys = Object.keys(object).sort();
+  const keys = sortedKeys(object);
   let out = '{';
   for (const key of keys) {
     const item = object[key];
@@ -49,6 +50,20 @@ function serialize(value: unknown): string | undefined {
     out += `${JSON.stringify(key)}:${serialize(item)}`;
   }
   return `${out}}`;
+}
+
+/** Quoted strings that recur in every event (payload keys, run id, event type), made once. */
+const QUOTED_MAX = 1024;
+const quoted = new Map<string, string>();
+
+/** `JSON.stringify(text)` for a string that recurs: cached (up to QUOTED_MAX of them) instead of a new string per event. */
+export function quoteRecurring(text: string): string {
+  let json = quoted.get(text);
+  if (json === undefined) {
+    json = JSON.stringify(text);
+    if (quoted.size < QUOTED_MAX) quoted.set(text, json);
+  }
+  return json;
 }
 
 /** SHA-256 hex of a string or bytes. */
@@ -92,15 +107,14 @@ export function plainCanonicalJson(value: unknown): string | undefined {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return undefined;
   const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
+  const keys = sortedKeys(object);
   let out = '{';
   for (const key of keys) {
     const item = object[key];
     if (item === undefined || typeof item === 'symbol') continue;
     const text = plainCanonicalJson(item);
     if (text === undefined) return undefined;
-    if (out.length > 1) out += ',';
-    out += `${JSON.stringify(key)}:${text}`;
+    out += `${out.length > 1 ? ',' : ''}${quoteRecurring(key)}:${text}`;
   }
   return `${out}}`;
 }

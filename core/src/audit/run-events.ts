@@ -2,6 +2,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { RunEvent, RunEventType } from '../engine/types.ts';
 import { digestJson } from './hash.ts';
+import { sortedKeys } from './sorted-keys.ts';
 import type { LedgerInput } from './types.ts';
 
 /** Who ran it, where: added to every `run.started` payload. */
@@ -48,7 +49,7 @@ const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
   'step.retried': (e) => ({ stepId: e.stepId, attempt: e.attempt, delayMs: e.delayMs, error: e.error }),
   'step.succeeded': (e) => ({
     stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs,
-    outputsDigest: recordDigest(e.outputs), outputKeys: Object.keys(e.outputs).sort(),
+    outputsDigest: recordDigest(e.outputs), outputKeys: sortedKeys(e.outputs),
   }),
   'step.failed': (e) => ({ stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs, error: e.error }),
   'step.skipped': (e) => ({ stepId: e.stepId, error: e.error }),

@@ -6,7 +6,7 @@
  * same value (and the hash does not see key order). A payload that is not plain JSON data
  * (see `plainCanonicalJson`) is hashed and written as before.
  */
-import { computeEventHash, eventBaseText, hasUsualFields, plainCanonicalJson, sha256Hex, type EventFieldTexts } from './hash.ts';
+import { computeEventHash, eventBaseText, hasUsualFields, plainCanonicalJson, quoteRecurring, sha256Hex, type EventFieldTexts } from './hash.ts';
 import type { LedgerEvent } from './types.ts';
 
 /** Fill in `event.hash` and return the event's ledger line, newline-terminated. */
@@ -17,8 +17,8 @@ export function sealEvent(event: LedgerEvent): string {
     return `${JSON.stringify(event)}\n`;
   }
   const f: EventFieldTexts = {
-    seq: JSON.stringify(event.seq), ts: JSON.stringify(event.ts), runId: event.runId === null ? 'null' : JSON.stringify(event.runId),
-    type: JSON.stringify(event.type), payload, prev: JSON.stringify(event.prev),
+    seq: JSON.stringify(event.seq), ts: JSON.stringify(event.ts), runId: event.runId === null ? 'null' : quoteRecurring(event.runId),
+    type: quoteRecurring(event.type), payload, prev: JSON.stringify(event.prev),
   };
   const hash = sha256Hex(eventBaseText(f));
   event.hash = hash;

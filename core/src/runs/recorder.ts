@@ -125,13 +125,14 @@ export function createRunStateRecorder(init: {
   // (`at`: the version of the success; insertion order is version order). Confirmed by a ledger
   // barrier asked for after the success (commit). `succeededAt`: the same for the run's status.
   const ledgerBarrier = init.ledgerBarrier;
-  const unconfirmed = new Map<string, { at: number; before: StepState }>();
+  const unconfirmed = new Map<string, { id: string; at: number; before: StepState }>();
   let succeededAt = 0;
   /** Everything up to version `seen` is in the ledger. */
   const confirm = (seen: number): void => {
-    for (const [id, { at }] of unconfirmed) {
-      if (at > seen) break;
-      unconfirmed.delete(id);
+    // values(), not entries(): no [key, value] array per success.
+    for (const u of unconfirmed.values()) {
+      if (u.at > seen) break;
+      unconfirmed.delete(u.id);
     }
     if (succeededAt <= seen) succeededAt = 0;
   };
@@ -244,7 +245,7 @@ export function createRunStateRecorder(init: {
         // Only a success is held back (as the step was before its oldest unconfirmed one); any
         // other transition of the step is written as it is.
         if (event.type !== 'step.succeeded') unconfirmed.delete(event.stepId);
-        else if (!unconfirmed.has(event.stepId)) unconfirmed.set(event.stepId, { at: version + 1, before: { ...step } });
+        else if (!unconfirmed.has(event.stepId)) unconfirmed.set(event.stepId, { id: event.stepId, at: version + 1, before: { ...step } });
       }
       kept?.delete(event.stepId);
       switch (event.type) {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { bridgeArgv, type Bridge } from './net-bridge.ts';
@@ -36,21 +36,50 @@ function findOnPath(name: string, pathVar: string | undefined): string | null {
 }
 
 let cached: BwrapProbe | undefined;
+let started: Promise<BwrapProbe> | undefined;
+
+const NOT_INSTALLED = 'bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)';
+const PROBE_TIMEOUT_MS = 5000;
+const probeArgs = (): string[] => [...systemBinds(), '--unshare-all', '--die-with-parent', '--', 'true'];
+
+function probeResult(path: string, status: number | null, stderr: string, error: Error | undefined): BwrapProbe {
+  return status === 0
+    ? { available: true, path, reason: null }
+    : { available: false, path, reason: `bwrap cannot create a namespace here: ${(stderr || error?.message || `exit ${status}`).trim()}` };
+}
 
 /** Finds bwrap and runs `true` inside a fresh namespace once per process; cached. */
 export function probeBwrap(options: { pathVar?: string; refresh?: boolean } = {}): BwrapProbe {
   if (cached && !options.refresh) return cached;
   const path = findOnPath('bwrap', options.pathVar ?? process.env['PATH']);
   if (path === null) {
-    cached = { available: false, path: null, reason: 'bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)' };
+    cached = { available: false, path: null, reason: NOT_INSTALLED };
     return cached;
   }
-  const probe = spawnSync(path, [...systemBinds(), '--unshare-all', '--die-with-parent', '--', 'true'], { encoding: 'utf8', timeout: 5000 });
-  cached =
-    probe.status === 0
-      ? { available: true, path, reason: null }
-      : { available: false, path, reason: `bwrap cannot create a namespace here: ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}` };
+  const probe = spawnSync(path, probeArgs(), { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS });
+  cached = probeResult(path, probe.status, probe.stderr, probe.error);
   return cached;
+}
+
+/**
+ * The same probe without blocking: creating the namespace takes ~40 ms, mostly in bwrap's own
+ * process, so a command that needs the answer only after loading the mission (the policy's
+ * default sandbox mode) starts it first and awaits it then: the probe overlaps the load
+ * instead of adding to every run's start-up. Fills the cache probeBwrap reads.
+ */
+export function probeBwrapAsync(): Promise<BwrapProbe> {
+  if (cached) return Promise.resolve(cached);
+  started ??= new Promise<BwrapProbe>((resolve) => {
+    const path = findOnPath('bwrap', process.env['PATH']);
+    if (path === null) return resolve((cached = { available: false, path: null, reason: NOT_INSTALLED }));
+    const child = spawn(path, probeArgs(), { stdio: ['ignore', 'ignore', 'pipe'], timeout: PROBE_TIMEOUT_MS });
+    let stderr = '';
+    let failure: Error | undefined;
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', (error) => (failure = error));
+    child.on('close', (status) => resolve((cached ??= probeResult(path, status, stderr, failure))));
+  });
+  return started;
 }
 
 /** `--ro-bind`/`--symlink` arguments for the system directories (symlinked dirs stay symlinks). */

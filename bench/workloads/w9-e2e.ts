@@ -117,6 +117,28 @@ async function run(ctx: BenchContext): Promise<Row[]> {
     status: 'measured',
   });
 
+  // 9h: side-effect steps (each start and success durable before it goes on) at two chain
+  // lengths: the per-step cost must not grow with the mission (the run state used to be
+  // rewritten whole at each of them, which made a chain quadratic).
+  const sideShort = 20;
+  const sideMid = q ? 250 : 1_000;
+  const sideLong = q ? 1_000 : 4_000;
+  const appendStep = { path: 'journal.txt', content: 'x\n', append: true };
+  for (const n of [sideShort, sideMid, sideLong]) await writeFile(join(dir, `side-${n}.yaml`), missionYaml(`side${n}`, chainSpecs(n, 'edit_file', appendStep)));
+  const side = (n: number) => ms(cli(['mission', 'execute', `side-${n}.yaml`, '--json', '--durability=none', '--allow-write'], 'home-side', { keepStdout: false }));
+  ctx.log(`9h: side-effect (edit_file) chains of ${sideShort}, ${sideMid} and ${sideLong} steps through the CLI`);
+  const sideRuns = await interleave({ short: side(sideShort), mid: side(sideMid), long: side(sideLong) }, runs);
+  const midUs = diff(sideRuns.mid!, sideRuns.short!, sideMid - sideShort);
+  const longUs = diff(sideRuns.long!, sideRuns.short!, sideLong - sideShort);
+  const sideRatio = ratio(longUs, midUs);
+  rows.push({
+    id: '9h', workload: `CLI per-step cost of a side-effect chain (edit_file append, durability none), ${sideLong.toLocaleString('en')} steps vs ${sideMid.toLocaleString('en')}`, unit: 'µs/step',
+    ours: summarize(longUs), baseline: { label: `the same per step in a ${sideMid.toLocaleString('en')}-step chain`, figure: summarize(midUs) }, ratio: sideRatio,
+    target: { text: 'per-step cost independent of the step count (≤ 1.2×)', met: sideRatio.median <= 1.2, ...(sideRatio.median > 1.2 ? { gap: `${fmt(sideRatio.median)}×` } : {}) },
+    extra: { [`${sideShort}-step run`]: `${fmt(summarize(sideRuns.short!).median)} ms wall` },
+    status: 'measured',
+  });
+
   // 9c: 10,000-step fan-out end to end.
   const fan = q ? 2_000 : 10_000;
   await writeFile(join(dir, 'fan.yaml'), missionYaml('fan', wideSpecs(fan, 'noop')));

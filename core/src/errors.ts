@@ -115,7 +115,7 @@ export const ERROR_CODES = {
   E_AUDIT_ATTESTATION_INVALID: 'an attestation envelope is malformed or its signature does not verify',
   // Run state and resume
   E_RUN_NOT_FOUND: 'no run state under <stateDir>/runs for that run id (or no earlier run of this mission for `latest`)',
-  E_RUN_STATE_WRITE_FAILED: 'the run state (runs/<runId>/state.json) could not be written; execution stops (fail closed)',
+  E_RUN_STATE_WRITE_FAILED: 'the run state (runs/<runId>/: state.json or its journal) could not be written; execution stops (fail closed)',
   E_RESUME_NOT_RESUMABLE: 'the run cannot be resumed: it succeeded, or its process is still running',
   E_RESUME_DIGEST_CHANGED: 'the mission file or compiled module changed since the run started; resume is refused',
   E_RESUME_INTERRUPTED_STEP: 'a step with side effects was running when the run died; pass --rerun-interrupted to run it again',

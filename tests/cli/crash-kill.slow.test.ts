@@ -9,18 +9,22 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { readRunState } from '../../core/src/index.ts';
 import { createStep, fixture, header, repairsAndRunsOn } from './crash-helpers.ts';
 import { finished, startCli } from './harness.ts';
 
 test('SIGKILL of a real run at moments fast-check chooses: verify --repair ends ok, every side effect has its step.started, the next run works', { timeout: 300_000 }, async (t) => {
   const { project, cli, paths } = await fixture();
   t.after(() => project.cleanup());
-  const ids = Array.from({ length: 60 }, (_, i) => `k${i}`);
+  const ids = Array.from({ length: 200 }, (_, i) => `k${i}`);
   await writeFile(join(project.dir, 'long.yaml'), `${header('long')}${ids.map((id, i) => createStep(id, i < 2 ? [] : [ids[i - 2]!])).join('')}`);
   let kills = 0;
-  await fc.assert(fc.asyncProperty(fc.integer({ min: 500, max: 3000 }), async (delayMs) => {
+  // The kill moment counts from the run's start (its state names this process), not from the
+  // spawn: start-up time varies with the machine, the run itself takes ~0.5 s or more.
+  await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 400 }), async (delayMs) => {
     const child = startCli(['mission', 'execute', 'long.yaml'], { cwd: project.dir, home: project.home });
     const done = finished(child);
+    await runStarted(project.home, child.pid as number, done);
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (child.exitCode === null) {
       process.kill(-(child.pid as number), 'SIGKILL');
@@ -40,3 +44,15 @@ test('SIGKILL of a real run at moments fast-check chooses: verify --repair ends 
   t.diagnostic(`${kills} SIGKILLs mid-run`);
   assert.ok(kills >= 3, `only ${kills} kills landed mid-run`);
 });
+
+/** Resolves once a run state under `home` names `pid` as its process (or the CLI ended first). */
+async function runStarted(home: string, pid: number, done: Promise<unknown>): Promise<void> {
+  let ended = false;
+  void done.then(() => (ended = true));
+  while (!ended) {
+    const dir = join(home, 'runs');
+    const names = existsSync(dir) ? readdirSync(dir) : [];
+    if (names.some((name) => readRunState(home, name)?.process.pid === pid)) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

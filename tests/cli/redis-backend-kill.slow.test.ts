@@ -8,9 +8,10 @@
  * worker's options; nothing here asserts a wall-clock time.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { readRunState, type RunState } from '../../core/src/index.ts';
 import { NO_REDIS, startRedis } from '../plugins/redis-helpers.ts';
 import { finished, json, runCli, startCli } from './harness.ts';
 import { backendProject, killGroup, ledgerEvents, missionText, sleepStep, startMarkers, startWorker, unfinished, until } from './redis-backend-helpers.ts';
@@ -124,22 +125,21 @@ describe('redis backend: workers and the coordinator killed mid-run', { skip: NO
 });
 
 /** The one run state under `<stateDir>/runs`. */
-async function runStateOf(stateDir: string): Promise<{ runId: string; steps: Record<string, { status: string }> }> {
+async function runStateOf(stateDir: string): Promise<RunState> {
   const ids = (await readdir(join(stateDir, 'runs'))).filter((name) => !name.startsWith('.'));
   assert.equal(ids.length, 1, ids.join(', '));
-  return JSON.parse(await readFile(join(stateDir, 'runs', ids[0]!, 'state.json'), 'utf8'));
+  const state = readRunState(stateDir, ids[0]!);
+  assert.ok(state !== null);
+  return state;
 }
 
 /** Steps recorded as succeeded in the run state (`<stateDir>/runs/<id>/state.json`); 0 before it exists. */
 async function succeededInRunState(stateDir: string): Promise<number> {
   let count = 0;
   for (const entry of await readdir(join(stateDir, 'runs')).catch(() => [] as string[])) {
-    try {
-      const state = JSON.parse(await readFile(join(stateDir, 'runs', entry, 'state.json'), 'utf8')) as { steps?: Record<string, { status: string }> };
-      count += Object.values(state.steps ?? {}).filter((s) => s.status === 'succeeded').length;
-    } catch {
-      // not a run directory, not written yet, or caught mid-rename
-    }
+    // As resume reads it (snapshot + journal); null: not a run directory, or not written yet.
+    const state = readRunState(stateDir, entry);
+    count += Object.values(state?.steps ?? {}).filter((s) => s.status === 'succeeded').length;
   }
   return count;
 }

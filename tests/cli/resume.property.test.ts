@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { repairLedger, verifyLedger } from '../../core/src/index.ts';
+import { readRunState, repairLedger, verifyLedger } from '../../core/src/index.ts';
 import { finished, json, runCli, startCli, tempProject, type CliRun } from './harness.ts';
 
 type Kind = 'create' | 'append' | 'noop' | 'command';
@@ -136,9 +136,10 @@ async function noProcessLeft(root: string): Promise<void> {
 function readState(home: string): { runId: string; status: string; process: { pid: number }; steps: Record<string, { status: string; outputs?: Record<string, unknown> }> } | null {
   const dir = join(home, 'runs');
   if (!existsSync(dir)) return null;
+  // As resume reads it: the snapshot with its journal applied.
   for (const name of readdirSync(dir)) {
-    const file = join(dir, name, 'state.json');
-    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+    const state = readRunState(home, name);
+    if (state !== null) return state;
   }
   return null;
 }

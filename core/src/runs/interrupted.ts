@@ -2,7 +2,7 @@ import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ownerAlive } from './liveness.ts';
 import { activeMarker } from './recorder.ts';
-import { readRunState, runsDir, writeRunState, type RunState } from './state.ts';
+import { readRunState, removeJournals, runsDir, writeRunState, type RunState } from './state.ts';
 
 /**
  * Finds runs whose process died while they ran (an `.active` marker whose owner pid is gone
@@ -35,6 +35,8 @@ export function reconcileInterrupted(stateDir: string): RunState[] {
         state.status = 'interrupted';
         state.updatedAt = new Date().toISOString();
         writeRunState(stateDir, state);
+        // The new snapshot holds what the journal said: it names none.
+        removeJournals(stateDir, runId);
         found.push(state);
       }
       rmSync(claimed, { force: true });

@@ -1,16 +1,25 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { RunEvent } from '../engine/types.ts';
 import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import type { Effect } from '../plugin/sdk.ts';
 import { currentProcess } from './liveness.ts';
-import { runsDir, writeRunState, writeRunStateAsync, type RunState, type StepState } from './state.ts';
+import {
+  freshJournalGeneration, fsyncDirAsync, journalName, removeJournals, runFile, runsDir, writeRunState, writeRunStateAsync, type RunState, type StepState,
+} from './state.ts';
 
-/** Transitions that need not be durable at once are written at most this often. */
+/** Transitions that need not be durable at once are appended at most this often. */
 const COALESCE_MS = 25;
-/** ...and at most once per this many times the last write's duration (a write takes ≤ ~5 % of the run). */
-const WRITE_SPACING = 20;
+/**
+ * A new snapshot (and an empty journal) once the journal outgrows this many times the last
+ * snapshot: each snapshot costs O(steps), and as many transitions' worth of journal came
+ * before it, so a transition costs O(1) amortised however large the mission.
+ */
+const SNAPSHOT_RATIO = 2;
+/** ...and not before the journal holds this many characters. */
+const SNAPSHOT_MIN_CHARS = 1 << 20;
 
 /** Effects whose step may run twice without harm: a crash during them needs no durable start. */
 const REPEATABLE: ReadonlySet<Effect> = new Set<Effect>(['pure', 'read', 'idempotent']);
@@ -51,7 +60,12 @@ export function activeMarker(stateDir: string, runId: string): string {
  * start is on disk before its side effect begins (group-committed with the steps starting at
  * the same time), so resume never mistakes a started side effect for a pending step; a
  * side-effect step's success is written at once; other transitions are coalesced into one
- * write per COALESCE_MS (losing them only means a repeatable step runs again).
+ * append per COALESCE_MS (losing them only means a repeatable step runs again).
+ *
+ * On disk: a snapshot (state.json, written whole at the start, when the journal has grown
+ * past SNAPSHOT_RATIO times it, and at the end) and the journal it names, to which each
+ * commit appends one line per changed step: the cost of a transition does not grow with the
+ * mission (a whole-state rewrite per side-effect step made a 4,000-step chain quadratic).
  */
 export function createRunStateRecorder(init: {
   stateDir: string;
@@ -67,8 +81,11 @@ export function createRunStateRecorder(init: {
    * must show that success. Without it (no ledger) the state is written as it is.
    */
   ledgerBarrier?: (() => Promise<void>) | undefined;
+  /** `none` (`--durability=none`): written in the same order, without fsync. Default `fsync`. */
+  durability?: 'fsync' | 'none' | undefined;
 }): RunStateRecorder {
   const { stateDir, runId, mission, previous } = init;
+  const fsync = init.durability !== 'none';
   const now = new Date().toISOString();
   const steps: Record<string, StepState> = Object.create(null) as Record<string, StepState>;
   const add = (step: MissionStep, phase: StepState['phase']): void => {
@@ -80,6 +97,8 @@ export function createRunStateRecorder(init: {
   };
   for (const step of mission.steps) add(step, 'main');
   for (const step of mission.finally ?? []) add(step, 'finally');
+  // A resumed run keeps its id and dir: its journal is a generation the dead process never used.
+  let generation = freshJournalGeneration(stateDir, runId);
   const state: RunState = {
     version: 1,
     runId,
@@ -91,33 +110,32 @@ export function createRunStateRecorder(init: {
     updatedAt: now,
     resumes: previous ? previous.resumes + 1 : 0,
     steps,
+    journal: journalName(generation),
   };
   let scheduled = false;
   let failure: RustchainError | null = null;
   // Group commit: `version` counts transitions, `durable` the last one known on disk.
   let version = 0;
   let durable = 0;
-  // The last transition the barrier must see on disk: a non-repeatable step's start or success. Waiting
-  // for every transition made each step of a chain write (and fsync) the whole state.
+  // The last transition the barrier must see on disk: a non-repeatable step's start or success.
   let mustBeDurable = 0;
   let inFlight: Promise<void> | null = null;
-  let lastWriteMs = 0;
-  // A run with non-repeatable steps writes the whole state at each of their starts and successes
-  // (O(steps) per step): the JSON of entries that did not change since the last write is kept
-  // (dropped at the step's next transition) instead of serialising every step's outputs again.
-  // A run of repeatable steps only writes a few coalesced times: it keeps no copy.
-  const kept = Object.values(steps).some((s) => !isRepeatable(s.effect)) ? new Map<string, string>() : null;
+  // Steps changed since their last journal line, and whether the run's status did.
+  const dirty = new Set<string>();
+  let statusDirty = false;
+  let journal: fs.FileHandle | null = null;
+  let journalChars = 0;
+  let snapshotChars = 0;
   // A pending step was never touched since it was created above (every transition changes its
   // status): its JSON depends only on its phase, type and effect, serialised once for all.
   const pendingJson = new Map<string, string>();
-  const entry = (id: string, step: StepState): string | undefined => {
-    const cache = step.status === 'pending' ? pendingJson : kept;
-    if (cache === null) return JSON.stringify(step);
-    const key = step.status === 'pending' ? `${step.phase}\0${step.type}\0${String(step.effect)}` : id;
-    let json = cache.get(key);
+  const entry = (_id: string, step: StepState): string | undefined => {
+    if (step.status !== 'pending') return JSON.stringify(step);
+    const key = `${step.phase}\0${step.type}\0${String(step.effect)}`;
+    let json = pendingJson.get(key);
     if (json === undefined) {
       json = JSON.stringify(step);
-      cache.set(key, json);
+      pendingJson.set(key, json);
     }
     return json;
   };
@@ -152,11 +170,62 @@ export function createRunStateRecorder(init: {
   };
   const failed = (error: unknown): RustchainError =>
     (failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true }));
-  /** One async write of the state as it is now; later callers join the next one. */
-  const commit = (): Promise<void> => {
+
+  /** Appends a line per changed step (an unconfirmed success waits for its confirmation). */
+  const appendLines = async (): Promise<void> => {
+    let text = '';
+    for (const id of dirty) {
+      if (unconfirmed.has(id)) continue;
+      dirty.delete(id);
+      text += `${JSON.stringify({ id, step: steps[id] })}\n`;
+    }
+    if (statusDirty && succeededAt === 0) {
+      statusDirty = false;
+      text += `${JSON.stringify({ status: state.status })}\n`;
+    }
+    if (text === '') return;
+    if (journal === null) {
+      const file = runFile(stateDir, runId, state.journal!);
+      journal = await fs.open(file, 'a', 0o600);
+      // The new file's entry must survive a crash too.
+      if (fsync) await fsyncDirAsync(dirname(file));
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    for (let at = 0; at < bytes.length; ) at += (await journal.write(bytes, at)).bytesWritten;
+    if (fsync) await journal.datasync();
+    journalChars += text.length;
+  };
+
+  /**
+   * Writes a snapshot of everything the file may show, naming `next` as its journal (none at
+   * the end), then drops the journals before it. Changed steps it covers need no line; an
+   * unconfirmed success stays pending for the new journal.
+   */
+  const snapshot = async (next: string | undefined): Promise<void> => {
+    for (const id of dirty) if (!unconfirmed.has(id)) dirty.delete(id);
+    if (succeededAt === 0) statusDirty = false;
+    const previousJournal = journal;
+    journal = null;
+    await previousJournal?.close();
+    if (next === undefined) delete state.journal;
+    else state.journal = next;
+    snapshotChars = await writeRunStateAsync(stateDir, state, {
+      onSerialise: () => {
+        state.updatedAt = new Date().toISOString();
+        return succeededAt === 0 ? state : { ...state, status: 'running' };
+      },
+      entry: written,
+      fsync,
+    });
+    journalChars = 0;
+    removeJournals(stateDir, runId, next);
+  };
+
+  /** One commit after those in flight: confirms successes with the ledger, then appends (or snapshots); later callers join the next one. */
+  const commit = (final = false): Promise<void> => {
     const run = (inFlight ?? Promise.resolve()).then(async () => {
       if (failure !== null) throw failure;
-      if (durable >= version) return;
+      if (durable >= version && !final) return;
       if (ledgerBarrier !== undefined && (unconfirmed.size > 0 || succeededAt > 0)) {
         const seen = version;
         try {
@@ -166,25 +235,16 @@ export function createRunStateRecorder(init: {
           // The ledger failed: the run stops on its error (not ours); what it lost stays unwritten.
         }
       }
-      let covering = version;
       scheduled = false;
-      const began = performance.now();
+      // Everything showable now is in what this commit writes.
+      const covering = showable();
       try {
-        // The file holds every transition made before its serialisation starts (after the open),
-        // which may include ones made since this commit was asked for: a barrier that was waiting
-        // for them then finds them durable and writes nothing more.
-        await writeRunStateAsync(stateDir, state, {
-          onSerialise: () => {
-            covering = showable();
-            state.updatedAt = new Date().toISOString();
-            return succeededAt === 0 ? state : { ...state, status: 'running' };
-          },
-          entry: written,
-        });
+        if (final) await snapshot(undefined);
+        else if (journalChars > Math.max(SNAPSHOT_MIN_CHARS, snapshotChars * SNAPSHOT_RATIO)) await snapshot(journalName(++generation));
+        else await appendLines();
       } catch (error) {
         throw failed(error);
       }
-      lastWriteMs = performance.now() - began;
       durable = Math.max(durable, covering);
     });
     inFlight = run.catch(() => undefined);
@@ -194,17 +254,16 @@ export function createRunStateRecorder(init: {
   const later = (): void => {
     if (scheduled) return;
     scheduled = true;
-    // Each write is the whole state (O(steps)): spacing them by a multiple of the last one's
-    // duration keeps their share of the run bounded however large the mission (at 25 ms
-    // apart, a 10,000-step run spent a third of its CPU serialising its state).
     setTimeout(() => {
       if (scheduled) void commit().catch(() => undefined); // kept in `failure`: the next event throws it
-    }, Math.max(COALESCE_MS, lastWriteMs * WRITE_SPACING)).unref();
+    }, COALESCE_MS).unref();
   };
 
-  // The first write is synchronous: the state exists before run.started is even emitted.
+  // The first snapshot is synchronous: the state exists before run.started is even emitted.
   try {
-    writeRunState(stateDir, state, entry);
+    snapshotChars = writeRunState(stateDir, state, { entry, fsync });
+    // A resumed run's earlier journals are in `previous` (read with its snapshot) and in this snapshot now.
+    removeJournals(stateDir, runId, state.journal);
   } catch (error) {
     throw failed(error);
   }
@@ -225,8 +284,10 @@ export function createRunStateRecorder(init: {
       if (state.status === 'running') {
         state.status = status;
         version++;
+        statusDirty = true;
       }
-      await commit();
+      // The run is over here: one snapshot holds it all, and its journal goes.
+      await commit(true);
       rmSync(marker, { force: true });
     },
     onEvent(event) {
@@ -234,6 +295,7 @@ export function createRunStateRecorder(init: {
       if (event.type === 'run.finished') {
         state.status = event.status;
         version++;
+        statusDirty = true;
         if (ledgerBarrier !== undefined && event.status === 'succeeded') succeededAt = version;
         void commit().catch(() => undefined);
         return;
@@ -247,7 +309,6 @@ export function createRunStateRecorder(init: {
         if (event.type !== 'step.succeeded') unconfirmed.delete(event.stepId);
         else if (!unconfirmed.has(event.stepId)) unconfirmed.set(event.stepId, { id: event.stepId, at: version + 1, before: { ...step } });
       }
-      kept?.delete(event.stepId);
       switch (event.type) {
         case 'step.started':
           step.status = 'running';
@@ -273,9 +334,10 @@ export function createRunStateRecorder(init: {
           return;
       }
       version++;
+      dirty.add(event.stepId);
       if (!isRepeatable(step.effect) && (event.type === 'step.started' || event.type === 'step.succeeded')) mustBeDurable = version;
       // A side-effect step's start is made durable by the barrier the engine awaits before
-      // dispatching it (one write for every step starting together); its success is written
+      // dispatching it (one append for every step starting together); its success is written
       // at once, without blocking, so resume knows it happened.
       if (!isRepeatable(step.effect) && event.type === 'step.succeeded') void commit().catch(() => undefined);
       else later();

@@ -1,11 +1,15 @@
 /**
  * A run's state on disk, `<stateDir>/runs/<runId>/state.json`: what resume needs (each step's
  * status, attempts and outputs once succeeded, the effect of its plugin, the digest of what
- * ran) and what `runs list` shows. Written atomically (write tmp, fsync, rename, fsync dir),
- * so a crash leaves the previous or the next version, never a torn one. Outputs are stored as
- * the steps returned them (they feed resumed templates): the file is created 0600.
+ * ran) and what `runs list` shows. The file is a snapshot, written atomically (write tmp,
+ * fsync, rename, fsync dir), so a crash leaves the previous or the next version, never a torn
+ * one. While a run is under way, its transitions are appended to a journal the snapshot names
+ * (`journal-<n>.jsonl` beside it: one line per changed step, each the step's whole state), so
+ * a transition costs what it changes, not a rewrite of every step; readers apply the journal
+ * to the snapshot (readRunState), a torn last line ignored. Outputs are stored as the steps
+ * returned them (they feed resumed templates): both files are created 0600.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { StepError } from '../engine/types.ts';
@@ -46,6 +50,40 @@ export interface RunState {
   /** How many times the run was resumed. */
   resumes: number;
   steps: Record<string, StepState>;
+  /** On disk only: the journal (a file name beside state.json) whose lines follow this snapshot. */
+  journal?: string;
+}
+
+/** One journal line: a step's whole state after a transition, or the run's new status. */
+type JournalEntry = { id: string; step: StepState } | { status: RunStateStatus };
+
+/** Journal file names a snapshot may name (nothing that could leave the run's dir). */
+const JOURNAL_NAME = /^journal-\d{1,9}\.jsonl$/;
+
+/** The journal file name of generation `n`. */
+export function journalName(n: number): string {
+  return `journal-${n}.jsonl`;
+}
+
+/** `<stateDir>/runs/<runId>/<name>`. */
+export function runFile(stateDir: string, runId: string, name: string): string {
+  return join(runsDir(stateDir), runId, name);
+}
+
+/** Applies a journal's complete lines, in order, to the state it follows; stops at a torn or foreign line. */
+function applyJournal(state: RunState, text: string): void {
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(line) as JournalEntry;
+    } catch {
+      return; // the torn last line of a crash
+    }
+    if ('status' in entry && typeof entry.status === 'string') state.status = entry.status;
+    else if ('id' in entry && typeof entry.id === 'string' && typeof entry.step === 'object' && entry.step !== null) state.steps[entry.id] = entry.step;
+    else return;
+  }
 }
 
 /** `<stateDir>/runs`. */
@@ -97,8 +135,19 @@ export function* runStateChunks(state: RunState, size = STATE_CHUNK, entry: (id:
   yield `${text}}}`;
 }
 
-/** Writes the state atomically and durably (tmp + fsync + rename + dir fsync). Synchronous; `entry` as in runStateChunks. */
-export function writeRunState(stateDir: string, state: RunState, entry?: (id: string, step: StepState) => string | undefined): void {
+/** How a snapshot is written. */
+export interface SnapshotOptions {
+  /** A step's JSON (a cache of entries that did not change); JSON.stringify by default. */
+  entry?: ((id: string, step: StepState) => string | undefined) | undefined;
+  /** false with `--durability=none`: atomic (tmp + rename) but not fsynced. Default true. */
+  fsync?: boolean | undefined;
+}
+
+/** Writes the state atomically and durably (tmp + fsync + rename + dir fsync). Synchronous; returns the characters written. */
+export function writeRunState(stateDir: string, state: RunState, options: SnapshotOptions = {}): number {
+  const { entry } = options;
+  const durable = options.fsync !== false;
+  let written = 0;
   const dir = join(runsDir(stateDir), state.runId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'state.json');
@@ -106,33 +155,38 @@ export function writeRunState(stateDir: string, state: RunState, entry?: (id: st
   const fd = openSync(tmp, 'w', 0o600);
   try {
     for (const chunk of runStateChunks(state, STATE_CHUNK, entry)) {
+      written += chunk.length;
       const bytes = Buffer.from(chunk, 'utf8');
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
     }
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, file);
-  fsyncDir(dir);
+  if (durable) fsyncDir(dir);
+  return written;
 }
 
 let tmpSeq = 0;
 
 /** How the recorder takes part in an async write (writeRunStateAsync). */
-interface StateWriteHooks {
+interface StateWriteHooks extends SnapshotOptions {
   /**
    * Called once, just before the first piece is serialised: every change made so far is in the
    * file, except what the entries leave out. May return the object to write instead (the
    * same steps, other top-level fields).
    */
   onSerialise?: () => RunState | void;
-  /** A step's JSON (a cache of entries that did not change); JSON.stringify by default. */
-  entry?: (id: string, step: StepState) => string | undefined;
 }
 
-/** `writeRunState` without blocking the event loop (the same tmp + fsync + rename + dir fsync). */
-export async function writeRunStateAsync(stateDir: string, state: RunState, hooks: StateWriteHooks = {}): Promise<void> {
+/**
+ * `writeRunState` without blocking the event loop (the same tmp + fsync + rename + dir fsync);
+ * resolves to the characters written.
+ */
+export async function writeRunStateAsync(stateDir: string, state: RunState, hooks: StateWriteHooks = {}): Promise<number> {
+  const durable = hooks.fsync !== false;
+  let written = 0;
   const dir = join(runsDir(stateDir), state.runId);
   const file = join(dir, 'state.json');
   const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
@@ -142,24 +196,17 @@ export async function writeRunStateAsync(stateDir: string, state: RunState, hook
     // every step's entry is at least as recent as the moment the write began.
     const view = hooks.onSerialise?.() ?? state;
     for (const chunk of runStateChunks(view, STATE_CHUNK, hooks.entry)) {
+      written += chunk.length;
       const bytes = Buffer.from(chunk, 'utf8');
       for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
     }
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
   await fs.rename(tmp, file);
-  try {
-    const d = await fs.open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic.
-  }
+  if (durable) await fsyncDirAsync(dir);
+  return written;
 }
 
 function fsyncDir(dir: string): void {
@@ -174,17 +221,70 @@ function fsyncDir(dir: string): void {
   }
 }
 
-/** Reads a run's state; null when absent or unreadable. */
+/** A journal generation no file of the run uses yet (a resumed run must not append to its predecessor's journal). */
+export function freshJournalGeneration(stateDir: string, runId: string): number {
+  let next = 0;
+  try {
+    for (const name of readdirSync(join(runsDir(stateDir), runId))) {
+      if (JOURNAL_NAME.test(name)) next = Math.max(next, Number(name.slice('journal-'.length, -'.jsonl'.length)) + 1);
+    }
+  } catch {
+    // no run dir yet
+  }
+  return next;
+}
+
+/** fsync of a directory (a new file's entry); some filesystems refuse it, and then the write stands as it is. */
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  try {
+    const d = await fs.open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // refused: nothing more to do
+  }
+}
+
+/** Removes the run's journal files other than `keep` (a snapshot that names none, or a newer one, replaced them). */
+export function removeJournals(stateDir: string, runId: string, keep?: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(join(runsDir(stateDir), runId));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name !== keep && JOURNAL_NAME.test(name)) rmSync(runFile(stateDir, runId, name), { force: true });
+  }
+}
+
+/** Reads a run's state (its snapshot with its journal applied); null when absent or unreadable. */
 export function readRunState(stateDir: string, runId: string): RunState | null {
   if (!isRunId(runId)) return null;
   const file = runStatePath(stateDir, runId);
   if (!existsSync(file)) return null;
+  let state: RunState;
   try {
-    const state = JSON.parse(readFileSync(file, 'utf8')) as RunState;
-    return state.version === 1 && state.runId === runId ? state : null;
+    state = JSON.parse(readFileSync(file, 'utf8')) as RunState;
   } catch {
     return null;
   }
+  if (state.version !== 1 || state.runId !== runId) return null;
+  const journal = state.journal;
+  delete state.journal;
+  if (typeof journal === 'string' && JOURNAL_NAME.test(journal)) {
+    let text = '';
+    try {
+      text = readFileSync(runFile(stateDir, runId, journal), 'utf8');
+    } catch {
+      // not created yet: nothing happened since the snapshot
+    }
+    applyJournal(state, text);
+  }
+  return state;
 }
 
 /** Every readable run state under the state dir, newest start first. */

@@ -5,11 +5,11 @@
  * O(steps) plus two fsyncs); it is written later, coalesced, and by finish() at the latest.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createRunStateRecorder, type RunState } from '../../../core/src/index.ts';
+import { createRunStateRecorder, readRunState, type RunState } from '../../../core/src/index.ts';
 import { mission, step } from '../engine/helpers.ts';
 
 const dirs: string[] = [];
@@ -25,7 +25,8 @@ function setup() {
     stateDir: dir, runId: 'r', mission: m, artifact: { kind: 'mission', file: '/x/m.yaml', sha256: m.source.sha256 },
     effectOf: (t) => EFFECTS[t] ?? null,
   });
-  const onDisk = () => JSON.parse(readFileSync(join(dir, 'runs', 'r', 'state.json'), 'utf8')) as RunState;
+  // What a reader finds: the snapshot with its journal applied.
+  const onDisk = () => readRunState(dir, 'r') as RunState;
   return { rec, onDisk };
 }
 

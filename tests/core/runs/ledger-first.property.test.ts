@@ -7,12 +7,12 @@
  * committed, and once the ledger has committed everything the file catches up with the state.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { createRunStateRecorder, type RunEvent } from '../../../core/src/index.ts';
+import { createRunStateRecorder, readRunState, type RunEvent } from '../../../core/src/index.ts';
 import { mission, step } from '../engine/helpers.ts';
 
 const dirs: string[] = [];
@@ -83,8 +83,9 @@ function fakeLedger() {
   };
 }
 
+/** What a reader (resume) finds on disk: the snapshot with its journal applied. */
 function readFile(dir: string): { status: string; steps: Record<string, { status: string }> } {
-  return JSON.parse(readFileSync(join(dir, 'runs', 'r', 'state.json'), 'utf8'));
+  return readRunState(dir, 'r')!;
 }
 
 function assertLedgerFirst(dir: string, ledger: ReturnType<typeof fakeLedger>, when: string): void {

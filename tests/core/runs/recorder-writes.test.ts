@@ -1,16 +1,17 @@
 /**
- * The recorder's whole-state writes for runs with non-repeatable steps: the JSON of entries that
- * did not change is reused, and a write holds every transition made before it began serialising.
- * Whatever the interleaving, what is on disk after a barrier is the state itself, byte for byte,
- * and a failed write fails the barrier and every later event (fail closed).
+ * The recorder's writes: a snapshot at the start and the end, a journal line per changed step
+ * between them. Whatever the interleaving of transitions, barriers and pauses, what a reader
+ * finds (snapshot + journal) after a barrier holds every start and success the barrier
+ * promised, after finish it is the state itself and no journal is left, and a failed write
+ * fails the barrier and every later event (fail closed).
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { createRunStateRecorder, type RunEvent } from '../../../core/src/index.ts';
+import { createRunStateRecorder, readRunState, type RunEvent, type RunState } from '../../../core/src/index.ts';
 import { mission, step } from '../engine/helpers.ts';
 
 const dirs: string[] = [];
@@ -30,7 +31,15 @@ const EFFECTS: Record<string, 'pure' | 'read' | 'side-effect'> = { noop: 'pure',
 function recorder(dir: string, which = m) {
   return createRunStateRecorder({ stateDir: dir, runId: 'r', mission: which, artifact: { kind: 'mission', file: '/x/m.yaml', sha256: which.source.sha256 }, effectOf: (t) => EFFECTS[t] ?? null });
 }
-const fileText = (dir: string): string => readFileSync(join(dir, 'runs', 'r', 'state.json'), 'utf8');
+/** What a reader finds (the snapshot with its journal applied). */
+const onDisk = (dir: string): RunState => readRunState(dir, 'r')!;
+/** The recorder's state as a reader should find it (the journal's name is the file's business). */
+const expected = (state: RunState): RunState => {
+  const { journal: _journal, ...rest } = state;
+  return JSON.parse(JSON.stringify(rest)) as RunState;
+};
+/** The run's journal files. */
+const journals = (dir: string): string[] => readdirSync(join(dir, 'runs', 'r')).filter((n) => n.startsWith('journal-'));
 
 const eventArb: fc.Arbitrary<RunEvent | 'barrier' | 'tick'> = fc.oneof(
   fc.constantFrom('barrier' as const, 'tick' as const),
@@ -45,12 +54,12 @@ const eventArb: fc.Arbitrary<RunEvent | 'barrier' | 'tick'> = fc.oneof(
     }),
 );
 
-test('after any sequence of transitions, barriers and pauses, the file is the state (reused entries never stale)', async () => {
+test('after any sequence of transitions, barriers and pauses, what a reader finds is the state', async () => {
   await fc.assert(fc.asyncProperty(fc.array(eventArb, { maxLength: 30 }), fc.boolean(), async (events, pure) => {
     const dir = stateDir();
     const rec = recorder(dir, pure ? pureMission : m);
     // The first write (all pending, shared entries) is the state too.
-    assert.equal(fileText(dir), JSON.stringify(rec.state));
+    assert.deepEqual(onDisk(dir), expected(rec.state));
     const pending: Promise<void>[] = [];
     // What the barrier promises: a non-repeatable step's start or success is on disk.
     const promised = new Set<string>();
@@ -67,10 +76,11 @@ test('after any sequence of transitions, barriers and pauses, the file is the st
     // non-repeatable step is on disk; finish writes the rest.
     await Promise.all(pending);
     await rec.barrier();
-    const onDisk = JSON.parse(fileText(dir)) as { steps: Record<string, { status: string }> };
-    for (const id of [...promised].filter((i) => !pure && i !== 'b')) assert.equal(onDisk.steps[id]!.status, rec.state.steps[id]!.status, `step ${id}`);
+    const found = onDisk(dir);
+    for (const id of [...promised].filter((i) => !pure && i !== 'b')) assert.equal(found.steps[id]!.status, rec.state.steps[id]!.status, `step ${id}`);
     await rec.finish('failed');
-    assert.equal(fileText(dir), JSON.stringify(rec.state));
+    assert.deepEqual(onDisk(dir), expected(rec.state));
+    assert.deepEqual(journals(dir), [], 'the final snapshot replaces the journal');
     rmSync(dir, { recursive: true, force: true });
   }), { numRuns: 60 });
 });
@@ -83,8 +93,8 @@ test('a start asked for while a success is being written is covered by that writ
   rec.onEvent({ type: 'step.succeeded', runId: 'r', stepId: 'a', attempt: 1, durationMs: 1, outputs: { n: 1 } }); // written at once
   rec.onEvent({ type: 'step.started', runId: 'r', stepId: 'c', attempt: 1 });
   await rec.barrier();
-  const onDisk = JSON.parse(fileText(dir)) as { steps: Record<string, { status: string; outputs?: unknown }> };
-  assert.deepEqual([onDisk.steps['a']!.status, onDisk.steps['a']!.outputs, onDisk.steps['c']!.status], ['succeeded', { n: 1 }, 'running']);
+  const found = onDisk(dir);
+  assert.deepEqual([found.steps['a']!.status, found.steps['a']!.outputs, found.steps['c']!.status], ['succeeded', { n: 1 }, 'running']);
   await rec.finish('succeeded');
 });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -22,7 +22,8 @@ const artifact = { kind: 'mission' as const, file: '/x/m.yaml', sha256: m.source
 function recorder(dir: string, runId = 'run-1', previous?: RunState) {
   return createRunStateRecorder({ stateDir: dir, runId, mission: m, artifact, effectOf: (t) => EFFECTS[t] ?? null, previous });
 }
-const onDisk = (dir: string, runId = 'run-1') => JSON.parse(readFileSync(join(dir, 'runs', runId, 'state.json'), 'utf8')) as RunState;
+/** What a reader finds on disk (the snapshot with its journal applied). */
+const onDisk = (dir: string, runId = 'run-1') => readRunState(dir, runId) as RunState;
 
 describe('run state recorder', () => {
   it('the barrier makes every start so far durable in one write; a side-effect success is written at once', async () => {

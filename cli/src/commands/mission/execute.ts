@@ -184,6 +184,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
       previous: plan?.state,
       // A success reaches state.json only once the ledger holds it (resume reuses it unrun).
       ledgerBarrier: () => sinks.barrier(),
+      durability: this.durabilityMode(),
     });
     const reporter = await this.reporter(mission);
     const calls = await runCallJournal({ calls: callMode, redactor, sinks });

@@ -10,7 +10,7 @@ export class RunsListCommand extends ProjectCommand {
     category: 'Runs',
     description: 'List the runs recorded in the state directory with their status (including interrupted ones)',
     details: `
-      Every run keeps its state in \`<stateDir>/runs/<runId>/state.json\`. A run whose process died while it
+      Every run keeps its state in \`<stateDir>/runs/<runId>/\` (state.json and its journal). A run whose process died while it
       ran (SIGKILL, power loss) is \`interrupted\`: found here (and by the next run) through its pid and
       process start time, and recorded in the audit ledger as \`run.interrupted\`. Resume one with
       \`rustchain mission execute <file> --resume <runId|latest>\`.

@@ -32,3 +32,26 @@ export function createLogger(level: string, file?: string): CliLogger {
   }
   return logger;
 }
+
+/** pino's numeric value of each level (silent: above all). */
+const LEVEL_VALUES: Record<string, number> = { fatal: 60, error: 50, warn: 40, info: 30, debug: 20, trace: 10, silent: Infinity };
+
+/** Whether a logger at `level` writes `wanted` lines, answered without loading pino. */
+export function levelEnabled(level: string, wanted: string): boolean {
+  return (LEVEL_VALUES[wanted] ?? Infinity) >= (LEVEL_VALUES[level] ?? LEVEL_VALUES['warn']!);
+}
+
+/**
+ * createLogger's logger, made on its first use: a run at the default level usually logs
+ * nothing, and loading pino and building its stream was ~20 ms of every run's start-up.
+ */
+export function lazyLogger(level: string, file?: string): CliLogger {
+  let real: CliLogger | undefined;
+  return new Proxy({} as CliLogger, {
+    get(_target, key) {
+      real ??= createLogger(level, file);
+      const value: unknown = Reflect.get(real, key, real);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(real) : value;
+    },
+  });
+}

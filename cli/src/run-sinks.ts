@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { CompiledRunArtifact, LedgerInput, Mission, PolicyGrant, Project, RunEvent, SecretRedactor } from '@rustchain/core';
-import { createLogger, type CliLogger } from './logger.ts';
+import { lazyLogger, levelEnabled, type CliLogger } from './logger.ts';
 import { telemetryEndpoint } from './tracing/endpoint.ts';
 
 /** Levels verbose enough to swamp a progress display: those go to the run's log file. */
@@ -47,7 +47,7 @@ export async function openRunSinks(options: {
   const { project, mission, redactor } = options;
   const runId = options.runId ?? randomUUID();
   const logFile = FILE_LEVELS.has(options.logLevel) ? join(project.stateDir, 'runs', runId, 'run.log') : undefined;
-  const logger = createLogger(options.logLevel, logFile);
+  const logger = lazyLogger(options.logLevel, logFile);
   const sink = await core.openRunLedger({
     stateDir: project.stateDir,
     runId,
@@ -66,7 +66,7 @@ export async function openRunSinks(options: {
     endpoint, mission, runId, redact: (text) => redactor.text(text), warn: (text) => process.stderr.write(text),
   });
   // The level is fixed for the run: asked once, not per event.
-  const logEvents = logger.isLevelEnabled('info');
+  const logEvents = levelEnabled(options.logLevel, 'info');
   return {
     runId,
     logger,

@@ -97,15 +97,21 @@ function assertLedgerFirst(dir: string, ledger: ReturnType<typeof fakeLedger>, w
   if (onDisk.status === 'succeeded') assert.ok(committed.run, `${when}: state.json calls the run succeeded before the ledger committed run.finished`);
 }
 
+/** A fresh state dir, a fake ledger and a recorder that waits for it. */
+function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'rustchain-ledger-first-'));
+  dirs.push(dir);
+  const ledger = fakeLedger();
+  const rec = createRunStateRecorder({
+    stateDir: dir, runId: 'r', mission: m, artifact: { kind: 'mission', file: '/x/m.yaml', sha256: m.source.sha256 },
+    effectOf: (t) => EFFECTS[t] ?? null, ledgerBarrier: () => ledger.barrier(),
+  });
+  return { dir, ledger, rec };
+}
+
 test('state.json never shows a success the ledger has not committed, and shows it once committed', async () => {
   await fc.assert(fc.asyncProperty(fc.array(commandArb, { maxLength: 40 }), async (commands) => {
-    const dir = mkdtempSync(join(tmpdir(), 'rustchain-ledger-first-'));
-    dirs.push(dir);
-    const ledger = fakeLedger();
-    const rec = createRunStateRecorder({
-      stateDir: dir, runId: 'r', mission: m, artifact: { kind: 'mission', file: '/x/m.yaml', sha256: m.source.sha256 },
-      effectOf: (t) => EFFECTS[t] ?? null, ledgerBarrier: () => ledger.barrier(),
-    });
+    const { dir, ledger, rec } = setup();
     const pending: Promise<unknown>[] = [];
     let finished = false;
     for (const [i, command] of commands.entries()) {
@@ -142,13 +148,7 @@ test('state.json never shows a success the ledger has not committed, and shows i
 });
 
 test('a success is written as soon as the ledger commits it, without another event', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rustchain-ledger-first-'));
-  dirs.push(dir);
-  const ledger = fakeLedger();
-  const rec = createRunStateRecorder({
-    stateDir: dir, runId: 'r', mission: m, artifact: { kind: 'mission', file: '/x/m.yaml', sha256: m.source.sha256 },
-    effectOf: (t) => EFFECTS[t] ?? null, ledgerBarrier: () => ledger.barrier(),
-  });
+  const { dir, ledger, rec } = setup();
   const started: RunEvent = { type: 'step.started', runId: 'r', stepId: 'a', attempt: 1 };
   const succeeded: RunEvent = { type: 'step.succeeded', runId: 'r', stepId: 'a', attempt: 1, durationMs: 1, outputs: {} };
   for (const event of [started, succeeded]) {

@@ -223,6 +223,10 @@ async function run(ctx: BenchContext): Promise<Row[]> {
     extra: {
       wall: `${fmt(summarize(rss.chainMs).median)} ms (CPU ${fmt(summarize(rss.chainCpu).median)} ms)`,
       'per step over node -e 0': `${fmt(((summarize(rss.chain).median - summarize(rss.node).median) / chainN) / 1024)} KiB`,
+      // 9a's method at scale: the 4,020-step difference still carries one-off warm-up (JIT,
+      // heap growth) that a long run amortises.
+      [`per-step cost at scale (${chainN.toLocaleString('en')} − ${short} steps, as 9a)`]:
+        `${fmt(((summarize(rss.chainMs).median - summarize(perStep.shortNone!).median) * 1000) / (chainN - short))} µs wall, ${fmt(((summarize(rss.chainCpu).median - summarize(cpuOf('shortNone', runs)).median) * 1000) / (chainN - short))} µs CPU`,
     },
     status: `measured (${rss.chain.length} runs)`,
   });

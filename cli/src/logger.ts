@@ -47,11 +47,12 @@ export function levelEnabled(level: string, wanted: string): boolean {
  */
 export function lazyLogger(level: string, file?: string): CliLogger {
   let real: CliLogger | undefined;
+  const logger = (): CliLogger => (real ??= createLogger(level, file));
   return new Proxy({} as CliLogger, {
     get(_target, key) {
-      real ??= createLogger(level, file);
-      const value: unknown = Reflect.get(real, key, real);
+      const value: unknown = Reflect.get(logger(), key, real);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(real) : value;
     },
+    set: (_target, key, value) => Reflect.set(logger(), key, value, real),
   });
 }

@@ -32,3 +32,16 @@ test('the lazy logger writes its lines to the file once it is used', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a level set through the lazy logger reaches pino', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rustchain-lazy-log-'));
+  try {
+    // Its own file: createLogger caches one logger per level and destination.
+    const logger = lazyLogger('warn', join(dir, 'level.log'));
+    logger.level = 'debug';
+    assert.equal(logger.isLevelEnabled('debug'), true);
+    assert.equal(logger.level, 'debug');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -6,8 +6,8 @@
  * one. While a run is under way, its transitions are appended to a journal the snapshot names
  * (`journal-<n>.jsonl` beside it: one line per changed step, each the step's whole state), so
  * a transition costs what it changes, not a rewrite of every step; readers apply the journal
- * to the snapshot (readRunState), a torn last line ignored. Outputs are stored as the steps
- * returned them (they feed resumed templates): both files are created 0600.
+ * to the snapshot (readRunState), a torn last line ignored. Outputs and errors are stored as the
+ * run's secret redactor left them (they feed resumed templates): both files are created 0600.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
@@ -74,12 +74,13 @@ export function runFile(stateDir: string, runId: string, name: string): string {
 function applyJournal(state: RunState, text: string): void {
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    let entry: JournalEntry;
+    let entry: JournalEntry | null;
     try {
-      entry = JSON.parse(line) as JournalEntry;
+      entry = JSON.parse(line) as JournalEntry | null;
     } catch {
       return; // the torn last line of a crash
     }
+    if (typeof entry !== 'object' || entry === null) return;
     if ('status' in entry && typeof entry.status === 'string') state.status = entry.status;
     else if ('id' in entry && typeof entry.id === 'string' && typeof entry.step === 'object' && entry.step !== null) state.steps[entry.id] = entry.step;
     else return;

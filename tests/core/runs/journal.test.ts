@@ -5,7 +5,7 @@
  * journal of the process that died; and finish leaves one snapshot, no journal.
  */
 import { strict as assert } from 'node:assert';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -83,6 +83,18 @@ describe('run state journal', () => {
     appendFileSync(join(runDir(dir), journals(dir)[0]!), '{"id":"s1","step":{"status":"succee');
     const found = readRunState(dir, 'r')!;
     assert.deepEqual([found.steps['s0']!.status, found.steps['s0']!.outputs, found.steps['s1']!.status], ['succeeded', { ok: 1 }, 'pending']);
+    // Whatever follows a line that is not a journal entry (a foreign or damaged file) is not applied either.
+    for (const foreign of ['42\n', 'null\n', '"text"\n', '{"other":1}\n']) {
+      const copy = stateDir();
+      const from = runDir(dir);
+      const to = join(copy, 'runs', 'r');
+      mkdirSync(to, { recursive: true });
+      for (const name of readdirSync(from)) writeFileSync(join(to, name), readFileSync(join(from, name)));
+      const journal = join(to, journals(copy)[0]!);
+      writeFileSync(journal, readFileSync(journal, 'utf8').replace(/\{"id":"s1".*$/s, '') + foreign + '{"id":"s2","step":{"status":"succeeded","phase":"main","type":"command","effect":"side-effect","attempts":1}}\n');
+      const read = readRunState(copy, 'r')!;
+      assert.deepEqual([read.steps['s0']!.status, read.steps['s2']!.status], ['succeeded', 'pending'], JSON.stringify(foreign));
+    }
   });
 
   it('a resumed run writes a journal generation the dead process never used, and drops the old one only once its own snapshot is down', async () => {

@@ -184,7 +184,9 @@ export function createExecCapability(init: {
       refuseAfterTamper();
       const spec = await prepare(policy, init, argv, options);
       const maxOutputBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);
-      return openSession(spec, { signal: init.signal, policy, maxOutputBytes });
+      // A sandboxed session carries the guard token too (see run above).
+      const env = spec.sandboxed ? { ...spec.env, ...guardEnv() } : spec.env;
+      return openSession({ ...spec, env }, { signal: init.signal, policy, maxOutputBytes });
     },
 
     async kill(pid, signal = 'SIGTERM', options = {}) {

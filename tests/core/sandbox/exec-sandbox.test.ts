@@ -52,3 +52,26 @@ test('a step cannot opt out of a required sandbox', async () => {
     await rm(base, { recursive: true, force: true });
   }
 });
+
+test('a sandboxed session (ctx.exec.open) carries the guard token in bwrap\'s environment, not in the command\'s', { skip: probe.available ? false : `bwrap unusable: ${probe.reason}` }, async () => {
+  const base = realpathSync(await mkdtemp(join(tmpdir(), 'rc-exec-sbx-')));
+  try {
+    const ctx = createStepContext({ runId: 'r', stepId: 's', attempt: 1, signal: new AbortController().signal, workDir: base, policy: policy(base, 'required'), env: process.env });
+    // The command prints its own environment's guard variable (empty: bwrap unset it), then waits on stdin.
+    const session = await ctx.exec.open(['sh', '-c', 'echo "guard=[${RUSTCHAIN_GUARD:-}]"; cat']);
+    try {
+      let said = '';
+      const deadline = Date.now() + 10_000;
+      session.onOutput((chunk) => (said += chunk));
+      while (!said.includes('\n') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(said.trim(), 'guard=[]', 'the command itself does not see the token');
+      // bwrap (the session's process) does carry it: the guardian can find it if the CLI dies before tracking it.
+      const environ = await readFile(`/proc/${session.pid}/environ`, 'utf8');
+      assert.match(environ, /(^|\0)RUSTCHAIN_GUARD=\d+-[0-9a-f]{16}(\0|$)/);
+    } finally {
+      await session.close();
+    }
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
+});

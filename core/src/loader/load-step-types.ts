@@ -1,6 +1,5 @@
-import { Value } from '@sinclair/typebox/value';
-import type { ResourceClaim, StepTypeLookup } from '../plugin/sdk.ts';
-import { isEmptyPlainObject } from './empty-params.ts';
+import type { StepTypeLookup } from '../plugin/sdk.ts';
+import { claimsFor } from './empty-params.ts';
 
 /** Deeper than the policy check follows step claims (8), so it never meets an unloaded type. */
 const MAX_DEPTH = 10;
@@ -10,20 +9,6 @@ interface NeedingStep {
   readonly type: string;
   readonly parameters: unknown;
 }
-
-/** A step type's definition, as far as finding the step types its claims name goes. */
-interface ClaimingDefinition {
-  readonly params: unknown;
-  claims?(params: never): ResourceClaim[];
-}
-
-/**
- * The 'step' claims a definition makes for empty parameters (`{}`), per definition. Most steps
- * of a large mission have none (noop, wait); params schema and claims() see only the value, and
- * every empty plain object is the same value to them, so one exploration answers for all of
- * them (claims() is a function of its params: the policy check relies on that too).
- */
-const emptyParamsChildren = new WeakMap<object, readonly NeedingStep[]>();
 
 /**
  * Imports, through a lazy registry (one with `load`), the step types `steps` need: their own,
@@ -46,37 +31,13 @@ export async function loadStepTypes(registry: StepTypeLookup, steps: Iterable<Ne
       if (!types.has(step.type)) continue;
       needed.add(step.type);
       if (depth >= MAX_DEPTH) continue;
-      const definition = registry.get(step.type)!.definition as ClaimingDefinition;
-      if (definition.claims === undefined) continue;
-      const children = isEmptyPlainObject(step.parameters) ? emptyChildren(definition) : stepChildren(definition, step.parameters);
-      for (const child of children) next.push(child);
+      // The step types its claims name (none when its parameters do not match the schema, as in the policy check).
+      for (const claim of claimsFor(registry.get(step.type)!.definition, step.parameters) ?? []) {
+        if (claim.kind === 'step') next.push({ type: claim.type, parameters: claim.params });
+      }
     }
     frontier = next;
   }
   if (run !== undefined) await registry.load(needed, { run });
 }
 
-/** The step types a step's claims name (none when its parameters do not match the schema, as in the policy check). */
-function stepChildren(definition: ClaimingDefinition, parameters: unknown): NeedingStep[] {
-  const children: NeedingStep[] = [];
-  // Claims come only from parameters that match the schema, as in the policy check.
-  if (!Value.Check(definition.params as never, parameters)) return children;
-  try {
-    for (const claim of definition.claims!(parameters as never)) {
-      if (claim.kind === 'step') children.push({ type: claim.type, parameters: claim.params });
-    }
-  } catch {
-    // The policy check reports a claims() failure.
-  }
-  return children;
-}
-
-/** stepChildren for `{}`, explored once per definition. */
-function emptyChildren(definition: ClaimingDefinition): readonly NeedingStep[] {
-  let children = emptyParamsChildren.get(definition);
-  if (children === undefined) {
-    children = stepChildren(definition, {});
-    emptyParamsChildren.set(definition, children);
-  }
-  return children;
-}

@@ -1,12 +1,11 @@
 import { realpath } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { Value } from '@sinclair/typebox/value';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic, type ErrorCode } from '../errors.ts';
 import type { Mission } from '../model/mission.ts';
 import type { ResourceClaim } from '../plugin/sdk.ts';
 import { checkStepParams } from '../plugin/params-check.ts';
 import { containsTemplate } from '../template/scan.ts';
-import { isEmptyPlainObject } from './empty-params.ts';
+import { claimsFor } from './empty-params.ts';
 import type { ValidateOptions, ValidationResult } from './validate.ts';
 
 /**
@@ -99,31 +98,11 @@ interface NestedClaims {
 }
 
 /**
- * Definitions whose claims() of `{}` is empty, or that reject `{}` or throw: a step of theirs
- * with empty parameters has no nested claims, whatever the registry (most steps of a large
- * mission: noop, wait). claims() is a function of its params, and every plain `{}` is the same
- * value to it and to the schema.
- */
-const noClaimsForEmpty = new WeakMap<object, boolean>();
-
-/**
  * The `mission` claims and the (nested) `step` claims of a step whose parameters match its
  * schema; claims still holding a template are left to run time.
  */
 function nestedClaims(type: string, params: Record<string, unknown>, registry: NonNullable<ValidateOptions['registry']>): NestedClaims {
   const out: NestedClaims = { missions: [], steps: [] };
-  if (isEmptyPlainObject(params)) {
-    const definition = registry.get(type)?.definition;
-    if (definition?.claims === undefined) return out;
-    let none = noClaimsForEmpty.get(definition);
-    if (none === undefined) {
-      walkClaims(type, {}, '', 0, registry, out);
-      none = out.missions.length === 0 && out.steps.length === 0;
-      noClaimsForEmpty.set(definition, none);
-      return out;
-    }
-    if (none) return out;
-  }
   walkClaims(type, params, '', 0, registry, out);
   return out;
 }
@@ -131,13 +110,10 @@ function nestedClaims(type: string, params: Record<string, unknown>, registry: N
 /** nestedClaims' walk into `out` (a function, not a closure per step: tsx names every closure it creates). */
 function walkClaims(stepType: string, stepParams: Record<string, unknown>, base: string, depth: number, registry: NonNullable<ValidateOptions['registry']>, out: NestedClaims): void {
   const definition = registry.get(stepType)?.definition;
-  if (definition?.claims === undefined || depth > MAX_DEPTH || !Value.Check(definition.params, stepParams)) return;
-  let claims: ResourceClaim[];
-  try {
-    claims = definition.claims(stepParams as never);
-  } catch {
-    return; // the policy check reports a claims() failure
-  }
+  if (definition === undefined || depth > MAX_DEPTH) return;
+  // Claims of parameters that match the schema; a claims() failure is the policy check's to report.
+  const claims = claimsFor(definition, stepParams);
+  if (claims === null) return;
   for (const c of claims) {
     if (c.kind === 'mission' && depth === 0 && !containsTemplate(c.path)) out.missions.push(c);
     if (c.kind === 'step' && !containsTemplate(c.type) && !containsTemplate(c.params)) {

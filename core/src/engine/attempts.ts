@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { MissionStep } from '../model/mission.ts';
 import { retryDelayMs } from './retry.ts';
 import { isNonRetryable, toStepError } from './step-error.ts';
+import type { StepTypeLookup } from '../plugin/sdk.ts';
 import type { RunEvent, StepDispatcher, StepError } from './types.ts';
 
 /** setTimeout's ceiling; a longer timeout is treated as none instead of firing after 1 ms. */
@@ -57,6 +58,15 @@ export interface AttemptOutcome {
  */
 export function runAttempts(host: AttemptHost, step: MissionStep, index: number): Promise<AttemptOutcome> {
   return new Promise<AttemptOutcome>((resolve) => startAttempts(host, step, index, resolve));
+}
+
+/** AttemptHost.pure for a registry: an unknown type, or a lookup that fails, is not pure (it waits for the barrier). */
+export function declaresPure(registry: StepTypeLookup, type: string): boolean {
+  try {
+    return registry.get(type)?.definition.effect === 'pure';
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { MissionStep } from '../model/mission.ts';
 import { resolveTemplates } from '../template/resolve.ts';
 import { Deadlines, type AttemptAbort } from './attempt-control.ts';
-import { runAttempts, type AttemptHost } from './attempts.ts';
+import { declaresPure, runAttempts, type AttemptHost } from './attempts.ts';
 import { claimChildId, createChildSteps } from './child-steps.ts';
 import { MissionRun } from './mission-run.ts';
 import { dispatcherFor } from './execute.ts';
@@ -48,7 +48,7 @@ export async function executeStep(
     random: options.random ?? Math.random,
     hasSink: sink !== undefined,
     barrier: options.barrier,
-    pure: (type) => options.registry.get(type)?.definition.effect === 'pure',
+    pure: (type) => declaresPure(options.registry, type),
     sinkFailed(error: unknown): void {
       sink = undefined;
       sinkError ??= { error };

@@ -5,7 +5,7 @@ import { IntMinHeap } from '../dag/heap.ts';
 import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import { Deadlines, type AttemptAbort } from './attempt-control.ts';
-import { startAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
+import { declaresPure, startAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
 import { claimChildId, createChildSteps } from './child-steps.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
 import { abortableSleep } from './retry.ts';
@@ -195,12 +195,7 @@ export class MissionRun implements AttemptHost {
   pure(type: string): boolean {
     let pure = this.pureTypes.get(type);
     if (pure === undefined) {
-      // An unknown type (or a lookup that fails) is not pure: it waits for the barrier.
-      try {
-        pure = this.options.registry.get(type)?.definition.effect === 'pure';
-      } catch {
-        pure = false;
-      }
+      pure = declaresPure(this.options.registry, type);
       this.pureTypes.set(type, pure);
     }
     return pure;

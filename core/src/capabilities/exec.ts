@@ -118,6 +118,16 @@ async function prepare(
   return { file: allowed.file, argv, cwd, env, proxy: null, sandboxed: false };
 }
 
+/**
+ * The environment of a process that belongs to the step (run to completion, or a session):
+ * a sandboxed one carries the guard token, so a CLI killed between its spawn and the tracking
+ * of its group still gets it stopped by the guardian. Not for `start`, whose process may be
+ * detached on purpose.
+ */
+function guardedEnv(spec: SpawnSpec): Record<string, string> {
+  return spec.sandboxed ? { ...spec.env, ...guardEnv() } : spec.env;
+}
+
 /** Builds the exec capability for one step. */
 export function createExecCapability(init: {
   policy: Policy;
@@ -152,10 +162,7 @@ export function createExecCapability(init: {
       const governing = snapshotGoverning(policy);
       let result: ExecResult;
       try {
-        // A sandbox run to completion carries the guard token: a CLI killed between the spawn
-        // and the tracking of its group still gets it stopped by the guardian.
-        const env = spec.sandboxed ? { ...spec.env, ...guardEnv() } : spec.env;
-        result = await runProcess(spec.file, spec.argv, { cwd: spec.cwd, env, maxBytes, signal: init.signal, input: options.input });
+        result = await runProcess(spec.file, spec.argv, { cwd: spec.cwd, env: guardedEnv(spec), maxBytes, signal: init.signal, input: options.input });
       } catch (error) {
         checkGoverningUnchanged(governing, argv[0] as string);
         throw error;
@@ -184,9 +191,7 @@ export function createExecCapability(init: {
       refuseAfterTamper();
       const spec = await prepare(policy, init, argv, options);
       const maxOutputBytes = capOutput(options.maxOutputBytes, DEFAULT_MAX_OUTPUT_BYTES, policy.limits);
-      // A sandboxed session carries the guard token too (see run above).
-      const env = spec.sandboxed ? { ...spec.env, ...guardEnv() } : spec.env;
-      return openSession({ ...spec, env }, { signal: init.signal, policy, maxOutputBytes });
+      return openSession({ ...spec, env: guardedEnv(spec) }, { signal: init.signal, policy, maxOutputBytes });
     },
 
     async kill(pid, signal = 'SIGTERM', options = {}) {

@@ -10,7 +10,7 @@ import type { LedgerEvent } from './types.ts';
 
 /** RFC 8785 canonical JSON text of a JSON value. */
 export function canonicalJson(value: unknown): string {
-  const text = serialize(value);
+  const text = isPlainSorted(value) ? JSON.stringify(value) : serialize(value);
   if (text === undefined) throw new TypeError('value has no JSON representation');
   return text;
 }
@@ -87,6 +87,58 @@ export function digestJson(value: unknown): string {
  * holes, NaN, bigints, Dates, class instances, boxed primitives) is left to the general path.
  */
 export function plainCanonicalJson(value: unknown): string | undefined {
+  return isPlainSorted(value) ? JSON.stringify(value) : walkPlainCanonical(value);
+}
+
+/**
+ * Whether `value` is plain JSON data (as `plainCanonicalJson` defines it) whose objects already
+ * hold their keys in canonical order: then JSON.stringify, one native call making one flat
+ * string, writes exactly the canonical text. The ledger's own payloads are built in that order
+ * (run-events.ts), so most events take this path; anything else gets false and the walk below.
+ * Walks without allocating (for-in, no key arrays).
+ */
+export function isPlainSorted(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return false;
+      const item: unknown = value[i];
+      // JSON.stringify writes null for these in arrays, as the canonical walk does.
+      if (item === undefined || typeof item === 'symbol') continue;
+      if (!isPlainSorted(item)) return false;
+    }
+    return true;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const object = value as Record<string, unknown>;
+  let previous: string | null = null;
+  for (const key in object) {
+    // An enumerable inherited key (a polluted Object.prototype) is not the object's own data.
+    if (!Object.hasOwn(object, key)) return false;
+    if (previous !== null && !(previous < key)) return false;
+    previous = key;
+    const item = object[key];
+    if (item === undefined || typeof item === 'symbol') continue;
+    if (!isPlainSorted(item)) return false;
+  }
+  return true;
+}
+
+/** `plainCanonicalJson` by walking, keys sorted here (for a value `isPlainSorted` refused). */
+export function walkPlainCanonical(value: unknown): string | undefined {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : undefined;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -98,7 +150,7 @@ export function plainCanonicalJson(value: unknown): string | undefined {
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) return undefined;
       const item: unknown = value[i];
-      const text = item === undefined || typeof item === 'symbol' ? 'null' : plainCanonicalJson(item);
+      const text = item === undefined || typeof item === 'symbol' ? 'null' : walkPlainCanonical(item);
       if (text === undefined) return undefined;
       out += i > 0 ? `,${text}` : text;
     }
@@ -112,7 +164,7 @@ export function plainCanonicalJson(value: unknown): string | undefined {
   for (const key of keys) {
     const item = object[key];
     if (item === undefined || typeof item === 'symbol') continue;
-    const text = plainCanonicalJson(item);
+    const text = walkPlainCanonical(item);
     if (text === undefined) return undefined;
     out += `${out.length > 1 ? ',' : ''}${quoteRecurring(key)}:${text}`;
   }

@@ -24,7 +24,8 @@ import type { LockTurn } from './lease.ts';
 import { releaseLedgerLock, withLedgerLock } from './lock.ts';
 import { auditPaths, segmentPath, type AuditPaths } from './paths.ts';
 import { redactSecrets } from './redact.ts';
-import { sealEvent } from './seal.ts';
+import { LineBuffer } from './line-buffer.ts';
+import { sealEventInto } from './seal.ts';
 import { fsyncDir, listSegmentsSync, segmentBytesOption } from './segments.ts';
 import { loadTail, type TailState, type TornRepair } from './tail.ts';
 import { GENESIS_HASH, type LedgerEvent, type LedgerHead, type LedgerInput } from './types.ts';
@@ -139,6 +140,8 @@ class FileLedger implements Ledger {
   }
 
   private readonly state: WriterState = { tail: null, segment: null, lastHeadAt: 0, own: null, pendingRepair: null };
+  /** The bytes of the batch being committed, reused from batch to batch. */
+  private readonly lines = new LineBuffer();
 
   /** The checked tail: the cache when the file is as we left it, else re-read and re-checked. */
   private tailOf(segment: number, fd: number, st: Stat): { tail: TailState | null; repaired: null } | Promise<{ tail: TailState | null; repaired: TornRepair | null }> {
@@ -262,9 +265,9 @@ class FileLedger implements Ledger {
       }
       const size = before.size;
       const all = repaired === null ? inputs : [repairInput(repaired), ...inputs];
-      const { events, text } = this.chain(tail, all);
+      const { events, bytes } = this.chain(tail, all);
       try {
-        writeAll(fd, Buffer.from(text, 'utf8'));
+        writeAll(fd, bytes);
         if (this.fsync && events.length > 0) await fsyncAsync(fd);
       } catch (error) {
         // Leave no half-written record behind: the chain must verify up to the last good event.
@@ -285,21 +288,22 @@ class FileLedger implements Ledger {
     }
   }
 
-  /** The batch's events, hashed and chained on `tail`, and their lines (one payload serialisation each: seal.ts). */
-  private chain(tail: TailState | null, inputs: readonly LedgerInput[]): { events: LedgerEvent[]; text: string } {
+  /** The batch's events, hashed and chained on `tail`, and their lines' bytes (seal.ts; a view valid until the next batch). */
+  private chain(tail: TailState | null, inputs: readonly LedgerInput[]): { events: LedgerEvent[]; bytes: Buffer } {
     let prev = tail?.hash ?? GENESIS_HASH;
     let seq = tail === null ? 0 : tail.seq + 1;
     const ts = new Date().toISOString();
     const events: LedgerEvent[] = [];
-    const lines: string[] = [];
+    const out = this.lines;
+    out.reset();
     for (const input of inputs) {
-      // One object per event; `hash` (last key, where the line has it) is filled in by sealEvent.
-      const event: LedgerEvent = { seq: seq++, ts, runId: input.runId, type: input.type, payload: input.payload, prev, hash: '' };
-      lines.push(sealEvent(event));
+      // One object per event, keys in the line's order; `hash` (last) is filled in by sealEventInto.
+      const event = { payload: input.payload, prev, runId: input.runId, seq: seq++, ts, type: input.type } as LedgerEvent;
+      sealEventInto(event, out);
       prev = event.hash;
       events.push(event);
     }
-    return { events, text: lines.join('') };
+    return { events, bytes: out.bytes() };
   }
 
   // Log first, then replace head.json: head.json is always a head the log holds.

@@ -40,31 +40,32 @@ type Payloader<T extends RunEventType> = (e: Extract<RunEvent, { type: T }>, ctx
 
 // One entry per RunEvent type: a new event type does not compile until it is mapped here.
 // Outputs are recorded as a digest and key list, not values: they can be large or sensitive.
+// Keys are written in canonical (UTF-16) order: such a payload's canonical text is one
+// JSON.stringify when the event is sealed (seal.ts); another order would only be slower.
 const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
   'run.started': (e, ctx) => ({ mission: e.mission, missionSha256: e.missionSha256, steps: e.steps, ...ctx }),
   // The resolved parameters as a digest (of their redacted form): what exactly was about to run.
   'step.started': (e) => e.params === undefined
-    ? { stepId: e.stepId, attempt: e.attempt }
-    : { stepId: e.stepId, attempt: e.attempt, paramsDigest: recordDigest(e.params) },
-  'step.retried': (e) => ({ stepId: e.stepId, attempt: e.attempt, delayMs: e.delayMs, error: e.error }),
+    ? { attempt: e.attempt, stepId: e.stepId }
+    : { attempt: e.attempt, paramsDigest: recordDigest(e.params), stepId: e.stepId },
+  'step.retried': (e) => ({ attempt: e.attempt, delayMs: e.delayMs, error: e.error, stepId: e.stepId }),
   'step.succeeded': (e) => ({
-    stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs,
-    outputsDigest: recordDigest(e.outputs), outputKeys: sortedKeys(e.outputs),
+    attempt: e.attempt, durationMs: e.durationMs, outputKeys: sortedKeys(e.outputs), outputsDigest: recordDigest(e.outputs), stepId: e.stepId,
   }),
-  'step.failed': (e) => ({ stepId: e.stepId, attempt: e.attempt, durationMs: e.durationMs, error: e.error }),
-  'step.skipped': (e) => ({ stepId: e.stepId, error: e.error }),
-  'step.cancelled': (e) => ({ stepId: e.stepId, attempt: e.attempt, error: e.error }),
+  'step.failed': (e) => ({ attempt: e.attempt, durationMs: e.durationMs, error: e.error, stepId: e.stepId }),
+  'step.skipped': (e) => ({ error: e.error, stepId: e.stepId }),
+  'step.cancelled': (e) => ({ attempt: e.attempt, error: e.error, stepId: e.stepId }),
   // Never recorded (the ledger sink drops it); the text itself stays out even if one slipped through.
-  'step.progress': (e) => ({ stepId: e.stepId, attempt: e.attempt }),
+  'step.progress': (e) => ({ attempt: e.attempt, stepId: e.stepId }),
   // A call through ctx.fetch: digests of the canonical (secret-free) request and response, so a
   // replay can be shown to have made and received exactly what the recorded run did.
-  'net.request': (e) => ({ stepId: e.stepId, attempt: e.attempt, call: e.call, method: e.method, url: e.url, requestDigest: e.requestDigest, replayed: e.replayed }),
+  'net.request': (e) => ({ attempt: e.attempt, call: e.call, method: e.method, replayed: e.replayed, requestDigest: e.requestDigest, stepId: e.stepId, url: e.url }),
   'net.response': (e) => ({
-    stepId: e.stepId, attempt: e.attempt, call: e.call, status: e.status, responseDigest: e.responseDigest, replayed: e.replayed,
-    ...(e.error === undefined ? {} : { error: e.error }),
+    attempt: e.attempt, call: e.call, ...(e.error === undefined ? {} : { error: e.error }),
+    replayed: e.replayed, responseDigest: e.responseDigest, status: e.status, stepId: e.stepId,
   }),
   'run.cancelled': (e) => ({ reason: e.reason }),
-  'run.finished': (e) => ({ status: e.status, durationMs: e.durationMs, ...(e.error === undefined ? {} : { error: e.error }) }),
+  'run.finished': (e) => ({ durationMs: e.durationMs, ...(e.error === undefined ? {} : { error: e.error }), status: e.status }),
 };
 
 /** Map one RunEvent to the ledger input that records it. */

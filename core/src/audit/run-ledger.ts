@@ -69,8 +69,9 @@ export async function openRunLedger(options: RunLedgerOptions): Promise<RunLedge
   sink.record(pluginVersionsInput(runId, options.plugins));
   sink.record(artifactInput(runId, 'mission', options.mission.file, options.mission.sha256));
   if (options.plan !== undefined) {
-    // The mission's own dependsOn arrays (never changed once loaded): no copy per step.
-    const steps = options.plan.map((s) => ({ id: s.id, type: s.type, dependsOn: s.dependsOn }));
+    // The mission's own dependsOn arrays (never changed once loaded): no copy per step. Keys in
+    // canonical order: a 100,000-step plan is then sealed by one JSON.stringify (seal.ts).
+    const steps = options.plan.map((s) => ({ dependsOn: s.dependsOn, id: s.id, type: s.type }));
     sink.record({ runId, type: 'run.plan', payload: { steps } });
   }
   const compiled = options.compiled;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -155,14 +156,17 @@ test('an empty or absent ledger verifies as empty', async () => {
   });
 });
 
-test('a ledger line is the event as JSON.stringify writes it: seq, ts, runId, type, payload, prev, hash', async () => {
+test('a ledger line is the canonical text its hash covers, with the hash last: payload, prev, runId, seq, ts, type, hash', async () => {
   await withStateDir(async (dir) => {
     const ledger = await openLedger(dir, { fsync: false });
     await ledger.appendBatch([{ runId: 'r', type: 'step.succeeded', payload: { stepId: 's', attempt: 1, outputKeys: ['b', 'a'] } }, { runId: null, type: 'x', payload: {} }]);
     for (const line of await readLines(dir)) {
       const event = JSON.parse(line) as Record<string, unknown>;
-      assert.deepEqual(Object.keys(event), ['seq', 'ts', 'runId', 'type', 'payload', 'prev', 'hash']);
+      assert.deepEqual(Object.keys(event), ['payload', 'prev', 'runId', 'seq', 'ts', 'type', 'hash']);
       assert.equal(line, JSON.stringify(event));
+      // What a reader can check with any SHA-256: the line without its hash field.
+      const { hash, ...hashed } = event;
+      assert.equal(createHash('sha256').update(JSON.stringify(hashed)).digest('hex'), hash);
     }
   });
 });

@@ -1,10 +1,11 @@
 /**
- * A ledger line is built from the payload's canonical text, the one its hash was computed over
- * (core/src/audit/seal.ts), not from a second JSON.stringify. Held here: the line parses to
- * exactly what JSON.stringify's line parsed to, its top-level layout is JSON.stringify's with
- * only the payload's keys sorted, the hash is the one the `canonicalize` package gives (so every
- * existing ledger hashes as before), payloads that are not plain JSON data are written as
- * before, and a ledger mixing lines written both ways verifies.
+ * A ledger line is the text its hash covers (core/src/audit/seal.ts): the event's canonical JSON
+ * without `hash`, with `hash` appended last. Held here: the line parses to exactly what
+ * JSON.stringify's line parsed to, the line minus its hash field is byte for byte the
+ * `canonicalize` package's text of the event and the hash is that text's SHA-256 (so every
+ * existing ledger hashes as before), payloads that are not plain JSON data are written by
+ * JSON.stringify as before, the ledger writes what sealEvent returns, and a ledger mixing lines
+ * written in the earlier layout (JSON.stringify's) verifies.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -13,8 +14,9 @@ import fc from 'fast-check';
 import canonicalizeModule from 'canonicalize';
 import { canonicalJson, computeEventHash, openLedger, verifyLedger } from '@rustchain/core';
 import type { LedgerEvent, LedgerInput } from '@rustchain/core';
-import { plainCanonicalJson } from '../../../core/src/audit/hash.ts';
-import { sealEvent } from '../../../core/src/audit/seal.ts';
+import { isPlainSorted, plainCanonicalJson } from '../../../core/src/audit/hash.ts';
+import { LineBuffer } from '../../../core/src/audit/line-buffer.ts';
+import { sealEvent, sealEventInto } from '../../../core/src/audit/seal.ts';
 import { readLines, withStateDir, writeLines } from './helpers.ts';
 
 const canonicalize = ((canonicalizeModule as unknown as { default?: unknown }).default ?? canonicalizeModule) as (value: unknown) => string | undefined;
@@ -52,26 +54,61 @@ test('plain JSON data: the canonical text is canonicalJson\'s, and parses to wha
   }), { numRuns: 2000 });
 });
 
-test('a sealed line parses to exactly the event, has JSON.stringify\'s layout with the payload canonical, and the package\'s hash', () => {
-  fc.assert(fc.property(event, (e) => {
-    const sealed = unsealed(e);
+/** Payloads as the ledger's own are built: plain data, every object's keys in canonical order. */
+const sortedDeep = (value: unknown): unknown => JSON.parse(canonicalJson(value));
+const anyPayload = fc.oneof(payload, payload.map((p) => sortedDeep(p) as Record<string, unknown>));
+
+test('a sealed line is the hashed canonical text with the hash appended, parses to exactly the event, and has the package\'s hash', () => {
+  fc.assert(fc.property(event, fc.boolean(), (e, sorted) => {
+    const sealed = unsealed(sorted ? { ...e, payload: sortedDeep(e.payload) as Record<string, unknown> } : e);
     const line = sealEvent(sealed);
     assert.equal(sealed.hash, referenceHash(sealed));
     assert.equal(sealed.hash, computeEventHash(sealed));
     assert.ok(line.endsWith('}\n') && !line.slice(0, -1).includes('\n'));
     // Exactly the event, as JSON represents it (JSON.parse of the JSON.stringify line).
     assert.deepEqual(JSON.parse(line), JSON.parse(JSON.stringify(sealed)));
-    assert.deepEqual(Object.keys(JSON.parse(line) as object), ['seq', 'ts', 'runId', 'type', 'payload', 'prev', 'hash']);
-    // Byte for byte: JSON.stringify's line with the payload's text replaced by its canonical text.
-    const marker = '\u0000payload';
-    assert.equal(line, `${JSON.stringify({ ...sealed, payload: marker }).replace(JSON.stringify(marker), () => canonicalJson(sealed.payload))}\n`);
+    // Every payload here is plain data: the line is the canonical text of the event without
+    // its hash (what the hash covers) with `,"hash":"…"` before the closing brace.
+    const { hash, ...rest } = sealed;
+    assert.equal(line, `${(canonicalize(rest) as string).slice(0, -1)},"hash":"${hash}"}\n`);
+    assert.equal(sha(line.slice(0, line.lastIndexOf(',"hash":')) + '}'), hash);
   }), { numRuns: 2000 });
 });
 
-test('the payload\'s keys come sorted; everything else reads as JSON.stringify wrote it', () => {
+test('sorted plain data is written by one JSON.stringify, which is then exactly the canonical text', () => {
+  fc.assert(fc.property(json, fc.boolean(), (value, sort) => {
+    const v = sort ? sortedDeep(value) : value;
+    if (isPlainSorted(v)) assert.equal(JSON.stringify(v), canonicalize(v));
+    // Whatever the path taken, the canonical text is the package's.
+    assert.equal(plainCanonicalJson(v), canonicalize(v));
+    assert.equal(canonicalJson(v), canonicalize(v));
+  }), { numRuns: 2000 });
+  assert.equal(isPlainSorted({ b: 1, a: 2 }), false);
+  assert.equal(isPlainSorted({ a: 1, b: [{ d: 0, c: 1 }] }), false);
+  assert.equal(isPlainSorted({ 10: 1, 9: 2 }), false, 'integer keys enumerate numerically, not by code unit');
+  assert.equal(isPlainSorted({ a: 1, b: [{ c: 1, d: 0 }], e: null }), true);
+});
+
+test('sealEventInto writes the bytes of sealEvent\'s lines, one batch after another', () => {
+  fc.assert(fc.property(fc.array(fc.array(event, { maxLength: 6 }), { maxLength: 4 }), (batches) => {
+    const out = new LineBuffer();
+    for (const batch of batches) {
+      out.reset();
+      const expected: string[] = [];
+      for (const e of batch) {
+        expected.push(sealEvent(unsealed(e)));
+        const sealed = unsealed(e);
+        sealEventInto(sealed, out);
+      }
+      assert.equal(out.bytes().toString('utf8'), expected.join(''));
+    }
+  }), { numRuns: 300 });
+});
+
+test('a line: the keys in canonical order at every level, the hash last', () => {
   const sealed = unsealed({ seq: 7, ts: '2026-12-01T00:00:00.000Z', runId: 'r"1', type: 'step.succeeded', payload: { stepId: 's', b: { y: 1, x: [2, { d: 0, c: -0 }] }, a: 1e21 }, prev: '0'.repeat(64) });
   const line = sealEvent(sealed);
-  assert.equal(line, `{"seq":7,"ts":"2026-12-01T00:00:00.000Z","runId":"r\\"1","type":"step.succeeded","payload":{"a":1e+21,"b":{"x":[2,{"c":0,"d":0}],"y":1},"stepId":"s"},"prev":"${'0'.repeat(64)}","hash":"${sealed.hash}"}\n`);
+  assert.equal(line, `{"payload":{"a":1e+21,"b":{"x":[2,{"c":0,"d":0}],"y":1},"stepId":"s"},"prev":"${'0'.repeat(64)}","runId":"r\\"1","seq":7,"ts":"2026-12-01T00:00:00.000Z","type":"step.succeeded","hash":"${sealed.hash}"}\n`);
   assert.equal(sealed.hash, referenceHash(sealed));
 });
 
@@ -126,7 +163,7 @@ test('a non-canonical top-level field still takes the general path (same hash, J
 });
 
 test('a ledger mixing lines written by JSON.stringify (before) and sealed lines verifies, and appends go on from either', async () => {
-  const batches = fc.array(fc.array(payload.map((p): LedgerInput => ({ runId: 'r', type: 'step.succeeded', payload: p })), { minLength: 1, maxLength: 4 }), { minLength: 2, maxLength: 4 });
+  const batches = fc.array(fc.array(anyPayload.map((p): LedgerInput => ({ runId: 'r', type: 'step.succeeded', payload: p })), { minLength: 1, maxLength: 4 }), { minLength: 2, maxLength: 4 });
   await fc.assert(fc.asyncProperty(batches, fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), async (inputs, oldStyle) => {
     await withStateDir(async (dir) => {
       const written: LedgerEvent[] = [];

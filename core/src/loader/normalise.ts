@@ -47,6 +47,14 @@ export function normaliseMission(file: MissionFile, source: Mission['source'], i
   };
 }
 
+/**
+ * Shared by every step that has no dependencies or no retry policy: a 100,000-step mission kept
+ * an array and a policy object per step that said nothing. Frozen, so a write to one fails
+ * loudly instead of reaching every other step.
+ */
+const NO_DEPENDENCIES: string[] = Object.freeze([]) as unknown as string[];
+const DEFAULT_RETRY: RetryPolicy = Object.freeze({ ...DEFAULTS.retry });
+
 function normaliseStep(step: MissionStepFile, missionTimeout: number): MissionStep {
   const parameters = (step.parameters ?? {}) as Record<string, unknown>;
   return {
@@ -54,7 +62,7 @@ function normaliseStep(step: MissionStepFile, missionTimeout: number): MissionSt
     name: step.name ?? step.id,
     type: normaliseStepType(rawStepType(step.step_type)),
     parameters,
-    dependsOn: [...new Set(step.depends_on ?? [])],
+    dependsOn: dependencies(step.depends_on),
     timeoutSeconds: step.timeout_seconds ?? missionTimeout,
     continueOnError: step.continue_on_error ?? false,
     retry: retryPolicy(step.retry),
@@ -62,15 +70,25 @@ function normaliseStep(step: MissionStepFile, missionTimeout: number): MissionSt
   };
 }
 
+/** The file's list without duplicates, in an array of exactly its length (a parsed one has spare capacity). */
+function dependencies(list: readonly string[] | null | undefined): string[] {
+  if (list == null || list.length === 0) return NO_DEPENDENCIES;
+  if (list.length > 8) return [...new Set(list)];
+  // Short lists (nearly all): a quadratic check allocates nothing.
+  for (let i = 1; i < list.length; i++) if (list.lastIndexOf(list[i]!, i - 1) >= 0) return [...new Set(list)];
+  return list.slice();
+}
+
 function retryPolicy(retry: RetryPolicyFile | undefined): RetryPolicy {
+  if (retry === undefined) return DEFAULT_RETRY;
   const d = DEFAULTS.retry;
   return {
-    attempts: retry?.attempts ?? d.attempts,
-    delaySeconds: retry?.delay_seconds ?? d.delaySeconds,
-    backoff: retry?.backoff ?? d.backoff,
-    factor: retry?.factor ?? d.factor,
-    maxDelaySeconds: retry?.max_delay_seconds ?? d.maxDelaySeconds,
-    jitter: retry?.jitter ?? d.jitter,
+    attempts: retry.attempts,
+    delaySeconds: retry.delay_seconds ?? d.delaySeconds,
+    backoff: retry.backoff ?? d.backoff,
+    factor: retry.factor ?? d.factor,
+    maxDelaySeconds: retry.max_delay_seconds ?? d.maxDelaySeconds,
+    jitter: retry.jitter ?? d.jitter,
   };
 }
 

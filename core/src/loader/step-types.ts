@@ -58,5 +58,15 @@ export function isPascalCase(name: string): boolean {
 
 /** The canonical name of a step type as written in a file (`Tool` → `tool`), else unchanged. */
 export function normaliseStepType(raw: string): string {
-  return LEGACY_STEP_TYPE_ALIASES[raw] ?? raw;
+  // Own keys only: `constructor` or `toString` must not read Object.prototype's functions.
+  const type = Object.hasOwn(LEGACY_STEP_TYPE_ALIASES, raw) ? LEGACY_STEP_TYPE_ALIASES[raw]! : raw;
+  // One string per type name, not one per step (each parsed value is its own copy).
+  const known = interned.get(type);
+  if (known !== undefined) return known;
+  if (interned.size < MAX_INTERNED) interned.set(type, type);
+  return type;
 }
+
+const interned = new Map<string, string>();
+/** A long-lived process (a worker) meets a bounded number of type names; past this, no interning. */
+const MAX_INTERNED = 4096;

@@ -38,6 +38,14 @@ describe('loader: hostile inputs', () => {
     });
   }
 
+  it('a step type named after an Object.prototype member is an unknown step type, not an internal error', () => {
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const result = validateMissionText(`version: "1.0"\nname: t\nsteps:\n  - id: a\n    step_type: ${type}\n`, 'proto.yaml', { registry: fakeRegistry() });
+      assert.equal(result.ok, false, type);
+      assert.deepEqual(result.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.line, d.column]), [['E_STEP_TYPE_UNKNOWN', 5, 16]], type);
+    }
+  });
+
   it('the cycle diagnostic carries the closed path in file order', async () => {
     const result = await validateMission(fixture('invalid/cycle.yaml'));
     const cycle = result.diagnostics.find((d) => d.code === 'E_DAG_CYCLE');

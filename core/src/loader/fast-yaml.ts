@@ -28,7 +28,7 @@ export function parsePlainYaml(text: string): { value: unknown } | undefined {
   // yaml drops at a document's start) have their own rules in YAML: the full path.
   if (text.includes('\t') || /[\u0085\u2028\u2029\uFEFF]|\r(?!\n)/.test(text)) return undefined;
   try {
-    const reader = new PlainReader(text.includes('\r') ? text.split('\r\n').join('\n').split('\n') : text.split('\n'));
+    const reader = new PlainReader(new Lines(text.includes('\r') ? text.split('\r\n').join('\n') : text));
     const value = reader.document();
     return { value };
   } catch (error) {
@@ -103,17 +103,48 @@ interface Inline {
   end: number;
 }
 
+/**
+ * The lines of a text by index, each sliced when asked for (the last one kept): an array of
+ * every line of a 100,000-step mission was ~12 MB that lived through the whole parse.
+ */
+class Lines {
+  readonly length: number;
+  /** Offset of each line's first character, and text.length + 1 after the last. */
+  private readonly starts: Int32Array;
+  private lastIndex = -1;
+  private last = '';
+
+  constructor(private readonly text: string) {
+    let count = 1;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+    this.length = count;
+    this.starts = new Int32Array(count + 1);
+    let n = 1;
+    for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) this.starts[n++] = at + 1;
+    this.starts[count] = text.length + 1;
+  }
+
+  /** Line `i` without its newline, as `text.split('\n')[i]`. */
+  at(i: number): string {
+    if (i !== this.lastIndex) {
+      this.last = this.text.slice(this.starts[i]!, this.starts[i + 1]! - 1);
+      this.lastIndex = i;
+    }
+    return this.last;
+  }
+}
+
 /** The line-oriented reader; `i` is the current line. */
 class PlainReader {
   private i = 0;
 
-  constructor(private readonly lines: string[]) {}
+  constructor(private readonly lines: Lines) {}
 
   /** The document: one block mapping or sequence starting at column 0, nothing after it. */
   document(): unknown {
     const indent = this.nextContent();
     if (indent !== 0) giveUp();
-    const line = this.lines[this.i]!;
+    const line = this.lines.at(this.i);
     const value = isSeqEntry(line, 0) ? this.sequence(0, 0, 0) : this.mapping(0, 0, 0);
     if (this.nextContent() !== -1) giveUp();
     return value;
@@ -125,7 +156,7 @@ class PlainReader {
    */
   private nextContent(): number {
     for (; this.i < this.lines.length; this.i++) {
-      const line = this.lines[this.i]!;
+      const line = this.lines.at(this.i);
       const at = skipSpaces(line, 0);
       if (at === line.length || line.charCodeAt(at) === 0x23) continue;
       if (at === 0 && (line.startsWith('---') || line.startsWith('...') || line.charCodeAt(0) === 0x25)) giveUp();
@@ -143,7 +174,7 @@ class PlainReader {
     const out: Record<string, unknown> = {};
     let at = from;
     for (;;) {
-      const line = this.lines[this.i]!;
+      const line = this.lines.at(this.i);
       const { key, end } = readKey(line, at);
       const valueAt = skipSpaces(line, end);
       if (restIsEmpty(line, end)) {
@@ -156,7 +187,7 @@ class PlainReader {
       }
       const next = this.nextContent();
       if (next < indent) return out;
-      if (next > indent || isSeqEntry(this.lines[this.i]!, indent)) giveUp();
+      if (next > indent || isSeqEntry(this.lines.at(this.i), indent)) giveUp();
       at = indent;
     }
   }
@@ -167,7 +198,7 @@ class PlainReader {
     const out: unknown[] = [];
     let at = from;
     for (;;) {
-      const line = this.lines[this.i]!;
+      const line = this.lines.at(this.i);
       if (!isSeqEntry(line, at)) giveUp();
       const itemAt = skipSpaces(line, at + 1);
       if (restIsEmpty(line, at + 1)) {
@@ -179,7 +210,7 @@ class PlainReader {
         // `- key: value`: a mapping whose keys line up with `key`.
         out.push(this.mapping(itemAt, itemAt, depth + 1));
         const next = this.nextContent();
-        if (next < indent || (next === indent && !isSeqEntry(this.lines[this.i]!, indent))) return out;
+        if (next < indent || (next === indent && !isSeqEntry(this.lines.at(this.i), indent))) return exact(out);
         if (next > indent) giveUp();
         at = indent;
         continue;
@@ -190,7 +221,7 @@ class PlainReader {
       const next = this.nextContent();
       // A line at the column that is no `-` ends a sequence written at its key's column.
       if (next > indent) giveUp();
-      if (next < indent || !isSeqEntry(this.lines[this.i]!, indent)) return out;
+      if (next < indent || !isSeqEntry(this.lines.at(this.i), indent)) return exact(out);
       at = indent;
     }
   }
@@ -227,7 +258,7 @@ class PlainReader {
     let trailingSpaces = false;
     let j = this.i + 1;
     for (; j < this.lines.length; j++) {
-      const text = this.lines[j]!;
+      const text = this.lines.at(j);
       const lead = skipSpaces(text, 0);
       if (lead === text.length) {
         if (indent === -1) leadingBlank = Math.max(leadingBlank, lead);
@@ -265,11 +296,16 @@ class PlainReader {
   private blockValue(parentIndent: number, inMapping: boolean, depth: number): unknown {
     const next = this.nextContent();
     if (next === -1) return null;
-    const line = this.lines[this.i]!;
+    const line = this.lines.at(this.i);
     if (next > parentIndent) return isSeqEntry(line, next) ? this.sequence(next, next, depth) : startsEntry(line, next) ? this.mapping(next, next, depth) : giveUp();
     if (inMapping && next === parentIndent && isSeqEntry(line, next)) return this.sequence(next, next, depth);
     return null;
   }
+}
+
+/** A pushed-to array copied to exactly its length (push leaves spare capacity; the tree lives through validation). */
+function exact(items: unknown[]): unknown[] {
+  return items.slice();
 }
 
 /** Folds block-scalar lines (all at the same indentation): a break between text becomes a space, n empty lines n breaks. */
@@ -409,7 +445,7 @@ function readFlow(line: string, at: number, depth: number): Inline {
       setKey(out as Record<string, unknown>, String(key.value), value.value);
       i = skipSpaces(line, value.end);
     }
-    if (line[i] === close) return { value: out, end: i + 1 };
+    if (line[i] === close) return { value: seq ? exact(out as unknown[]) : out, end: i + 1 };
     if (line[i] !== ',') giveUp();
     i = skipSpaces(line, i + 1);
     // A trailing comma, an empty entry or the end of the line: the full path decides.

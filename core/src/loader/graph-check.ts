@@ -29,7 +29,8 @@ export function checkGraph(steps: readonly GraphInput[], report: Reporter): void
       hint: 'step ids must be unique; rename one of them',
     });
   }
-  const ids = [...firstIndex.keys()];
+  // Every id, for did-you-mean: made only when an unknown dependency needs it.
+  let ids: string[] | null = null;
   for (const step of steps) {
     const deps = step.dependsOn;
     for (let k = 0; k < deps.length; k++) {
@@ -37,6 +38,7 @@ export function checkGraph(steps: readonly GraphInput[], report: Reporter): void
       if (dep === step.id) {
         report.add('E_DAG_SELF_DEP', `step \`${step.id}\` depends on itself`, `/steps/${step.index}/depends_on/${k}`, { hint: 'remove it from its own depends_on' });
       } else if (!firstIndex.has(dep)) {
+        ids ??= [...firstIndex.keys()];
         const guess = didYouMean(dep, ids.filter((id) => id !== step.id));
         report.add('E_DAG_UNKNOWN_DEP', `step \`${step.id}\` depends on \`${dep}\`, which does not exist`, `/steps/${step.index}/depends_on/${k}`, {
           ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),

@@ -26,7 +26,7 @@ export interface TypedStep {
  * installed (say which package), or an unknown name (did-you-mean).
  */
 export function checkStepTypes(
-  steps: readonly TypedStep[],
+  steps: Iterable<TypedStep>,
   registry: StepTypeLookup,
   file: string,
   report: Reporter,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { sortDiagnostics, type Diagnostic } from '../errors.ts';
-import { MissionSchema, type Mission, type MissionFile } from '../model/mission.ts';
+import { MissionSchema, type Mission, type MissionFile, type MissionStep, type MissionStepFile } from '../model/mission.ts';
 import type { StepTypeLookup } from '../plugin/sdk.ts';
 import { checkFields } from './fields.ts';
 import { checkFinallyDeps, checkFinallyIds, finallyReporter } from './finally-check.ts';
@@ -11,7 +11,7 @@ import { createReporter, type Reporter } from './locate.ts';
 import { normaliseMission } from './normalise.ts';
 import { loadTree } from './load-tree.ts';
 import { checkSchema, loadSchemaCompiler } from './schema-check.ts';
-import { checkStepTypes } from './step-type-check.ts';
+import { checkStepTypes, type TypedStep } from './step-type-check.ts';
 import { followSubMissions } from './sub-missions.ts';
 import { loadStepTypes } from './load-step-types.ts';
 import { checkTemplates } from './template-check.ts';
@@ -155,13 +155,7 @@ function checkParsed(parsed: Parsed, options: ValidateOptions): ValidationResult
   const steps = value.steps;
   if (options.registry) {
     checkStepTypes(
-      steps.map((s, index) => ({
-        index,
-        type: mission.steps[index]!.type,
-        typePointer: typeof s.step_type === 'string' ? `/steps/${index}/step_type` : `/steps/${index}/step_type/type`,
-        parameters: mission.steps[index]!.parameters,
-        hasParameters: s.parameters !== undefined && s.parameters !== null,
-      })),
+      typedSteps(steps, mission.steps),
       options.registry,
       file,
       report,
@@ -174,13 +168,7 @@ function checkParsed(parsed: Parsed, options: ValidateOptions): ValidationResult
     const files = value.finally ?? [];
     if (options.registry) {
       checkStepTypes(
-        files.map((s, index) => ({
-          index,
-          type: cleanup[index]!.type,
-          typePointer: typeof s.step_type === 'string' ? `/steps/${index}/step_type` : `/steps/${index}/step_type/type`,
-          parameters: cleanup[index]!.parameters,
-          hasParameters: s.parameters !== undefined && s.parameters !== null,
-        })),
+        typedSteps(files, cleanup),
         options.registry,
         file,
         cleanupReport,
@@ -200,14 +188,37 @@ function checkParsed(parsed: Parsed, options: ValidateOptions): ValidationResult
 }
 
 /** The graph view of whatever steps have a usable id, tolerant of schema errors elsewhere. */
-function graphInput(steps: readonly unknown[]): Array<{ id: string; dependsOn: string[]; index: number }> {
-  const out: Array<{ id: string; dependsOn: string[]; index: number }> = [];
-  steps.forEach((step: unknown, index) => {
-    const s = (typeof step === 'object' && step !== null ? step : {}) as Record<string, unknown>;
-    if (typeof s.id !== 'string') return;
-    const deps = Array.isArray(s.depends_on) ? s.depends_on.filter((d): d is string => typeof d === 'string') : [];
+/**
+ * The step-type check's view of each step, made as the check reaches it: a 100,000-step
+ * mission's views were all alive at once (and outlived the young generation) when built up front.
+ */
+function* typedSteps(files: readonly MissionStepFile[], steps: readonly MissionStep[]): Generator<TypedStep> {
+  for (let index = 0; index < files.length; index++) {
+    const s = files[index]!;
+    yield {
+      index,
+      type: steps[index]!.type,
+      typePointer: typeof s.step_type === 'string' ? `/steps/${index}/step_type` : `/steps/${index}/step_type/type`,
+      parameters: steps[index]!.parameters,
+      hasParameters: s.parameters !== undefined && s.parameters !== null,
+    };
+  }
+}
+
+const NO_DEPENDENCIES: readonly string[] = Object.freeze([]);
+
+function graphInput(steps: readonly unknown[]): Array<{ id: string; dependsOn: readonly string[]; index: number }> {
+  const out: Array<{ id: string; dependsOn: readonly string[]; index: number }> = [];
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index];
+    if (typeof step !== 'object' || step === null) continue;
+    const s = step as Record<string, unknown>;
+    if (typeof s.id !== 'string') continue;
+    // The file's own list when it holds only strings (nearly always): no copy per step.
+    const raw = s.depends_on;
+    const deps = !Array.isArray(raw) || raw.length === 0 ? NO_DEPENDENCIES : raw.every((d) => typeof d === 'string') ? (raw as string[]) : raw.filter((d): d is string => typeof d === 'string');
     out.push({ id: s.id, dependsOn: deps, index });
-  });
+  }
   return out;
 }
 

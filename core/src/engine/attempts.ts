@@ -9,6 +9,20 @@ import type { RunEvent, StepDispatcher, StepError } from './types.ts';
 /** setTimeout's ceiling; a longer timeout is treated as none instead of firing after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * The outputs of every step that has none (a failure, or a plugin returning `{}` as noop
+ * does): one frozen object instead of one per step, each kept to the end of the run.
+ */
+export const NO_OUTPUTS: Record<string, unknown> = Object.freeze({});
+
+/** What a plugin returned, with an empty plain object (or nothing) as NO_OUTPUTS. */
+function outputsOf(value: unknown): Record<string, unknown> {
+  if (value === undefined || value === null) return NO_OUTPUTS;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value as Record<string, unknown>;
+  for (const _ in value as object) return value as Record<string, unknown>;
+  return NO_OUTPUTS;
+}
+
 /** What one step's attempts need from the run around them (a mission run or a lone step). */
 export interface AttemptHost extends ChildStepsHost {
   readonly runId: string;
@@ -202,13 +216,13 @@ class StepAttempts extends AttemptAbort {
     this.control = undefined;
     host.active[this.index] = undefined;
     if (this.timed) host.deadlines.settled(this.timeoutMs);
-    if (ok) return this.finish({ index: this.index, status: 'succeeded', attempts: attempt, outputs: (value as Record<string, unknown> | undefined) ?? {}, error: null });
+    if (ok) return this.finish({ index: this.index, status: 'succeeded', attempts: attempt, outputs: outputsOf(value), error: null });
     const failure = value;
     if (host.runSignal.aborted) return this.finish(cancelled(host, this.index, attempt, this.resolved || attempt > 1));
     const timedOut = control.timedOut;
     const error = toStepError(timedOut ? timeoutReason(step) : failure);
     if (attempt >= (step.retry.attempts > 1 ? step.retry.attempts : 1) || (!timedOut && isNonRetryable(failure))) {
-      return this.finish({ index: this.index, status: 'failed', attempts: attempt, outputs: {}, error });
+      return this.finish({ index: this.index, status: 'failed', attempts: attempt, outputs: NO_OUTPUTS, error });
     }
     const delayMs = retryDelayMs(step.retry, attempt, host.random);
     if (host.hasSink) host.emit({ type: 'step.retried', runId: host.runId, stepId: step.id, attempt, delayMs, error });
@@ -245,5 +259,5 @@ function abandon(attempts: StepAttempts, control: AttemptAbort): void {
  */
 function cancelled(host: AttemptHost, index: number, attempts: number, started: boolean): AttemptOutcome {
   const error = host.cancelError();
-  return { index, status: 'cancelled', attempts, outputs: {}, error: { ...error, details: { ...error.details, sideEffect: started ? 'possible' : 'none' } } };
+  return { index, status: 'cancelled', attempts, outputs: NO_OUTPUTS, error: { ...error, details: { ...error.details, sideEffect: started ? 'possible' : 'none' } } };
 }

@@ -5,7 +5,7 @@ import { IntMinHeap } from '../dag/heap.ts';
 import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import { Deadlines, type AttemptAbort } from './attempt-control.ts';
-import { declaresPure, startAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
+import { declaresPure, NO_OUTPUTS, startAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
 import { claimChildId, createChildSteps } from './child-steps.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
 import { abortableSleep } from './retry.ts';
@@ -269,7 +269,7 @@ export class MissionRun implements AttemptHost {
     const step = this.steps[i]!;
     let outcome = attempted;
     const over = outcome.status === 'succeeded' ? this.budget.charge(step.id, outcome.outputs) : null;
-    if (over !== null) outcome = { index: i, status: 'failed', attempts: outcome.attempts, outputs: {}, error: over };
+    if (over !== null) outcome = { index: i, status: 'failed', attempts: outcome.attempts, outputs: NO_OUTPUTS, error: over };
     const durationMs = performance.now() - this.startedAt[i]!;
     this.record(i, outcome.status, outcome.attempts, durationMs, outcome.outputs, outcome.error);
     if (outcome.status === 'succeeded') {
@@ -284,7 +284,7 @@ export class MissionRun implements AttemptHost {
       const error = outcome.error!;
       if (this.hasSink) this.emit({ type: 'step.failed', runId: this.runId, stepId: step.id, attempt: outcome.attempts, durationMs, error });
       if (step.continueOnError) {
-        if (this.keepOutputs) this.outputs[step.id] = {};
+        if (this.keepOutputs) this.outputs[step.id] = NO_OUTPUTS;
         this.release(i);
       } else {
         this.skipDependents(i);

@@ -48,15 +48,17 @@ export function normaliseMission(file: MissionFile, source: Mission['source'], i
 }
 
 /**
- * Shared by every step that has no dependencies or no retry policy: a 100,000-step mission kept
- * an array and a policy object per step that said nothing. Frozen, so a write to one fails
+ * Shared by every step that has no dependencies, parameters or retry policy: a 100,000-step
+ * mission kept an array and two objects per step that said nothing. Frozen, so a write to one fails
  * loudly instead of reaching every other step.
  */
 const NO_DEPENDENCIES: string[] = Object.freeze([]) as unknown as string[];
+/** Parameters of a step that has none (plugins get their parameters read-only). */
+const NO_PARAMETERS: Record<string, unknown> = Object.freeze({});
 const DEFAULT_RETRY: RetryPolicy = Object.freeze({ ...DEFAULTS.retry });
 
 function normaliseStep(step: MissionStepFile, missionTimeout: number): MissionStep {
-  const parameters = (step.parameters ?? {}) as Record<string, unknown>;
+  const parameters = (step.parameters ?? NO_PARAMETERS) as Record<string, unknown>;
   return {
     id: step.id,
     name: step.name ?? step.id,

@@ -88,12 +88,30 @@ export function createRunStateRecorder(init: {
   const fsync = init.durability !== 'none';
   const now = new Date().toISOString();
   const steps: Record<string, StepState> = Object.create(null) as Record<string, StepState>;
+  // A step not started yet shares one frozen entry per phase and type with every other such
+  // step (a 100,000-step mission kept an object per step saying `pending`); its first
+  // transition gives it its own (own(), below).
+  const pendingEntries = new Map<string, StepState>();
   const add = (step: MissionStep, phase: StepState['phase']): void => {
     const before = previous?.steps[step.id];
-    steps[step.id] =
-      before?.status === 'succeeded'
-        ? before
-        : { status: 'pending', phase, type: step.type, effect: init.effectOf(step.type), attempts: 0 };
+    if (before?.status === 'succeeded') {
+      steps[step.id] = before;
+      return;
+    }
+    const key = `${phase}\0${step.type}`;
+    let pending = pendingEntries.get(key);
+    if (pending === undefined) {
+      pending = Object.freeze<StepState>({ status: 'pending', phase, type: step.type, effect: init.effectOf(step.type), attempts: 0 });
+      pendingEntries.set(key, pending);
+    }
+    steps[step.id] = pending;
+  };
+  /** The step's own, writable entry (a copy of the shared pending one on its first transition). */
+  const own = (id: string, step: StepState): StepState => {
+    if (!Object.isFrozen(step)) return step;
+    const copy = { ...step };
+    steps[id] = copy;
+    return copy;
   };
   for (const step of mission.steps) add(step, 'main');
   for (const step of mission.finally ?? []) add(step, 'finally');
@@ -301,8 +319,9 @@ export function createRunStateRecorder(init: {
         return;
       }
       if (!('stepId' in event)) return;
-      const step = steps[event.stepId];
-      if (step === undefined) return;
+      const current = steps[event.stepId];
+      if (current === undefined) return;
+      const step = own(event.stepId, current);
       if (ledgerBarrier !== undefined) {
         // Only a success is held back (as the step was before its oldest unconfirmed one); any
         // other transition of the step is written as it is.

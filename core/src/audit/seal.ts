@@ -2,12 +2,11 @@
  * Sealing an event for the ledger: its hash, and its line. A line is the very text the hash
  * covers — the event's canonical JSON without `hash` (RFC 8785: keys payload, prev, runId, seq,
  * ts, type) — with `"hash"` appended as the last key, so anyone can check a line with a SHA-256
- * of the line minus its hash field. When the event's fields and payload are plain JSON data
- * already in canonical key order (the ledger builds its own payloads that way, run-events.ts),
- * that text is one JSON.stringify: no per-event string assembly; other plain data is walked
- * (hash.ts). A payload that is not plain JSON data (a Date, a class instance) is hashed by the
- * general canonical serialiser and its line is JSON.stringify's, as before. Readers parse lines,
- * so every layout ever written verifies.
+ * of the line minus its hash field. A payload of plain JSON data already in canonical key
+ * order (the ledger builds its own payloads that way, run-events.ts) is one JSON.stringify;
+ * other plain data is walked (hash.ts). A payload that is not plain JSON data (a Date, a class
+ * instance) is hashed by the general canonical serialiser and its line is JSON.stringify's, as
+ * before. Readers parse lines, so every layout ever written verifies.
  */
 import { computeEventHash, eventBaseText, hasUsualFields, isPlainSorted, quoteRecurring, sha256Hex, walkPlainCanonical } from './hash.ts';
 import type { LineBuffer } from './line-buffer.ts';
@@ -24,24 +23,28 @@ const LINE_END = '"}\n';
 function seal(event: LedgerEvent): { base: string; line?: undefined } | { line: string; base?: undefined } {
   if (hasUsualFields(event)) {
     const { payload, prev, runId, seq, ts, type } = event;
-    let base: string | undefined;
-    // A fresh object in canonical key order, whatever order the caller's event has.
-    if (isPlainSorted(payload)) base = JSON.stringify({ payload, prev, runId, seq, ts, type });
-    else {
-      const text = walkPlainCanonical(payload);
-      if (text !== undefined) {
-        base = eventBaseText({
-          payload: text, prev: JSON.stringify(prev), runId: runId === null ? 'null' : quoteRecurring(runId), seq: JSON.stringify(seq), ts: JSON.stringify(ts), type: quoteRecurring(type),
-        });
-      }
-    }
-    if (base !== undefined) {
+    const text = isPlainSorted(payload) ? JSON.stringify(payload) : walkPlainCanonical(payload);
+    if (text !== undefined) {
+      // The other fields' texts are small and mostly recurring (a batch shares its ts, a run its
+      // id): assembled here, not by a JSON.stringify of the whole event (~40 % slower).
+      const base = eventBaseText({ payload: text, prev: JSON.stringify(prev), runId: runId === null ? 'null' : quoteRecurring(runId), seq: JSON.stringify(seq), ts: quotedTs(ts), type: quoteRecurring(type) });
       event.hash = sha256Hex(base);
       return { base };
     }
   }
   event.hash = computeEventHash(event);
   return { line: `${JSON.stringify(event)}\n` };
+}
+
+/** The last timestamp quoted: every event of a batch has the same one. */
+let lastTs = '';
+let lastTsJson = '""';
+function quotedTs(ts: string): string {
+  if (ts !== lastTs) {
+    lastTs = ts;
+    lastTsJson = JSON.stringify(ts);
+  }
+  return lastTsJson;
 }
 
 /** Fill in `event.hash` and return the event's ledger line, newline-terminated. */

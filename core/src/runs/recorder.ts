@@ -144,16 +144,15 @@ export function createRunStateRecorder(init: {
   let journal: fs.FileHandle | null = null;
   let journalChars = 0;
   let snapshotChars = 0;
-  // A pending step was never touched since it was created above (every transition changes its
-  // status): its JSON depends only on its phase, type and effect, serialised once for all.
-  const pendingJson = new Map<string, string>();
+  // A pending step still has its shared entry (every transition changes its status, and the
+  // first one gives it its own): one JSON per shared entry, serialised once for all.
+  const pendingJson = new Map<StepState, string>();
   const entry = (_id: string, step: StepState): string | undefined => {
-    if (step.status !== 'pending') return JSON.stringify(step);
-    const key = `${step.phase}\0${step.type}\0${String(step.effect)}`;
-    let json = pendingJson.get(key);
+    if (!Object.isFrozen(step)) return JSON.stringify(step);
+    let json = pendingJson.get(step);
     if (json === undefined) {
       json = JSON.stringify(step);
-      pendingJson.set(key, json);
+      pendingJson.set(step, json);
     }
     return json;
   };

@@ -32,6 +32,21 @@ describe('executeMission: order and events', () => {
     assert.ok(idx('step.started', 'c') < idx('step.succeeded', 'b'));
   });
 
+  it('steps without outputs share one frozen {}: a write to it throws instead of reaching the other steps', async () => {
+    let n = 0;
+    // A plugin may also return nothing (the type says a record; JavaScript plugins do).
+    const d = fakeDispatcher(async (req) => (req.stepId === 'c' ? { v: 1 } : ++n % 2 === 0 ? (undefined as unknown as Record<string, unknown>) : {}));
+    const result = await executeMission(mission([step('a'), step('b', ['a']), step('c', ['b'])]), baseOptions(d));
+    const [a, b, c] = result.steps;
+    assert.deepEqual([a!.outputs, b!.outputs, c!.outputs], [{}, {}, { v: 1 }]);
+    assert.equal(a!.outputs, b!.outputs);
+    assert.ok(Object.isFrozen(a!.outputs));
+    assert.throws(() => {
+      (a!.outputs as Record<string, unknown>)['x'] = 1;
+    }, TypeError);
+    assert.ok(!Object.isFrozen(c!.outputs), "a plugin's own outputs object is kept as returned");
+  });
+
   it('an empty mission succeeds', async () => {
     const result = await executeMission(mission([]), baseOptions(fakeDispatcher(async () => ({}))));
     assert.equal(result.status, 'succeeded');

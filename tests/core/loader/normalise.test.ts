@@ -25,6 +25,22 @@ describe('loader: normalised mission', () => {
     ]);
   });
 
+  it('steps without parameters, dependencies or retry share one frozen value each; listed dependencies come once each', () => {
+    const text = 'steps:\n  - id: a\n    step_type: noop\n  - id: b\n    step_type: noop\n  - id: c\n    step_type: noop\n    depends_on: [a, b, a]\n    parameters: { k: 1 }\n    retry: { attempts: 2 }\n';
+    const result = validateMissionText(text, 'shared.yaml');
+    assert.equal(result.ok, true);
+    const [a, b, c] = result.mission!.steps;
+    for (const field of ['parameters', 'dependsOn', 'retry'] as const) {
+      assert.equal(a![field], b![field], field);
+      assert.ok(Object.isFrozen(a![field]), field);
+      assert.notEqual(c![field], a![field], field);
+    }
+    assert.throws(() => (a!.dependsOn as string[]).push('x'), TypeError);
+    assert.deepEqual(c!.dependsOn, ['a', 'b']);
+    assert.deepEqual(c!.retry, { ...DEFAULTS.retry, attempts: 2 });
+    assert.deepEqual([a!.parameters, a!.dependsOn, a!.retry], [{}, [], { ...DEFAULTS.retry }]);
+  });
+
   it('reads every field of a full mission', async () => {
     const registry = fakeRegistry(FIRST_PARTY.map((t) => fakePlugin(t)));
     const result = await validateMission(fixture('valid/diamond.yaml'), { registry });

@@ -47,12 +47,6 @@ function quotedTs(ts: string): string {
   return lastTsJson;
 }
 
-/** Fill in `event.hash` and return the event's ledger line, newline-terminated. */
-export function sealEvent(event: LedgerEvent): string {
-  const { base, line } = seal(event);
-  return line ?? `${base.slice(0, -1)}${HASH_OPEN}${event.hash}${LINE_END}`;
-}
-
 /** Fill in `event.hash` and append the event's ledger line to `out` (no line string is made). */
 export function sealEventInto(event: LedgerEvent, out: LineBuffer): void {
   const { base, line } = seal(event);

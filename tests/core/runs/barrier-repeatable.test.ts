@@ -5,22 +5,18 @@
  * O(steps) plus two fsyncs); it is written later, coalesced, and by finish() at the latest.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createRunStateRecorder, readRunState, type RunState } from '../../../core/src/index.ts';
 import { mission, step } from '../engine/helpers.ts';
+import { stateDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const stateDir = stateDirs('barrier');
 
 const EFFECTS: Record<string, 'pure' | 'side-effect'> = { noop: 'pure', command: 'side-effect' };
 const m = mission([step('p'), step('q', ['p']), step('c', ['q'], { type: 'command' })]);
 
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'rustchain-barrier-'));
-  dirs.push(dir);
+  const dir = stateDir();
   const rec = createRunStateRecorder({
     stateDir: dir, runId: 'r', mission: m, artifact: { kind: 'mission', file: '/x/m.yaml', sha256: m.source.sha256 },
     effectOf: (t) => EFFECTS[t] ?? null,

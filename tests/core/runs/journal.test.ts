@@ -5,20 +5,14 @@
  * journal of the process that died; and finish leaves one snapshot, no journal.
  */
 import { strict as assert } from 'node:assert';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createRunStateRecorder, readRunState, type RunState } from '../../../core/src/index.ts';
 import { mission, step } from '../engine/helpers.ts';
+import { stateDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const stateDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'rustchain-journal-'));
-  dirs.push(dir);
-  return dir;
-};
+const stateDir = stateDirs('journal');
 
 const sideEffects = (n: number) => mission(Array.from({ length: n }, (_, i) => step(`s${i}`, [], { type: 'command' })));
 function recorder(dir: string, m: ReturnType<typeof sideEffects>, previous?: RunState) {

@@ -7,16 +7,14 @@
  * committed, and once the ledger has committed everything the file catches up with the state.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { createRunStateRecorder, readRunState, type RunEvent } from '../../../core/src/index.ts';
 import { mission, step } from '../engine/helpers.ts';
+import { stateDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const stateDir = stateDirs('ledger-first');
 
 const IDS = ['a', 'b', 'c', 'd', '7'];
 const EFFECTS: Record<string, 'pure' | 'side-effect'> = { noop: 'pure', command: 'side-effect' };
@@ -99,8 +97,7 @@ function assertLedgerFirst(dir: string, ledger: ReturnType<typeof fakeLedger>, w
 
 /** A fresh state dir, a fake ledger and a recorder that waits for it. */
 function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'rustchain-ledger-first-'));
-  dirs.push(dir);
+  const dir = stateDir();
   const ledger = fakeLedger();
   const rec = createRunStateRecorder({
     stateDir: dir, runId: 'r', mission: m, artifact: { kind: 'mission', file: '/x/m.yaml', sha256: m.source.sha256 },

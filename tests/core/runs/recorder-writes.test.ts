@@ -6,21 +6,15 @@
  * fails the barrier and every later event (fail closed).
  */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { createRunStateRecorder, readRunState, type RunEvent, type RunState } from '../../../core/src/index.ts';
 import { mission, step } from '../engine/helpers.ts';
+import { stateDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const stateDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'rustchain-recorder-writes-'));
-  dirs.push(dir);
-  return dir;
-};
+const stateDir = stateDirs('recorder-writes');
 
 const IDS = ['a', 'b', 'c', 'd', '7'];
 const m = mission(IDS.map((id) => step(id, [], { type: id === 'b' ? 'noop' : 'command' })));

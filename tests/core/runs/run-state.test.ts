@@ -1,19 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createRunStateRecorder, planResume, readRunState, reconcileInterrupted, type RunState } from '../../../core/src/index.ts';
 import { writeRunState } from '../../../core/src/runs/state.ts';
 import { mission, step } from '../engine/helpers.ts';
+import { stateDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const stateDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rustchain-runs-'));
-  dirs.push(dir);
-  return dir;
-};
+const stateDir = stateDirs('runs');
 
 const EFFECTS: Record<string, 'pure' | 'idempotent' | 'side-effect'> = { noop: 'pure', create_file: 'idempotent', command: 'side-effect' };
 const m = { ...mission([step('a', [], { type: 'command' }), step('b', ['a'], { type: 'create_file' }), step('c', ['b'])]), finally: [step('f')] };

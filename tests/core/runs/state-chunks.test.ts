@@ -1,20 +1,14 @@
 /** The run state is serialised piece by piece: the same bytes as JSON.stringify, never one whole string. */
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import { readRunState, type RunState } from '../../../core/src/index.ts';
 import { runStateChunks, runStatePath, writeRunState, writeRunStateAsync, type StepState } from '../../../core/src/runs/state.ts';
+import { stateDirs } from './helpers.ts';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const stateDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'rustchain-state-chunks-'));
-  dirs.push(dir);
-  return dir;
-};
+const stateDir = stateDirs('state-chunks');
 
 const stepArb: fc.Arbitrary<StepState> = fc.record({
   status: fc.constantFrom('pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'),

@@ -10,9 +10,18 @@ import type { LedgerEvent } from './types.ts';
 
 /** RFC 8785 canonical JSON text of a JSON value. */
 export function canonicalJson(value: unknown): string {
-  const text = isPlainSorted(value) ? JSON.stringify(value) : serialize(value);
+  const text = canonicalText(value);
   if (text === undefined) throw new TypeError('value has no JSON representation');
   return text;
+}
+
+/**
+ * The canonical text, or undefined where `serialize` gives none: plain data already in
+ * canonical key order (a payload the ledger built, or parsed back from a line it wrote) is one
+ * JSON.stringify, anything else the walk.
+ */
+function canonicalText(value: unknown): string | undefined {
+  return isPlainSorted(value) ? JSON.stringify(value) : serialize(value);
 }
 
 /**
@@ -201,7 +210,7 @@ export function computeEventHash(event: Omit<LedgerEvent, 'hash'> | LedgerEvent)
   if (hasUsualFields(event) && payload !== undefined && typeof payload !== 'symbol') {
     return sha256Hex(eventBaseText({
       seq: JSON.stringify(seq), ts: JSON.stringify(ts), runId: runId === null ? 'null' : JSON.stringify(runId),
-      type: JSON.stringify(type), payload: serialize(payload) as string, prev: JSON.stringify(prev),
+      type: JSON.stringify(type), payload: canonicalText(payload) as string, prev: JSON.stringify(prev),
     }));
   }
   return digestJson({ seq, ts, runId, type, payload, prev });

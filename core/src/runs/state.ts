@@ -65,9 +65,14 @@ export function journalName(n: number): string {
   return `journal-${n}.jsonl`;
 }
 
+/** `<stateDir>/runs/<runId>`. */
+function runDir(stateDir: string, runId: string): string {
+  return join(runsDir(stateDir), runId);
+}
+
 /** `<stateDir>/runs/<runId>/<name>`. */
 export function runFile(stateDir: string, runId: string, name: string): string {
-  return join(runsDir(stateDir), runId, name);
+  return join(runDir(stateDir, runId), name);
 }
 
 /** Applies a journal's complete lines, in order, to the state it follows; stops at a torn or foreign line. */
@@ -94,7 +99,7 @@ export function runsDir(stateDir: string): string {
 
 /** `<stateDir>/runs/<runId>/state.json`. */
 export function runStatePath(stateDir: string, runId: string): string {
-  return join(runsDir(stateDir), runId, 'state.json');
+  return runFile(stateDir, runId, 'state.json');
 }
 
 /** Run ids are UUIDs; anything else could walk out of the runs dir. */
@@ -149,7 +154,7 @@ export function writeRunState(stateDir: string, state: RunState, options: Snapsh
   const { entry } = options;
   const durable = options.fsync !== false;
   let written = 0;
-  const dir = join(runsDir(stateDir), state.runId);
+  const dir = runDir(stateDir, state.runId);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'state.json');
   const tmp = `${file}.${process.pid}.tmp`;
@@ -188,7 +193,7 @@ interface StateWriteHooks extends SnapshotOptions {
 export async function writeRunStateAsync(stateDir: string, state: RunState, hooks: StateWriteHooks = {}): Promise<number> {
   const durable = hooks.fsync !== false;
   let written = 0;
-  const dir = join(runsDir(stateDir), state.runId);
+  const dir = runDir(stateDir, state.runId);
   const file = join(dir, 'state.json');
   const tmp = `${file}.${process.pid}.${++tmpSeq}.tmp`;
   const handle = await fs.open(tmp, 'w', 0o600);
@@ -226,7 +231,7 @@ function fsyncDir(dir: string): void {
 export function freshJournalGeneration(stateDir: string, runId: string): number {
   let next = 0;
   try {
-    for (const name of readdirSync(join(runsDir(stateDir), runId))) {
+    for (const name of readdirSync(runDir(stateDir, runId))) {
       if (JOURNAL_NAME.test(name)) next = Math.max(next, Number(name.slice('journal-'.length, -'.jsonl'.length)) + 1);
     }
   } catch {
@@ -253,7 +258,7 @@ export async function fsyncDirAsync(dir: string): Promise<void> {
 export function removeJournals(stateDir: string, runId: string, keep?: string): void {
   let names: string[];
   try {
-    names = readdirSync(join(runsDir(stateDir), runId));
+    names = readdirSync(runDir(stateDir, runId));
   } catch {
     return;
   }

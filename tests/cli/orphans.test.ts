@@ -44,14 +44,25 @@ async function leftAfter(root: string, ms: number): Promise<string[]> {
   return left;
 }
 
-/** Resolves once the CLI's progress lines say step `id` started, plus a moment for its trap to be set. */
-function stepStarted(child: ReturnType<typeof startCli>, id: string): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Resolves once the CLI's progress lines say step `id` started and its processes exist under
+ * `root` (the progress line comes at the step's start, before its write-ahead commit and the
+ * spawn: on a loaded machine a fixed pause after it was sometimes too short), plus a moment for
+ * their traps to be set. Gives up waiting for the processes after 15 s: the caller's assertion
+ * then reports them missing.
+ */
+function stepStarted(child: ReturnType<typeof startCli>, id: string, root: string): Promise<void> {
+  const started = new Promise<void>((resolve) => {
     let seen = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       seen += chunk.toString('utf8');
-      if (seen.includes(`▸ ${id}`)) setTimeout(resolve, 400);
+      if (seen.includes(`▸ ${id}`)) resolve();
     });
+  });
+  return started.then(async () => {
+    const deadline = Date.now() + 15_000;
+    while (processesIn(root).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 400));
   });
 }
 
@@ -76,7 +87,7 @@ describe('no orphans', () => {
   it('SIGTERM to the CLI: the run is cancelled (143) and no process of it remains', async () => {
     const child = startCli(['mission', 'execute', '--allow-run=sh', 'long.yaml'], { cwd: project.dir, home: project.home });
     const done = finished(child);
-    await stepStarted(child, 'hold');
+    await stepStarted(child, 'hold', root);
     assert.ok(processesIn(root).length >= 2, 'the step should be running');
     process.kill(child.pid!, 'SIGTERM');
     const run = await done;
@@ -87,7 +98,7 @@ describe('no orphans', () => {
   it('SIGKILL of the CLI leaves no process of the run behind', async () => {
     const child = startCli(['mission', 'execute', '--allow-run=sh', 'long.yaml'], { cwd: project.dir, home: project.home });
     const done = finished(child);
-    await stepStarted(child, 'hold');
+    await stepStarted(child, 'hold', root);
     assert.ok(processesIn(root).length >= 2, 'the step should be running');
     process.kill(child.pid!, 'SIGKILL');
     await done;

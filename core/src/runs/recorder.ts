@@ -3,12 +3,13 @@ import { promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunEvent } from '../engine/types.ts';
 import { RustchainError } from '../errors.ts';
-import type { Mission, MissionStep } from '../model/mission.ts';
+import type { Mission } from '../model/mission.ts';
 import type { Effect } from '../plugin/sdk.ts';
 import { currentProcess } from './liveness.ts';
 import {
-  freshJournalGeneration, fsyncDirAsync, journalName, removeJournals, runFile, runsDir, writeRunState, writeRunStateAsync, type RunState, type StepState,
+  freshJournalGeneration, fsyncDirAsync, journalName, removeJournals, runFile, runsDir, writeRunState, writeRunStateAsync, type RunState, type RunStateHead,
 } from './state.ts';
+import { RunStepTable } from './step-table.ts';
 
 /** Transitions that need not be durable at once are appended at most this often. */
 const COALESCE_MS = 25;
@@ -87,37 +88,11 @@ export function createRunStateRecorder(init: {
   const { stateDir, runId, mission, previous } = init;
   const fsync = init.durability !== 'none';
   const now = new Date().toISOString();
-  const steps: Record<string, StepState> = Object.create(null) as Record<string, StepState>;
-  // A step not started yet shares one frozen entry per phase and type with every other such
-  // step (a 100,000-step mission kept an object per step saying `pending`); its first
-  // transition gives it its own (own(), below).
-  const pendingEntries = new Map<string, StepState>();
-  const add = (step: MissionStep, phase: StepState['phase']): void => {
-    const before = previous?.steps[step.id];
-    if (before?.status === 'succeeded') {
-      steps[step.id] = before;
-      return;
-    }
-    const key = `${phase}\0${step.type}`;
-    let pending = pendingEntries.get(key);
-    if (pending === undefined) {
-      pending = Object.freeze<StepState>({ status: 'pending', phase, type: step.type, effect: init.effectOf(step.type), attempts: 0 });
-      pendingEntries.set(key, pending);
-    }
-    steps[step.id] = pending;
-  };
-  /** The step's own, writable entry (a copy of the shared pending one on its first transition). */
-  const own = (id: string, step: StepState): StepState => {
-    if (!Object.isFrozen(step)) return step;
-    const copy = { ...step };
-    steps[id] = copy;
-    return copy;
-  };
-  for (const step of mission.steps) add(step, 'main');
-  for (const step of mission.finally ?? []) add(step, 'finally');
+  const steps = new RunStepTable(mission, init.effectOf, previous);
   // A resumed run keeps its id and dir: its journal is a generation the dead process never used.
   let generation = freshJournalGeneration(stateDir, runId);
-  const state: RunState = {
+  // The state without its steps (they are in the table; `state` below shows them as a record).
+  const head: RunStateHead = {
     version: 1,
     runId,
     status: 'running',
@@ -127,7 +102,6 @@ export function createRunStateRecorder(init: {
     startedAt: previous?.startedAt ?? now,
     updatedAt: now,
     resumes: previous ? previous.resumes + 1 : 0,
-    steps,
     journal: journalName(generation),
   };
   let scheduled = false;
@@ -138,51 +112,49 @@ export function createRunStateRecorder(init: {
   // The last transition the barrier must see on disk: a non-repeatable step's start or success.
   let mustBeDurable = 0;
   let inFlight: Promise<void> | null = null;
-  // Steps changed since their last journal line, and whether the run's status did.
-  const dirty = new Set<string>();
+  // Steps changed since their last journal line (by index, in the order they first changed), and whether the run's status did.
+  const dirty: number[] = [];
+  const isDirty = new Uint8Array(steps.length);
   let statusDirty = false;
   let journal: fs.FileHandle | null = null;
   let journalChars = 0;
   let snapshotChars = 0;
-  // A pending step still has its shared entry (every transition changes its status, and the
-  // first one gives it its own): one JSON per shared entry, serialised once for all.
-  const pendingJson = new Map<StepState, string>();
-  const entry = (_id: string, step: StepState): string | undefined => {
-    if (!Object.isFrozen(step)) return JSON.stringify(step);
-    let json = pendingJson.get(step);
-    if (json === undefined) {
-      json = JSON.stringify(step);
-      pendingJson.set(step, json);
-    }
-    return json;
-  };
   // Ledger first: a success the ledger may not hold yet is written as the step was before it
-  // (`at`: the version of the success; insertion order is version order). Confirmed by a ledger
-  // barrier asked for after the success (commit). `succeededAt`: the same for the run's status.
+  // (the table holds it), until a ledger barrier asked for after the success confirms it
+  // (commit). heldAt[i]: the version of step i's oldest unconfirmed success (0: none); the
+  // queue lists them in version order (entries whose step was released since are stale).
+  // `succeededAt`: the same for the run's status.
   const ledgerBarrier = init.ledgerBarrier;
-  const unconfirmed = new Map<string, { id: string; at: number; before: StepState }>();
+  const heldAt = new Uint32Array(steps.length);
+  const queueStep: number[] = [];
+  const queueAt: number[] = [];
+  let queueHead = 0;
+  let heldCount = 0;
   let succeededAt = 0;
+  const release = (i: number): void => {
+    if (heldAt[i] === 0) return;
+    heldAt[i] = 0;
+    heldCount--;
+    steps.release(i);
+  };
+  /** Drops the queue's stale head entries; the oldest live one is then at queueHead. */
+  const skipStale = (): void => {
+    while (queueHead < queueStep.length && heldAt[queueStep[queueHead]!] !== queueAt[queueHead]) queueHead++;
+    if (queueHead === queueStep.length) {
+      queueStep.length = 0;
+      queueAt.length = 0;
+      queueHead = 0;
+    }
+  };
   /** Everything up to version `seen` is in the ledger. */
   const confirm = (seen: number): void => {
-    // values(), not entries(): no [key, value] array per success.
-    for (const u of unconfirmed.values()) {
-      if (u.at > seen) break;
-      unconfirmed.delete(u.id);
-    }
+    for (skipStale(); queueHead < queueStep.length && queueAt[queueHead]! <= seen; skipStale()) release(queueStep[queueHead++]!);
     if (succeededAt <= seen) succeededAt = 0;
-  };
-  /** The entry as the file may show it: the state before any success the ledger has not confirmed. */
-  const written = (id: string, step: StepState): string | undefined => {
-    const masked = unconfirmed.size === 0 ? undefined : unconfirmed.get(id);
-    return masked === undefined ? entry(id, step) : JSON.stringify(masked.before);
   };
   /** The last version the file can show in full: the one before the oldest unconfirmed success. */
   const showable = (): number => {
-    let upTo = version;
-    for (const { at } of unconfirmed.values()) {
-      upTo = at - 1;
-      break;
-    }
+    skipStale();
+    const upTo = queueHead < queueStep.length ? queueAt[queueHead]! - 1 : version;
     return succeededAt === 0 ? upTo : Math.min(upTo, succeededAt - 1);
   };
   const failed = (error: unknown): RustchainError =>
@@ -191,18 +163,25 @@ export function createRunStateRecorder(init: {
   /** Appends a line per changed step (an unconfirmed success waits for its confirmation). */
   const appendLines = async (): Promise<void> => {
     let text = '';
-    for (const id of dirty) {
-      if (unconfirmed.has(id)) continue;
-      dirty.delete(id);
-      text += `${JSON.stringify({ id, step: steps[id] })}\n`;
+    let kept = 0;
+    for (let d = 0; d < dirty.length; d++) {
+      const i = dirty[d]!;
+      if (heldAt[i] !== 0) {
+        dirty[kept++] = i;
+        continue;
+      }
+      isDirty[i] = 0;
+      // JSON.stringify({ id, step }), with the step's JSON from the table.
+      text += `{"id":${JSON.stringify(steps.id(i))},"step":${steps.json(i)}}\n`;
     }
+    dirty.length = kept;
     if (statusDirty && succeededAt === 0) {
       statusDirty = false;
-      text += `${JSON.stringify({ status: state.status })}\n`;
+      text += `${JSON.stringify({ status: head.status })}\n`;
     }
     if (text === '') return;
     if (journal === null) {
-      const file = runFile(stateDir, runId, state.journal!);
+      const file = runFile(stateDir, runId, head.journal!);
       journal = await fs.open(file, 'a', 0o600);
       // The new file's entry must survive a crash too.
       if (fsync) await fsyncDirAsync(dirname(file));
@@ -219,19 +198,24 @@ export function createRunStateRecorder(init: {
    * unconfirmed success stays pending for the new journal.
    */
   const snapshot = async (next: string | undefined): Promise<void> => {
-    for (const id of dirty) if (!unconfirmed.has(id)) dirty.delete(id);
+    let kept = 0;
+    for (const i of dirty) {
+      if (heldAt[i] !== 0) dirty[kept++] = i;
+      else isDirty[i] = 0;
+    }
+    dirty.length = kept;
     if (succeededAt === 0) statusDirty = false;
     const previousJournal = journal;
     journal = null;
     await previousJournal?.close();
-    if (next === undefined) delete state.journal;
-    else state.journal = next;
-    snapshotChars = await writeRunStateAsync(stateDir, state, {
+    if (next === undefined) delete head.journal;
+    else head.journal = next;
+    snapshotChars = await writeRunStateAsync(stateDir, head, {
       onSerialise: () => {
-        state.updatedAt = new Date().toISOString();
-        return succeededAt === 0 ? state : { ...state, status: 'running' };
+        head.updatedAt = new Date().toISOString();
+        return succeededAt === 0 ? head : { ...head, status: 'running' };
       },
-      entry: written,
+      steps,
       fsync,
     });
     journalChars = 0;
@@ -243,7 +227,7 @@ export function createRunStateRecorder(init: {
     const run = (inFlight ?? Promise.resolve()).then(async () => {
       if (failure !== null) throw failure;
       if (durable >= version && !final) return;
-      if (ledgerBarrier !== undefined && (unconfirmed.size > 0 || succeededAt > 0)) {
+      if (ledgerBarrier !== undefined && (heldCount > 0 || succeededAt > 0)) {
         const seen = version;
         try {
           await ledgerBarrier();
@@ -278,9 +262,9 @@ export function createRunStateRecorder(init: {
 
   // The first snapshot is synchronous: the state exists before run.started is even emitted.
   try {
-    snapshotChars = writeRunState(stateDir, state, { entry, fsync });
+    snapshotChars = writeRunState(stateDir, head, { steps, fsync });
     // A resumed run's earlier journals are in `previous` (read with its snapshot) and in this snapshot now.
-    removeJournals(stateDir, runId, state.journal);
+    removeJournals(stateDir, runId, head.journal);
   } catch (error) {
     throw failed(error);
   }
@@ -293,13 +277,15 @@ export function createRunStateRecorder(init: {
   }
 
   return {
-    state,
+    get state() {
+      return { ...head, steps: steps.record() };
+    },
     barrier() {
       return durable >= mustBeDurable ? Promise.resolve() : commit();
     },
     async finish(status) {
-      if (state.status === 'running') {
-        state.status = status;
+      if (head.status === 'running') {
+        head.status = status;
         version++;
         statusDirty = true;
       }
@@ -310,7 +296,7 @@ export function createRunStateRecorder(init: {
     onEvent(event) {
       if (failure !== null) throw failure;
       if (event.type === 'run.finished') {
-        state.status = event.status;
+        head.status = event.status;
         version++;
         statusDirty = true;
         if (ledgerBarrier !== undefined && event.status === 'succeeded') succeededAt = version;
@@ -318,46 +304,48 @@ export function createRunStateRecorder(init: {
         return;
       }
       if (!('stepId' in event)) return;
-      const current = steps[event.stepId];
-      if (current === undefined) return;
-      const step = own(event.stepId, current);
+      const i = steps.indexOf(event.stepId);
+      if (i === undefined) return;
       if (ledgerBarrier !== undefined) {
         // Only a success is held back (as the step was before its oldest unconfirmed one); any
         // other transition of the step is written as it is.
-        if (event.type !== 'step.succeeded') unconfirmed.delete(event.stepId);
-        else if (!unconfirmed.has(event.stepId)) unconfirmed.set(event.stepId, { id: event.stepId, at: version + 1, before: { ...step } });
+        if (event.type !== 'step.succeeded') release(i);
+        else if (heldAt[i] === 0) {
+          steps.hold(i);
+          heldAt[i] = version + 1;
+          heldCount++;
+          queueStep.push(i);
+          queueAt.push(version + 1);
+        }
       }
       switch (event.type) {
         case 'step.started':
-          step.status = 'running';
-          step.attempts = event.attempt;
+          steps.started(i, event.attempt);
           break;
         case 'step.succeeded':
-          step.status = 'succeeded';
-          step.attempts = event.attempt;
-          step.outputs = event.outputs;
-          delete step.error;
+          steps.succeeded(i, event.attempt, event.outputs);
           break;
         case 'step.failed':
-          step.status = 'failed';
-          step.attempts = event.attempt;
-          step.error = event.error;
+          steps.failed(i, event.attempt, event.error);
           break;
         case 'step.skipped':
         case 'step.cancelled':
-          step.status = event.type === 'step.skipped' ? 'skipped' : 'cancelled';
-          step.error = event.error;
+          steps.ended(i, event.type === 'step.skipped' ? 'skipped' : 'cancelled', event.error);
           break;
         case 'step.retried':
           return;
       }
       version++;
-      dirty.add(event.stepId);
-      if (!isRepeatable(step.effect) && (event.type === 'step.started' || event.type === 'step.succeeded')) mustBeDurable = version;
+      if (isDirty[i] === 0) {
+        isDirty[i] = 1;
+        dirty.push(i);
+      }
+      const repeatable = isRepeatable(steps.effect(i));
+      if (!repeatable && (event.type === 'step.started' || event.type === 'step.succeeded')) mustBeDurable = version;
       // A side-effect step's start is made durable by the barrier the engine awaits before
       // dispatching it (one append for every step starting together); its success is written
       // at once, without blocking, so resume knows it happened.
-      if (!isRepeatable(step.effect) && event.type === 'step.succeeded') void commit().catch(() => undefined);
+      if (!repeatable && event.type === 'step.succeeded') void commit().catch(() => undefined);
       else later();
     },
   };

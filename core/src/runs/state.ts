@@ -107,10 +107,26 @@ function isRunId(value: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value) && !value.includes('..');
 }
 
-/** One step's JSON, as JSON.stringify writes it inside the state. */
-function stepJson(_id: string, step: StepState): string | undefined {
-  return JSON.stringify(step);
+/**
+ * A state's steps as the writers take them, in file order: the recorder keeps its steps in
+ * arrays by index (no object per step), a state read from disk is a plain record.
+ */
+export interface StepTable {
+  readonly length: number;
+  id(i: number): string;
+  /** The step's JSON, as JSON.stringify writes it inside the state; undefined leaves it out. */
+  json(i: number): string | undefined;
 }
+
+/** The steps of a plain RunState, in JSON.stringify's key order (integer-like ids first). */
+export function stepTableOf(steps: RunState['steps']): StepTable {
+  const ids: string[] = [];
+  for (const id in steps) if (Object.hasOwn(steps, id)) ids.push(id);
+  return { length: ids.length, id: (i) => ids[i]!, json: (i) => JSON.stringify(steps[ids[i]!]) };
+}
+
+/** A RunState without its steps (they come as a StepTable). */
+export type RunStateHead = Omit<RunState, 'steps'>;
 
 /** Characters of state JSON per write: a large state is never held as one string nor one buffer. */
 const STATE_CHUNK = 64 * 1024;
@@ -118,20 +134,19 @@ const STATE_CHUNK = 64 * 1024;
 /**
  * `JSON.stringify(state)` in pieces of at least `size` characters (the last one shorter), each
  * step serialised only when its piece is taken: the text of a 50,000-step state (~5 MB, and
- * as much again once encoded) is never built whole, once per write.
+ * as much again once encoded) is never built whole, once per write. `steps` (default: the
+ * state's own) gives the steps' JSON.
  */
-export function* runStateChunks(state: RunState, size = STATE_CHUNK, entry: (id: string, step: StepState) => string | undefined = stepJson): Generator<string, void, undefined> {
+export function* runStateChunks(state: RunStateHead & { steps?: RunState['steps'] }, size = STATE_CHUNK, steps: StepTable = stepTableOf(state.steps ?? {})): Generator<string, void, undefined> {
   // `steps` goes last, where a RunState has it: the text is JSON.stringify(state)'s, byte for byte.
-  const { steps, ...rest } = state;
+  const { steps: _steps, ...rest } = state;
   const head = JSON.stringify(rest);
   let text = `${head.slice(0, -1)}${head === '{}' ? '' : ','}"steps":{`;
   let first = true;
-  // for...in visits own keys in JSON.stringify's order (integer-like ids first).
-  for (const id in steps) {
-    if (!Object.hasOwn(steps, id)) continue;
-    const json = entry(id, steps[id]!);
+  for (let i = 0; i < steps.length; i++) {
+    const json = steps.json(i);
     if (json === undefined) continue; // left out, as JSON.stringify leaves out an undefined value
-    text += `${first ? '' : ','}${JSON.stringify(id)}:${json}`;
+    text += `${first ? '' : ','}${JSON.stringify(steps.id(i))}:${json}`;
     first = false;
     if (text.length >= size) {
       yield text;
@@ -143,15 +158,14 @@ export function* runStateChunks(state: RunState, size = STATE_CHUNK, entry: (id:
 
 /** How a snapshot is written. */
 export interface SnapshotOptions {
-  /** A step's JSON (a cache of entries that did not change); JSON.stringify by default. */
-  entry?: ((id: string, step: StepState) => string | undefined) | undefined;
+  /** The steps to write in place of the state's own (the recorder's table). */
+  steps?: StepTable | undefined;
   /** false with `--durability=none`: atomic (tmp + rename) but not fsynced. Default true. */
   fsync?: boolean | undefined;
 }
 
 /** Writes the state atomically and durably (tmp + fsync + rename + dir fsync). Synchronous; returns the characters written. */
-export function writeRunState(stateDir: string, state: RunState, options: SnapshotOptions = {}): number {
-  const { entry } = options;
+export function writeRunState(stateDir: string, state: RunStateHead & { steps?: RunState['steps'] }, options: SnapshotOptions = {}): number {
   const durable = options.fsync !== false;
   let written = 0;
   const dir = runDir(stateDir, state.runId);
@@ -160,7 +174,7 @@ export function writeRunState(stateDir: string, state: RunState, options: Snapsh
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    for (const chunk of runStateChunks(state, STATE_CHUNK, entry)) {
+    for (const chunk of runStateChunks(state, STATE_CHUNK, options.steps)) {
       written += chunk.length;
       const bytes = Buffer.from(chunk, 'utf8');
       for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
@@ -183,14 +197,14 @@ interface StateWriteHooks extends SnapshotOptions {
    * file, except what the entries leave out. May return the object to write instead (the
    * same steps, other top-level fields).
    */
-  onSerialise?: () => RunState | void;
+  onSerialise?: () => RunStateHead | void;
 }
 
 /**
  * `writeRunState` without blocking the event loop (the same tmp + fsync + rename + dir fsync);
  * resolves to the characters written.
  */
-export async function writeRunStateAsync(stateDir: string, state: RunState, hooks: StateWriteHooks = {}): Promise<number> {
+export async function writeRunStateAsync(stateDir: string, state: RunStateHead & { steps?: RunState['steps'] }, hooks: StateWriteHooks = {}): Promise<number> {
   const durable = hooks.fsync !== false;
   let written = 0;
   const dir = runDir(stateDir, state.runId);
@@ -201,7 +215,7 @@ export async function writeRunStateAsync(stateDir: string, state: RunState, hook
     // Serialised while it is written: each piece is taken when the previous one is on its way, so
     // every step's entry is at least as recent as the moment the write began.
     const view = hooks.onSerialise?.() ?? state;
-    for (const chunk of runStateChunks(view, STATE_CHUNK, hooks.entry)) {
+    for (const chunk of runStateChunks(view, STATE_CHUNK, hooks.steps)) {
       written += chunk.length;
       const bytes = Buffer.from(chunk, 'utf8');
       for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;

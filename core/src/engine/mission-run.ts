@@ -17,8 +17,13 @@ import type { IndexedGraph } from '../dag/graph.ts';
 import { DEFAULT_MAX_RUN_OUTPUT_BYTES, OutputBudget } from './output-budget.ts';
 import { toStepError } from './step-error.ts';
 
-/** Most steps one event-loop turn starts (pump). */
-const LAUNCH_BATCH = 1024;
+/**
+ * Most steps one event-loop turn starts (pump). A turn's events wait for the ledger's next
+ * group commit (one batch per turn): at 1,024, a turn of quick steps allocated ~10 MB, so its
+ * batch outlived scavenges and V8 pretenured those allocation sites; a 50,000-step chain's
+ * peak RSS 171 -> 153 MB at 256, CPU and the 10,000-step fan-out unchanged (finding 24).
+ */
+const LAUNCH_BATCH = 256;
 
 const PENDING = 0;
 const RUNNING = 1;

@@ -7,7 +7,7 @@ import type { RunEvent } from '../../../core/src/engine/types.ts';
 import { baseOptions, fakeAttemptDispatcher, fakeDispatcher, mission, recorder, step } from './helpers.ts';
 
 /** The engine starts at most this many steps per event-loop turn (mission-run.ts LAUNCH_BATCH). */
-const BATCH = 1024;
+const BATCH = 256;
 
 /** The most steps started and not yet finished at any point of the event stream. */
 function peakInFlight(events: RunEvent[]): number {

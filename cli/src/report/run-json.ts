@@ -1,10 +1,11 @@
 /**
- * The `--json` run document written step by step: the same bytes as
+ * The `--json` run document made step by step: the same bytes as
  * `JSON.stringify(runDocument(redacted result), null, 2) + '\n'`, but no copy of the whole
  * result and no single string of the whole document (8 MB for a 50,000-step run, held twice
  * once encoded for the write) — each step is shaped, redacted and serialised alone, and the
  * text goes out in chunks of about CHUNK characters.
  */
+import type { Writable } from 'node:stream';
 import type { MissionResult, StepResult } from '@rustchain/core';
 import { stepDocument } from './run-result.ts';
 
@@ -33,22 +34,17 @@ function listItems(items: readonly unknown[]): string {
 }
 
 /**
- * Writes the run's `--json` document through `write`: runDocument's fields in its order, every
- * value through `redact` (the run's redactor), one step at a time.
+ * The run's `--json` document as text chunks of about `chunk` characters: runDocument's fields
+ * in its order, every value through `redact` (the run's redactor), one step at a time, each
+ * chunk made only when the previous one has been taken.
  */
-export function writeRunDocument(result: MissionResult, redact: <T>(value: T) => T, write: (chunk: string) => void, chunk = CHUNK): void {
+export function* runDocumentChunks(result: MissionResult, redact: <T>(value: T) => T, chunk = CHUNK): Generator<string, void, undefined> {
   let text = '{';
   let fields = 0;
-  const emit = (): void => {
-    if (text.length >= chunk) {
-      write(text);
-      text = '';
-    }
-  };
   const field = (key: string): void => {
     text += `${fields++ === 0 ? '' : ','}\n  ${JSON.stringify(key)}: `;
   };
-  const steps = (key: string, list: readonly StepResult[]): void => {
+  function* steps(key: string, list: readonly StepResult[]): Generator<string, void, undefined> {
     field(key);
     if (list.length === 0) {
       text += '[]';
@@ -58,21 +54,55 @@ export function writeRunDocument(result: MissionResult, redact: <T>(value: T) =>
     for (let from = 0; from < list.length; from += STEP_GROUP) {
       const docs = list.slice(from, from + STEP_GROUP).map((step) => redact(stepDocument(step)));
       text += `${from === 0 ? '' : ',\n'}${listItems(docs)}`;
-      emit();
+      if (text.length >= chunk) {
+        yield text;
+        text = '';
+      }
     }
     text += '\n  ]';
-  };
+  }
   field('runId');
   text += nested(redact(result.runId), 1);
   field('status');
   text += nested(redact(result.status), 1);
   field('durationMs');
   text += nested(result.durationMs, 1);
-  steps('steps', result.steps);
-  if (result.finally !== undefined) steps('finally', result.finally);
+  yield* steps('steps', result.steps);
+  if (result.finally !== undefined) yield* steps('finally', result.finally);
   if (result.error !== undefined) {
     field('error');
     text += nested(redact(result.error), 1);
   }
-  write(`${text}\n}\n`);
+  yield `${text}\n}\n`;
+}
+
+/**
+ * Writes the document to `stream`, waiting for it to drain whenever it asks to (a pipe read
+ * slowly): the document of a 50,000-step run (~8 MB) was otherwise queued whole in the
+ * stream's buffer at the run's end, its highest memory point (finding 24). Stops early if the
+ * stream closes or fails (the reader went away).
+ */
+export async function writeRunDocument(result: MissionResult, redact: <T>(value: T) => T, stream: Writable, chunk = CHUNK): Promise<void> {
+  for (const text of runDocumentChunks(result, redact, chunk)) {
+    if (stream.write(text)) continue;
+    if (!(await drainedOrGone(stream))) return;
+  }
+}
+
+/** Resolves true on 'drain', false when the stream closes or fails first. */
+function drainedOrGone(stream: Writable): Promise<boolean> {
+  if (stream.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const settle = (drained: boolean) => (): void => {
+      stream.off('drain', onDrain);
+      stream.off('close', onGone);
+      stream.off('error', onGone);
+      resolve(drained);
+    };
+    const onDrain = settle(true);
+    const onGone = settle(false);
+    stream.on('drain', onDrain);
+    stream.on('close', onGone);
+    stream.on('error', onGone);
+  });
 }

@@ -242,7 +242,7 @@ export class MissionExecuteCommand extends PermissionedCommand {
     }
     if (result !== null) {
       // --json: written step by step (no copy of the result, no one string of the document).
-      if (this.json) writeRunDocument(result, (value) => redactor.value(value), (chunk) => this.context.stdout.write(chunk));
+      if (this.json) await writeRunDocument(result, (value) => redactor.value(value), this.context.stdout);
       else printRunSummary(redactor.value(result), this.context.stdout);
     }
     if (failure !== null) {

@@ -4,10 +4,21 @@
 // spent more CPU compiling in the background (~170 ms) than running its steps. With three times
 // the budget only what stays hot gets optimised: 1,000 to 10,000-step runs use ~20 % less CPU
 // at the same or better wall time, and long runs are unchanged (bench/PROFILES.md, finding 22).
-// Set before anything else loads; only on the V8 it was measured on (Node 20's 11.x), since an
-// unknown flag would print an error on stdout.
+//
+// V8 also allocates an allocation site's objects straight in the old generation once most of
+// them have survived a scavenge ("pretenuring"). A run's short-lived per-step objects are taken
+// for long-lived that way: a 50,000-step chain grew its old generation by ~0.3 KB of garbage per
+// step (~0.1 KB without the ledger's step events, ~0.1 KB without pretenuring) and peaked at
+// 154 MB RSS; without pretenuring 139 MB, at the same or lower CPU in every end-to-end
+// benchmark (finding 24).
+//
+// Set before anything else loads; only on the V8 they were measured on (Node 20's 11.x), since
+// an unknown flag would print an error on stdout.
 import { setFlagsFromString } from 'node:v8';
-if (process.versions.v8.startsWith('11.')) setFlagsFromString('--interrupt-budget=200000');
+if (process.versions.v8.startsWith('11.')) {
+  setFlagsFromString('--interrupt-budget=200000');
+  setFlagsFromString('--no-allocation-site-pretenuring');
+}
 // The installed CLI runs its built JavaScript (dist/), with no TypeScript loader at start-up:
 // tsx is imported later, and only to load a user's own .ts config or compiled .mission.ts.
 // Inside this repository, tests and benchmarks run the sources instead: they start node with

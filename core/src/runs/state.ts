@@ -119,7 +119,7 @@ export interface StepTable {
 }
 
 /** The steps of a plain RunState, in JSON.stringify's key order (integer-like ids first). */
-export function stepTableOf(steps: RunState['steps']): StepTable {
+function stepTableOf(steps: RunState['steps']): StepTable {
   const ids: string[] = [];
   for (const id in steps) if (Object.hasOwn(steps, id)) ids.push(id);
   return { length: ids.length, id: (i) => ids[i]!, json: (i) => JSON.stringify(steps[ids[i]!]) };

@@ -34,6 +34,16 @@ export class LineBuffer {
     return this.buffer.subarray(0, this.length);
   }
 
+  /** How many bytes have been appended since the last `reset`. */
+  get size(): number {
+    return this.length;
+  }
+
+  /** The bytes appended since the buffer's size was `start` (a view, as `bytes()`). */
+  bytesFrom(start: number): Buffer {
+    return this.buffer.subarray(start, this.length);
+  }
+
   /** Start a new batch; a buffer a huge batch grew is let go. */
   reset(): void {
     this.length = 0;

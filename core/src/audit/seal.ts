@@ -17,8 +17,8 @@ const HASH_OPEN = ',"hash":"';
 const LINE_END = '"}\n';
 
 /**
- * Fill in `event.hash`. Returns the canonical text the hash was computed over when the line is
- * that text plus the hash (`{ base }`: plain data), else the whole line (`{ line }`).
+ * The canonical text the hash covers, when the line is that text plus the hash (`{ base }`:
+ * plain data; the caller hashes it), else the whole line with `event.hash` filled in (`{ line }`).
  */
 function seal(event: LedgerEvent): { base: string; line?: undefined } | { line: string; base?: undefined } {
   if (hasUsualFields(event)) {
@@ -27,9 +27,7 @@ function seal(event: LedgerEvent): { base: string; line?: undefined } | { line: 
     if (text !== undefined) {
       // The other fields' texts are small and mostly recurring (a batch shares its ts, a run its
       // id): assembled here, not by a JSON.stringify of the whole event (~40 % slower).
-      const base = eventBaseText({ payload: text, prev: JSON.stringify(prev), runId: runId === null ? 'null' : quoteRecurring(runId), seq: JSON.stringify(seq), ts: quotedTs(ts), type: quoteRecurring(type) });
-      event.hash = sha256Hex(base);
-      return { base };
+      return { base: eventBaseText({ payload: text, prev: JSON.stringify(prev), runId: runId === null ? 'null' : quoteRecurring(runId), seq: JSON.stringify(seq), ts: quotedTs(ts), type: quoteRecurring(type) }) };
     }
   }
   event.hash = computeEventHash(event);
@@ -54,7 +52,12 @@ export function sealEventInto(event: LedgerEvent, out: LineBuffer): void {
     out.append(line);
     return;
   }
+  // Hashed as the UTF-8 bytes just written: the text is encoded once, and never flattened
+  // into one string only to be hashed (JSON text is well-formed, so its bytes are what a hash
+  // of the string would encode).
+  const start = out.size;
   out.append(base);
+  event.hash = sha256Hex(out.bytesFrom(start));
   out.dropLast(1); // the closing brace: the hash goes in before it
   out.appendAscii(HASH_OPEN);
   out.appendAscii(event.hash);

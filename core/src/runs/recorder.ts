@@ -141,9 +141,11 @@ export function createRunStateRecorder(init: {
   /** Drops the queue's stale head entries; the oldest live one is then at queueHead. */
   const skipStale = (): void => {
     while (queueHead < queueStep.length && heldAt[queueStep[queueHead]!] !== queueAt[queueHead]) queueHead++;
-    if (queueHead === queueStep.length) {
-      queueStep.length = 0;
-      queueAt.length = 0;
+    // A long run may never see the queue empty (a newer success is always waiting): the
+    // confirmed front is dropped once it is most of the queue.
+    if (queueHead === queueStep.length || (queueHead >= 1024 && queueHead * 2 >= queueStep.length)) {
+      queueStep.splice(0, queueHead);
+      queueAt.splice(0, queueHead);
       queueHead = 0;
     }
   };

@@ -160,3 +160,35 @@ test('a success is written as soon as the ledger commits it, without another eve
   assert.equal(readFile(dir).steps['a']!.status, 'succeeded');
   await rec.finish('failed');
 });
+
+test('a long run whose successes keep arriving while earlier ones are confirmed: each reaches the file once committed', async () => {
+  // 3,000 side-effect steps, the ledger committing as they go and the loop turning only every
+  // 50 steps: the recorder's queue of held successes is rarely empty when a confirmation comes,
+  // so it must drop its confirmed front as it goes, holding back exactly the unconfirmed ones.
+  const ids = Array.from({ length: 3000 }, (_, i) => `s${i}`);
+  const long = mission(ids.map((id) => step(id, [], { type: 'command' })));
+  const dir = stateDir();
+  const ledger = fakeLedger();
+  const rec = createRunStateRecorder({
+    stateDir: dir, runId: 'r', mission: long, artifact: { kind: 'mission', file: '/x/m.yaml', sha256: long.source.sha256 },
+    effectOf: (t) => EFFECTS[t] ?? null, ledgerBarrier: () => ledger.barrier(),
+  });
+  for (const [i, stepId] of ids.entries()) {
+    for (const event of [{ type: 'step.started', runId: 'r', stepId, attempt: 1 }, { type: 'step.succeeded', runId: 'r', stepId, attempt: 1, durationMs: 1, outputs: { i } }] as RunEvent[]) {
+      ledger.deliver(event);
+      rec.onEvent(event);
+    }
+    if (i % 50 === 49) {
+      await new Promise((resolve) => setImmediate(resolve));
+      assertLedgerFirst(dir, ledger, `after step ${i}`);
+      ledger.commit();
+    }
+  }
+  ledger.commit();
+  await rec.barrier();
+  await rec.finish('succeeded');
+  const onDisk = readFile(dir);
+  assert.deepEqual(ids.filter((id) => onDisk.steps[id]!.status !== 'succeeded'), []);
+  assert.deepEqual((onDisk.steps as Record<string, { outputs?: unknown }>)['s2999']!.outputs, { i: 2999 });
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -7,8 +7,16 @@ import type { ResourceClaim } from '../plugin/sdk.ts';
  * the claims of such parameters once per step type instead of once per step.
  */
 export function isEmptyPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && Reflect.ownKeys(value).length === 0;
+  if (typeof value !== 'object' || value === null) return false;
+  // A frozen object found empty stays empty: the parameters every step without any shares
+  // (normalise.ts) are checked once, not with a key list per step.
+  if (frozenEmpty.has(value)) return true;
+  const empty = Object.getPrototypeOf(value) === Object.prototype && Reflect.ownKeys(value).length === 0;
+  if (empty && Object.isFrozen(value)) frozenEmpty.add(value);
+  return empty;
 }
+
+const frozenEmpty = new WeakSet<object>();
 
 /** A step type's definition, as far as its claims go. */
 interface ClaimingDefinition {

@@ -39,10 +39,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function checkFields(value: unknown, file: string, report: Reporter, options: { strict?: boolean } = {}): void {
   if (!isRecord(value)) return;
   const migrateHint = `\`rustchain mission migrate ${file}\` rewrites it`;
-  const visit = (obj: Record<string, unknown>, pointer: string, known: readonly string[], legacy: Readonly<Record<string, string>>, closed: boolean) => {
-    for (const key of Object.keys(obj)) {
+  // A step's pointer (`/steps/<index><suffix>`) is made only when the step has a problem: a
+  // string per step, and an iterator per key, were most of what this check allocated.
+  const visit = (obj: Record<string, unknown>, base: string, index: number, suffix: string, known: readonly string[], legacy: Readonly<Record<string, string>>, closed: boolean) => {
+    const keys = Object.keys(obj);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k]!;
       if (known.includes(key)) continue;
-      const at = `${pointer}/${escapePointerToken(key)}`;
+      const at = `${index < 0 ? base : `${base}/${index}${suffix}`}/${escapePointerToken(key)}`;
       const meant = legacy[key];
       if (meant !== undefined && !(meant in obj)) {
         report.add('E_SCHEMA_LEGACY_FIELD', `\`${key}\` is a legacy RustChain field that the original silently ignored`, at, {
@@ -61,13 +65,15 @@ export function checkFields(value: unknown, file: string, report: Reporter, opti
       });
     }
   };
-  visit(value, '', MISSION_KEYS, {}, false);
-  if (isRecord(value.config)) visit(value.config, '/config', CONFIG_KEYS, LEGACY_CONFIG_FIELDS, false);
+  visit(value, '', -1, '', MISSION_KEYS, {}, false);
+  if (isRecord(value.config)) visit(value.config, '/config', -1, '', CONFIG_KEYS, LEGACY_CONFIG_FIELDS, false);
   if (!Array.isArray(value.steps)) return;
-  value.steps.forEach((step, i) => {
-    if (!isRecord(step)) return;
-    visit(step, `/steps/${i}`, STEP_KEYS, LEGACY_STEP_FIELDS, false);
+  const steps: unknown[] = value.steps;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
+    if (!isRecord(step)) continue;
+    visit(step, '/steps', i, '', STEP_KEYS, LEGACY_STEP_FIELDS, false);
     // `retry` is ours, not the original's: its schema is closed, so a typo there is an error.
-    if (isRecord(step.retry)) visit(step.retry, `/steps/${i}/retry`, RETRY_KEYS, {}, true);
-  });
+    if (isRecord(step.retry)) visit(step.retry, '/steps', i, '/retry', RETRY_KEYS, {}, true);
+  }
 }

@@ -24,10 +24,12 @@ export async function loadStepTypes(registry: StepTypeLookup, steps: Iterable<Ne
   let frontier: readonly NeedingStep[] = Array.isArray(steps) ? steps : [...steps];
   for (let depth = 0; frontier.length > 0; depth++) {
     const types = new Set<string>();
-    for (const step of frontier) if (registry.has(step.type)) types.add(step.type);
+    // Indexed loops: no iterator result per step (see checkGraph).
+    for (let i = 0; i < frontier.length; i++) if (registry.has(frontier[i]!.type)) types.add(frontier[i]!.type);
     await registry.load(types);
     const next: NeedingStep[] = [];
-    for (const step of frontier) {
+    for (let i = 0; i < frontier.length; i++) {
+      const step = frontier[i]!;
       if (!types.has(step.type)) continue;
       needed.add(step.type);
       if (depth >= MAX_DEPTH) continue;

@@ -5,6 +5,7 @@ import { checkStepParams } from '../plugin/params-check.ts';
 import { literalSecretParams } from '../secrets/params.ts';
 import { resolveStaticVars } from './static-vars.ts';
 import { didYouMean } from './suggest.ts';
+import { isEmptyPlainObject } from './empty-params.ts';
 import { isPascalCase, isRustchainStepType, pluginPackageFor, RUSTCHAIN_STEP_TYPES, toSnakeCase } from './step-types.ts';
 
 /** A step as the step-type check sees it. */
@@ -12,11 +13,21 @@ export interface TypedStep {
   index: number;
   /** Normalised type (`Tool` already mapped to `tool`). */
   type: string;
-  /** Pointer of the type string: `/steps/i/step_type` or `/steps/i/step_type/type`. */
-  typePointer: string;
+  /** True when the file writes the type as `step_type: { type: ... }` (its pointer ends in `/type`). */
+  typeInObject: boolean;
   parameters: Record<string, unknown>;
   /** False when the file has no `parameters` key (missing-field errors go on the step). */
   hasParameters: boolean;
+}
+
+/**
+ * The steps to check, by index: `at(i)` may return the same object refilled for every index
+ * (the check reads each step before it asks for the next and keeps none), so a large mission
+ * costs no object per step.
+ */
+export interface StepViews {
+  readonly length: number;
+  at(i: number): TypedStep;
 }
 
 /**
@@ -26,19 +37,23 @@ export interface TypedStep {
  * installed (say which package), or an unknown name (did-you-mean).
  */
 export function checkStepTypes(
-  steps: Iterable<TypedStep>,
+  steps: StepViews,
   registry: StepTypeLookup,
   file: string,
   report: Reporter,
   options: { strict?: boolean; vars?: Readonly<Record<string, string | number | boolean>> } = {},
 ): void {
   const installed = registry.types();
-  for (const step of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps.at(i);
     const plugin = registry.get(step.type);
     if (!plugin) {
       reportMissingType(step, installed, file, report);
       continue;
     }
+    // Empty parameters (most steps of a large mission) have nothing undeclared or literal to
+    // report: when `{}` passes the type's schema, such a step needs no check of its own.
+    if (isEmptyPlainObject(step.parameters) && emptyParamsPass(plugin.definition.params)) continue;
     const base = `/steps/${step.index}/parameters`;
     // Templates reading only `vars` are resolved first: their values are known now.
     const params = options.vars === undefined ? step.parameters : (resolveStaticVars(step.parameters, options.vars) as Record<string, unknown>);
@@ -109,23 +124,28 @@ function reportUndeclaredParams(step: TypedStep, schema: unknown, packageName: s
   }
 }
 
+/** Pointer of the step's type string (made only for a report). */
+function typePointer(step: TypedStep): string {
+  return `/steps/${step.index}/step_type${step.typeInObject ? '/type' : ''}`;
+}
+
 function reportMissingType(step: TypedStep, installed: readonly string[], file: string, report: Reporter): void {
   const snake = toSnakeCase(step.type);
   if (isPascalCase(step.type) && (installed.includes(snake) || isRustchainStepType(snake))) {
-    report.add('E_STEP_TYPE_UNKNOWN', `unknown step type \`${step.type}\`: step types are snake_case`, step.typePointer, {
+    report.add('E_STEP_TYPE_UNKNOWN', `unknown step type \`${step.type}\`: step types are snake_case`, typePointer(step), {
       hint: `did you mean \`${snake}\`? (\`rustchain mission migrate ${file}\` rewrites it)`,
     });
     return;
   }
   if (isRustchainStepType(step.type)) {
     const pkg = pluginPackageFor(step.type);
-    report.add('E_PLUGIN_NOT_INSTALLED', `step type \`${step.type}\` is provided by ${pkg}, which is not installed`, step.typePointer, {
+    report.add('E_PLUGIN_NOT_INSTALLED', `step type \`${step.type}\` is provided by ${pkg}, which is not installed`, typePointer(step), {
       hint: `npm install ${pkg} and add '${pkg}' to plugins in rustchain.config.ts`,
     });
     return;
   }
   const guess = didYouMean(step.type, new Set([...installed, ...RUSTCHAIN_STEP_TYPES]));
-  report.add('E_STEP_TYPE_UNKNOWN', `unknown step type \`${step.type}\``, step.typePointer, {
+  report.add('E_STEP_TYPE_UNKNOWN', `unknown step type \`${step.type}\``, typePointer(step), {
     hint: guess ? `did you mean \`${guess}\`?` : `installed step types: ${installed.join(', ') || '(none)'}`,
   });
 }
@@ -161,4 +181,16 @@ function declaredParams(schema: unknown, pointer: string): string[] {
     node = object.properties[token] as typeof node;
   }
   return [];
+}
+
+/** Whether `{}` passes a params schema (checkStepParams), per schema. */
+const emptyPassing = new WeakMap<object, boolean>();
+function emptyParamsPass(schema: Parameters<typeof checkStepParams>[0]): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  let pass = emptyPassing.get(schema);
+  if (pass === undefined) {
+    pass = checkStepParams(schema, {}).length === 0;
+    emptyPassing.set(schema, pass);
+  }
+  return pass;
 }

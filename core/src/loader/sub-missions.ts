@@ -40,6 +40,7 @@ async function follow(mission: Mission, stack: string[], options: ValidateOption
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i]!;
       const claims = nestedClaims(step.type, step.parameters, registry);
+      if (claims === NO_CLAIMS) continue;
       for (const { claim, base } of claims.steps) {
         const pointer = `${section}/${i}/parameters${base}${claim.pointer}`;
         const report = (code: ErrorCode, message: string, at: string): void => {
@@ -102,17 +103,24 @@ interface NestedClaims {
  * schema; claims still holding a template are left to run time.
  */
 function nestedClaims(type: string, params: Record<string, unknown>, registry: NonNullable<ValidateOptions['registry']>): NestedClaims {
+  // Most steps claim nothing (claimsFor answers empty parameters once per type): they share
+  // one empty answer instead of three new objects each.
+  const definition = registry.get(type)?.definition;
+  const claims = definition === undefined ? null : claimsFor(definition, params);
+  if (claims === null || claims.length === 0) return NO_CLAIMS;
   const out: NestedClaims = { missions: [], steps: [] };
-  walkClaims(type, params, '', 0, registry, out);
+  walkClaims(type, params, '', 0, registry, out, claims);
   return out;
 }
 
+const NO_CLAIMS: NestedClaims = Object.freeze({ missions: Object.freeze([]) as never[], steps: Object.freeze([]) as never[] });
+
 /** nestedClaims' walk into `out` (a function, not a closure per step: tsx names every closure it creates). */
-function walkClaims(stepType: string, stepParams: Record<string, unknown>, base: string, depth: number, registry: NonNullable<ValidateOptions['registry']>, out: NestedClaims): void {
+function walkClaims(stepType: string, stepParams: Record<string, unknown>, base: string, depth: number, registry: NonNullable<ValidateOptions['registry']>, out: NestedClaims, known?: readonly ResourceClaim[]): void {
   const definition = registry.get(stepType)?.definition;
   if (definition === undefined || depth > MAX_DEPTH) return;
   // Claims of parameters that match the schema; a claims() failure is the policy check's to report.
-  const claims = claimsFor(definition, stepParams);
+  const claims = known ?? claimsFor(definition, stepParams);
   if (claims === null) return;
   for (const c of claims) {
     if (c.kind === 'mission' && depth === 0 && !containsTemplate(c.path)) out.missions.push(c);

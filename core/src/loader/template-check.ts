@@ -20,7 +20,15 @@ export function checkTemplates(
   index: SourceIndex,
   report: Reporter,
 ): void {
-  const byId = new Map(steps.map((s) => [s.id, s] as const));
+  // Steps by id, made when the first template naming a step needs it (most steps have none).
+  let byIdMap: Map<string, (typeof steps)[number]> | null = null;
+  const byId = (): Map<string, (typeof steps)[number]> => {
+    if (byIdMap === null) {
+      byIdMap = new Map();
+      for (const s of steps) byIdMap.set(s.id, s);
+    }
+    return byIdMap;
+  };
   const varNames = Object.keys(vars);
   const at = (pointer: string, offset: number): Position => {
     const base = report.valueAt(pointer);
@@ -50,16 +58,16 @@ export function checkTemplates(
         continue;
       }
       if (ref.kind !== 'steps') continue;
-      const producer = byId.get(ref.stepId);
+      const producer = byId().get(ref.stepId);
       if (!producer) {
-        const guess = didYouMean(ref.stepId, byId.keys());
+        const guess = didYouMean(ref.stepId, byId().keys());
         report.add('E_TEMPLATE_UNKNOWN_STEP', `${expression}: no step has the id \`${ref.stepId}\``, pointer, {
           position: position(),
           ...(guess ? { hint: `did you mean \`${guess}\`?` } : {}),
         });
         continue;
       }
-      upstream ??= upstreamOf(step.id, byId);
+      upstream ??= upstreamOf(step.id, byId());
       if (!upstream.has(ref.stepId)) {
         report.add('E_TEMPLATE_NOT_UPSTREAM', `${expression}: step \`${ref.stepId}\` is not a dependency of \`${step.id}\`, so its outputs may not exist yet`, pointer, {
           position: position(),

@@ -15,7 +15,12 @@ interface Kind {
   type: string;
   effect: Effect | null;
   heads: (string | undefined)[];
+  /** Whole entries without outputs of their own or error, by status and attempts (render). */
+  common: (string | undefined)[];
 }
+
+/** Attempts up to which an entry's text is kept per kind (render). */
+const COMMON_ATTEMPTS = 4;
 
 /**
  * The run state's steps by index, main steps then `finally` ones: status and attempts in typed
@@ -32,7 +37,7 @@ export class RunStepTable implements StepTable {
   private readonly ids: string[];
   private readonly index = new Map<string, number>();
   private readonly kinds: Kind[] = [];
-  private readonly kindKeys = new Map<string, number>();
+  private readonly kindsByType = new Map<string, number[]>();
   private readonly kindOf: Uint32Array;
   private readonly status: Uint8Array;
   private readonly attempts: Uint32Array;
@@ -167,7 +172,16 @@ export class RunStepTable implements StepTable {
   /** JSON.stringify of the entry {status, phase, type, effect, attempts, outputs?, error?}. */
   private render(k: number, status: number, attempts: number, outputs?: Record<string, unknown>, error?: StepError): string {
     const kind = this.kinds[k]!;
+    // The usual entries (no error, shared empty outputs or none, a first or early attempt) are
+    // the same text for every step of a kind: made once (a snapshot writes one per step).
+    const common = error === undefined && (outputs === undefined || outputs === NO_OUTPUTS) && attempts < COMMON_ATTEMPTS;
+    const slot = status * COMMON_ATTEMPTS + attempts;
+    if (common) {
+      const made = kind.common[slot];
+      if (made !== undefined) return made;
+    }
     const head = (kind.heads[status] ??= `{"status":"${STATUSES[status]}","phase":${JSON.stringify(kind.phase)},"type":${JSON.stringify(kind.type)},"effect":${JSON.stringify(kind.effect)},"attempts":`);
+    if (common) return (kind.common[slot] = `${head}${attempts}${outputs === undefined ? '' : ',"outputs":{}'}}`);
     let json = `${head}${attempts}`;
     if (outputs !== undefined) json += `,"outputs":${JSON.stringify(outputs)}`;
     if (error !== undefined) json += `,"error":${JSON.stringify(error)}`;
@@ -175,12 +189,15 @@ export class RunStepTable implements StepTable {
   }
 
   private kind(phase: StepState['phase'], type: string, effect: Effect | null): number {
-    const key = `${phase}\0${effect}\0${type}`;
-    let k = this.kindKeys.get(key);
-    if (k === undefined) {
-      k = this.kinds.push({ phase, type, effect, heads: [] }) - 1;
-      this.kindKeys.set(key, k);
+    // By type first (one lookup, no key string per step); phase and effect compared.
+    let kinds = this.kindsByType.get(type);
+    if (kinds === undefined) this.kindsByType.set(type, (kinds = []));
+    for (let n = 0; n < kinds.length; n++) {
+      const k = kinds[n]!;
+      if (this.kinds[k]!.phase === phase && this.kinds[k]!.effect === effect) return k;
     }
+    const k = this.kinds.push({ phase, type, effect, heads: [], common: [] }) - 1;
+    kinds.push(k);
     return k;
   }
 

@@ -27,12 +27,18 @@ function seal(event: LedgerEvent): { base: string; line?: undefined } | { line: 
     if (text !== undefined) {
       // The other fields' texts are small and mostly recurring (a batch shares its ts, a run its
       // id): assembled here, not by a JSON.stringify of the whole event (~40 % slower).
-      return { base: eventBaseText({ payload: text, prev: JSON.stringify(prev), runId: runId === null ? 'null' : quoteRecurring(runId), seq: JSON.stringify(seq), ts: quotedTs(ts), type: quoteRecurring(type) }) };
+      // `prev` is nearly always the hash sealed just before (hex: quoted as is), and a finite
+      // number's JSON is its string: two JSON.stringify calls per event saved (~0.3 µs).
+      const prevText = prev === lastSealedHash ? `"${prev}"` : JSON.stringify(prev);
+      return { base: eventBaseText({ payload: text, prev: prevText, runId: runId === null ? 'null' : quoteRecurring(runId), seq: `${seq}`, ts: quotedTs(ts), type: quoteRecurring(type) }) };
     }
   }
   event.hash = computeEventHash(event);
   return { line: `${JSON.stringify(event)}\n` };
 }
+
+/** The hash sealEventInto computed last (SHA-256 hex, so its JSON is itself in quotes). */
+let lastSealedHash = '';
 
 /** The last timestamp quoted: every event of a batch has the same one. */
 let lastTs = '';
@@ -58,6 +64,7 @@ export function sealEventInto(event: LedgerEvent, out: LineBuffer): void {
   const start = out.size;
   out.append(base);
   event.hash = sha256Hex(out.bytesFrom(start));
+  lastSealedHash = event.hash;
   out.dropLast(1); // the closing brace: the hash goes in before it
   out.appendAscii(HASH_OPEN);
   out.appendAscii(event.hash);

@@ -113,6 +113,25 @@ test('one reused buffer holds exactly each batch\'s lines, batch after batch, ho
   }), { numRuns: 200 });
 });
 
+test('a chain sealed event after event (each prev the hash sealed just before) has the reference hashes and lines', () => {
+  fc.assert(fc.property(fc.array(event, { minLength: 1, maxLength: 8 }), (events) => {
+    const out = new LineBuffer();
+    let prev = events[0]!.prev;
+    for (const [i, e] of events.entries()) {
+      const sealed = unsealed({ ...e, prev, seq: i });
+      sealEventInto(sealed, out);
+      assert.equal(sealed.hash, referenceHash(sealed));
+      prev = sealed.hash;
+    }
+    const lines = out.bytes().toString('utf8').split('\n').slice(0, -1);
+    assert.equal(lines.length, events.length);
+    for (const line of lines) {
+      const { hash, ...rest } = JSON.parse(line) as LedgerEvent;
+      assert.equal(line, `${(canonicalize(rest) as string).slice(0, -1)},"hash":"${hash}"}`);
+    }
+  }), { numRuns: 200 });
+});
+
 test('a line: the keys in canonical order at every level, the hash last', () => {
   const sealed = unsealed({ seq: 7, ts: '2026-12-01T00:00:00.000Z', runId: 'r"1', type: 'step.succeeded', payload: { stepId: 's', b: { y: 1, x: [2, { d: 0, c: -0 }] }, a: 1e21 }, prev: '0'.repeat(64) });
   const line = sealEvent(sealed);

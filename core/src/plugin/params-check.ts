@@ -9,6 +9,8 @@ import { checkSchema, type SchemaProblem } from '../loader/schema-check.ts';
  * closed schema used to pass the first and fail the second).
  */
 
+const NO_PROBLEMS: readonly SchemaProblem[] = Object.freeze([]);
+
 /** Compiled once per schema object, for every run and every validation in the process. */
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
@@ -17,13 +19,14 @@ const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
  * parameters: E_SCHEMA_REQUIRED, E_SCHEMA_TYPE, E_SCHEMA_VALUE, or E_SCHEMA_UNKNOWN_FIELD for a
  * property a closed (`additionalProperties: false`) schema does not declare.
  */
-export function checkStepParams(schema: TSchema, params: unknown): SchemaProblem[] {
+export function checkStepParams(schema: TSchema, params: unknown): readonly SchemaProblem[] {
   let check = compiled.get(schema);
   if (check === undefined) {
     check = TypeCompiler.Compile(schema);
     compiled.set(schema, check);
   }
-  if (check.Check(params)) return [];
+  // Passing parameters (every step of a good run) share one empty answer.
+  if (check.Check(params)) return NO_PROBLEMS;
   const problems = checkSchema(schema, params, '', { unknownFields: true });
   // Never "invalid, but no problem to show": the compiled check is the verdict.
   return problems.length > 0 ? problems : [{ code: 'E_SCHEMA_TYPE', pointer: '', message: 'the parameters do not match the schema', missing: false }];

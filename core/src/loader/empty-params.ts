@@ -1,5 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
+import type { TSchema } from '@sinclair/typebox';
 import type { ResourceClaim } from '../plugin/sdk.ts';
+import { checkStepParams } from '../plugin/params-check.ts';
 
 /**
  * `{}` or an object equal to it for a params schema and claims(): no own keys of any kind
@@ -54,4 +56,17 @@ function explore(definition: ClaimingDefinition, params: unknown): readonly Reso
   } catch {
     return null;
   }
+}
+
+/** Whether `{}` passes a params schema (checkStepParams), per schema: the parameter checks of such a step have nothing to report. */
+const emptyParamsPassing = new WeakMap<object, boolean>();
+
+export function emptyParamsPass(schema: TSchema): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  let pass = emptyParamsPassing.get(schema);
+  if (pass === undefined) {
+    pass = checkStepParams(schema, {}).length === 0;
+    emptyParamsPassing.set(schema, pass);
+  }
+  return pass;
 }

@@ -5,7 +5,7 @@ import { checkStepParams } from '../plugin/params-check.ts';
 import { literalSecretParams } from '../secrets/params.ts';
 import { resolveStaticVars } from './static-vars.ts';
 import { didYouMean } from './suggest.ts';
-import { isEmptyPlainObject } from './empty-params.ts';
+import { emptyParamsPass, isEmptyPlainObject } from './empty-params.ts';
 import { isPascalCase, isRustchainStepType, pluginPackageFor, RUSTCHAIN_STEP_TYPES, toSnakeCase } from './step-types.ts';
 
 /** A step as the step-type check sees it. */
@@ -181,16 +181,4 @@ function declaredParams(schema: unknown, pointer: string): string[] {
     node = object.properties[token] as typeof node;
   }
   return [];
-}
-
-/** Whether `{}` passes a params schema (checkStepParams), per schema. */
-const emptyPassing = new WeakMap<object, boolean>();
-function emptyParamsPass(schema: Parameters<typeof checkStepParams>[0]): boolean {
-  if (typeof schema !== 'object' || schema === null) return false;
-  let pass = emptyPassing.get(schema);
-  if (pass === undefined) {
-    pass = checkStepParams(schema, {}).length === 0;
-    emptyPassing.set(schema, pass);
-  }
-  return pass;
 }

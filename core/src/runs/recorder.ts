@@ -163,13 +163,11 @@ export function createRunStateRecorder(init: {
   const failed = (error: unknown): RustchainError =>
     (failure ??= new RustchainError('E_RUN_STATE_WRITE_FAILED', `cannot write the run state of ${runId}: ${(error as Error).message}`, { cause: error, nonRetryable: true }));
 
-  /** Appends a line per changed step (an unconfirmed success waits for its confirmation). */
-  // The lines of one append, as UTF-8, in a buffer reused by every append (commits never
-  // overlap): the lines joined into a string and copied into a Buffer made two ~100 KB copies
-  // per append that often outlived a scavenge (finding 24).
-  const lines = new LineBuffer();
-  const appendLines = async (): Promise<void> => {
-    lines.reset();
+  /**
+   * Takes the changed steps the file may show now off the dirty list, in the order they first
+   * changed, passing each to `visit`; a held (unconfirmed) success stays on it.
+   */
+  const takeDirty = (visit?: (i: number) => void): void => {
     let kept = 0;
     for (let d = 0; d < dirty.length; d++) {
       const i = dirty[d]!;
@@ -178,10 +176,20 @@ export function createRunStateRecorder(init: {
         continue;
       }
       isDirty[i] = 0;
-      // JSON.stringify({ id, step }), with the step's JSON from the table.
-      lines.append(`{"id":${JSON.stringify(steps.id(i))},"step":${steps.json(i)}}\n`);
+      visit?.(i);
     }
     dirty.length = kept;
+  };
+
+  // The lines of one append, as UTF-8, in a buffer reused by every append (commits never
+  // overlap): the lines joined into a string and copied into a Buffer made two ~100 KB copies
+  // per append that often outlived a scavenge (finding 24).
+  const lines = new LineBuffer();
+  /** Appends a line per changed step (an unconfirmed success waits for its confirmation). */
+  const appendLines = async (): Promise<void> => {
+    lines.reset();
+    // JSON.stringify({ id, step }), with the step's JSON from the table.
+    takeDirty((i) => lines.append(`{"id":${JSON.stringify(steps.id(i))},"step":${steps.json(i)}}\n`));
     if (statusDirty && succeededAt === 0) {
       statusDirty = false;
       lines.append(`${JSON.stringify({ status: head.status })}\n`);
@@ -207,12 +215,7 @@ export function createRunStateRecorder(init: {
    * unconfirmed success stays pending for the new journal.
    */
   const snapshot = async (next: string | undefined): Promise<void> => {
-    let kept = 0;
-    for (const i of dirty) {
-      if (heldAt[i] !== 0) dirty[kept++] = i;
-      else isDirty[i] = 0;
-    }
-    dirty.length = kept;
+    takeDirty();
     if (succeededAt === 0) statusDirty = false;
     const previousJournal = journal;
     journal = null;

@@ -56,10 +56,21 @@ export function createStepContext(init: StepContextInit): StepContext {
   return Object.freeze(new LazyStepContext(init));
 }
 
+/** The capabilities one context has built (see LazyStepContext). */
+interface BuiltCapabilities {
+  fs?: StepContext['fs'];
+  exec?: StepContext['exec'];
+  fetch?: StepContext['fetch'];
+  net?: StepContext['net'];
+  env?: StepContext['env'];
+  data?: StepContext['data'];
+}
+
 /**
  * Capabilities are built on first use: most steps touch one or none, and building all four
  * (a dozen closures each) was most of the per-step cost of the executor. Prototype getters,
- * so creating a context allocates no closures.
+ * so creating a context allocates no closures; the built ones are kept in one record made at
+ * the first use, not six slots in every context (each step in flight holds its context).
  */
 class LazyStepContext implements StepContext {
   readonly runId: string;
@@ -68,12 +79,7 @@ class LazyStepContext implements StepContext {
   readonly workDir: string;
   readonly log: StepLogger;
   #init: StepContextInit;
-  #fs: StepContext['fs'] | undefined;
-  #exec: StepContext['exec'] | undefined;
-  #fetch: StepContext['fetch'] | undefined;
-  #net: StepContext['net'] | undefined;
-  #env: StepContext['env'] | undefined;
-  #data: StepContext['data'] | undefined;
+  #built: BuiltCapabilities | undefined = undefined;
 
   constructor(init: StepContextInit) {
     this.runId = init.runId;
@@ -89,26 +95,32 @@ class LazyStepContext implements StepContext {
     return this.#init.signal;
   }
   get fs(): StepContext['fs'] {
-    return (this.#fs ??= createFsCapability(this.#init.policy, this.#init.workDir));
+    const built = (this.#built ??= {});
+    return (built.fs ??= createFsCapability(this.#init.policy, this.#init.workDir));
   }
   get exec(): StepContext['exec'] {
-    return (this.#exec ??= createExecCapability(this.#init));
+    const built = (this.#built ??= {});
+    return (built.exec ??= createExecCapability(this.#init));
   }
   get fetch(): StepContext['fetch'] {
-    if (this.#fetch !== undefined) return this.#fetch;
+    const built = (this.#built ??= {});
+    if (built.fetch !== undefined) return built.fetch;
     const init = this.#init;
     // The real client is only built when a call goes out: a replay never reaches the network.
     const live = (): StepContext['fetch'] => createFetchCapability(init.policy, init.signal);
-    return (this.#fetch = init.calls === undefined ? live() : init.calls.wrap(live, init));
+    return (built.fetch = init.calls === undefined ? live() : init.calls.wrap(live, init));
   }
   get net(): StepContext['net'] {
-    return (this.#net ??= createNetCapability(this.#init.policy, this.#init.signal));
+    const built = (this.#built ??= {});
+    return (built.net ??= createNetCapability(this.#init.policy, this.#init.signal));
   }
   get env(): StepContext['env'] {
-    return (this.#env ??= createEnvCapability(this.#init.policy, this.#init.env, this.#init.secrets));
+    const built = (this.#built ??= {});
+    return (built.env ??= createEnvCapability(this.#init.policy, this.#init.env, this.#init.secrets));
   }
   get data(): StepContext['data'] {
-    return (this.#data ??= createDataCapability(this.#init.stateDir));
+    const built = (this.#built ??= {});
+    return (built.data ??= createDataCapability(this.#init.stateDir));
   }
   get steps(): StepsCapability {
     const steps = this.#init.steps;

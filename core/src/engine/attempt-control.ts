@@ -76,11 +76,16 @@ export class AttemptAbort implements AttemptControl {
   sleep(ms: number): Promise<void> {
     if (this.aborted) return Promise.reject(this.reason);
     if (this.settled) return new Promise<void>(() => {}); // a stray call after the attempt ended never wakes
-    return new Promise<void>((resolve, reject) => {
-      const nap = new Nap(this, resolve, reject, ms, this.owner?.deadlines);
-      if (this.nap === undefined) this.nap = nap;
-      else (this.naps ??= []).push(nap);
-    });
+    const nap = new Nap(this);
+    // The executor is one function for every nap (it finds this one in `napBeingMade`): an
+    // arrow here was a closure and its context per ctx.sleep, ~0.1 KiB held while it sleeps.
+    napBeingMade = nap;
+    const promise = new Promise<void>(takeResolvers);
+    napBeingMade = undefined;
+    nap.start(ms, this.owner?.deadlines);
+    if (this.nap === undefined) this.nap = nap;
+    else (this.naps ??= []).push(nap);
+    return promise;
   }
 
   /** A nap woke: forget it. */
@@ -145,17 +150,17 @@ class Nap {
   deadline = Infinity;
   /** Woken or cancelled: Deadlines skips it. */
   settled = false;
+  /** Its promise's resolving functions (set by takeResolvers while the promise is made). */
+  resolve: () => void = noop;
+  reject: (reason: unknown) => void = noop;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** What is left to sleep after the current timer (only for naps past setTimeout's ceiling). */
   private rest = 0;
 
-  constructor(
-    private readonly owner: AttemptAbort,
-    private readonly resolve: () => void,
-    readonly reject: (reason: unknown) => void,
-    ms: number,
-    wheel: Deadlines | undefined,
-  ) {
+  constructor(private readonly owner: AttemptAbort) {}
+
+  /** Starts its clock: on the run's wheel, else (or past setTimeout's ceiling) on its own timer. */
+  start(ms: number, wheel: Deadlines | undefined): void {
     const total = ms > 0 ? ms : 0; // NaN and negatives: at once, as setTimeout does
     if (wheel !== undefined && total <= MAX_TIMER_MS) {
       wheel.add(this, total);
@@ -191,6 +196,18 @@ class Nap {
     if (this.timer !== undefined) clearTimeout(this.timer);
   }
 }
+
+/** The nap whose promise is being made (see AttemptAbort.sleep); set only for that synchronous call. */
+let napBeingMade: Nap | undefined;
+
+/** The promise executor of every nap: hands the resolving functions to `napBeingMade`. */
+function takeResolvers(resolve: () => void, reject: (reason: unknown) => void): void {
+  const nap = napBeingMade!;
+  nap.resolve = resolve;
+  nap.reject = reject;
+}
+
+function noop(): void {}
 
 /** The timer callback of every nap: one function for all, the nap rides along as the argument. */
 function wake(nap: Nap): void {
@@ -325,23 +342,27 @@ export class Deadlines {
 /**
  * The StepContextInit of one attempt whose `signal` is read through the attempt's control,
  * so the context builds the AbortSignal only when the plugin (or a capability) asks for it.
- * The run-wide fields are getters on the shared scope: one small object per attempt.
+ * The run-wide fields are getters on the shared scope, the attempt's on its request: one
+ * three-field object per attempt.
  */
 export class AttemptContextInit implements StepContextInit {
-  readonly runId: string;
-  readonly stepId: string;
-  readonly attempt: number;
-  readonly params: Readonly<Record<string, unknown>>;
-
   constructor(
-    request: StepRequest,
+    private readonly request: StepRequest,
     private readonly control: AttemptControl,
     private readonly scope: RunContextScope,
-  ) {
-    this.runId = request.runId;
-    this.stepId = request.stepId;
-    this.attempt = request.attempt;
-    this.params = request.params;
+  ) {}
+
+  get runId(): string {
+    return this.request.runId;
+  }
+  get stepId(): string {
+    return this.request.stepId;
+  }
+  get attempt(): number {
+    return this.request.attempt;
+  }
+  get params(): Readonly<Record<string, unknown>> {
+    return this.request.params;
   }
 
   get workDir(): string {

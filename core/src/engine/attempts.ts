@@ -71,8 +71,14 @@ export interface AttemptOutcome {
  * succeeded: it did finish.
  */
 export function runAttempts(host: AttemptHost, step: MissionStep, index: number): Promise<AttemptOutcome> {
-  return new Promise<AttemptOutcome>((resolve) => startAttempts(host, step, index, resolve));
+  return new Promise<AttemptOutcome>((resolve) => startAttempts(host, step, index, (i, status, attempts, outputs, error) => resolve({ index: i, status, attempts, outputs, error })));
 }
+
+/**
+ * How startAttempts reports the end of a step's attempts: the outcome's fields as arguments,
+ * so a mission run (which copies them into its result at once) gets no object per step.
+ */
+export type OutcomeCallback = (index: number, status: AttemptOutcome['status'], attempts: number, outputs: Record<string, unknown>, error: StepError | null) => void;
 
 /** AttemptHost.pure for a registry: an unknown type, or a lookup that fails, is not pure (it waits for the barrier). */
 export function declaresPure(registry: StepTypeLookup, type: string): boolean {
@@ -87,7 +93,7 @@ export function declaresPure(registry: StepTypeLookup, type: string): boolean {
  * runAttempts with a callback instead of a promise: what a mission run uses for every step,
  * with one shared `done` for all of them. Calls `done` exactly once.
  */
-export function startAttempts(host: AttemptHost, step: MissionStep, index: number, done: (outcome: AttemptOutcome) => void, now?: number): void {
+export function startAttempts(host: AttemptHost, step: MissionStep, index: number, done: OutcomeCallback, now?: number): void {
   new StepAttempts(host, step, index, done).next(now);
 }
 
@@ -113,7 +119,7 @@ class StepAttempts extends AttemptAbort {
     private readonly run: AttemptHost,
     step: MissionStep,
     index: number,
-    private readonly done: (outcome: AttemptOutcome) => void,
+    private readonly done: OutcomeCallback,
   ) {
     super(step, run, index);
     this.owner = this;
@@ -216,13 +222,13 @@ class StepAttempts extends AttemptAbort {
     this.control = undefined;
     host.active[this.index] = undefined;
     if (this.timed) host.deadlines.settled(this.timeoutMs);
-    if (ok) return this.finish({ index: this.index, status: 'succeeded', attempts: attempt, outputs: outputsOf(value), error: null });
+    if (ok) return this.done(this.index, 'succeeded', attempt, outputsOf(value), null);
     const failure = value;
     if (host.runSignal.aborted) return this.finish(cancelled(host, this.index, attempt, this.resolved || attempt > 1));
     const timedOut = control.timedOut;
     const error = toStepError(timedOut ? timeoutReason(step) : failure);
     if (attempt >= (step.retry.attempts > 1 ? step.retry.attempts : 1) || (!timedOut && isNonRetryable(failure))) {
-      return this.finish({ index: this.index, status: 'failed', attempts: attempt, outputs: NO_OUTPUTS, error });
+      return this.done(this.index, 'failed', attempt, NO_OUTPUTS, error);
     }
     const delayMs = retryDelayMs(step.retry, attempt, host.random);
     if (host.hasSink) host.emit({ type: 'step.retried', runId: host.runId, stepId: step.id, attempt, delayMs, error });
@@ -239,12 +245,12 @@ class StepAttempts extends AttemptAbort {
   }
 
   private finish(outcome: AttemptOutcome): void {
-    this.done(outcome);
+    this.done(outcome.index, outcome.status, outcome.attempts, outcome.outputs, outcome.error);
   }
 
   /** `finish` from a microtask (an end found while starting must not re-enter the run's pump). */
   private later(outcome: AttemptOutcome): void {
-    void Promise.resolve(outcome).then(this.done);
+    queueMicrotask(() => this.finish(outcome));
   }
 }
 

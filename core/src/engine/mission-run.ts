@@ -5,7 +5,7 @@ import { IntMinHeap } from '../dag/heap.ts';
 import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import { Deadlines, type AttemptAbort } from './attempt-control.ts';
-import { declaresPure, NO_OUTPUTS, startAttempts, type AttemptHost, type AttemptOutcome } from './attempts.ts';
+import { declaresPure, NO_OUTPUTS, startAttempts, type AttemptHost, type AttemptOutcome, type OutcomeCallback } from './attempts.ts';
 import { claimChildId, createChildSteps } from './child-steps.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
 import { abortableSleep } from './retry.ts';
@@ -265,29 +265,29 @@ export class MissionRun implements AttemptHost {
     }
   }
 
-  private readonly onOutcome = (outcome: AttemptOutcome): void => {
-    this.complete(outcome.index, outcome);
+  private readonly onOutcome: OutcomeCallback = (i, status, attempts, outputs, error): void => {
+    this.complete(i, status, attempts, outputs, error);
   };
 
-  private complete(i: number, attempted: AttemptOutcome): void {
+  private complete(i: number, attemptStatus: AttemptOutcome['status'], attempts: number, attemptOutputs: Record<string, unknown>, attemptError: StepError | null): void {
     this.running--;
     const step = this.steps[i]!;
-    let outcome = attempted;
-    const over = outcome.status === 'succeeded' ? this.budget.charge(step.id, outcome.outputs) : null;
-    if (over !== null) outcome = { index: i, status: 'failed', attempts: outcome.attempts, outputs: NO_OUTPUTS, error: over };
+    const over = attemptStatus === 'succeeded' ? this.budget.charge(step.id, attemptOutputs) : null;
+    const status = over === null ? attemptStatus : 'failed';
+    const outputs = over === null ? attemptOutputs : NO_OUTPUTS;
+    const error = over ?? attemptError;
     const durationMs = performance.now() - this.startedAt[i]!;
-    this.record(i, outcome.status, outcome.attempts, durationMs, outcome.outputs, outcome.error);
-    if (outcome.status === 'succeeded') {
+    this.record(i, status, attempts, durationMs, outputs, error);
+    if (status === 'succeeded') {
       if (this.keepOutputs) {
-        this.outputs[step.id] = outcome.outputs;
+        this.outputs[step.id] = outputs;
         const alias = this.phase?.aliases?.[i];
-        if (alias !== undefined) this.outputs[alias] = outcome.outputs;
+        if (alias !== undefined) this.outputs[alias] = outputs;
       }
-      if (this.hasSink) this.emit({ type: 'step.succeeded', runId: this.runId, stepId: step.id, attempt: outcome.attempts, durationMs, outputs: outcome.outputs });
+      if (this.hasSink) this.emit({ type: 'step.succeeded', runId: this.runId, stepId: step.id, attempt: attempts, durationMs, outputs });
       this.release(i);
-    } else if (outcome.status === 'failed') {
-      const error = outcome.error!;
-      if (this.hasSink) this.emit({ type: 'step.failed', runId: this.runId, stepId: step.id, attempt: outcome.attempts, durationMs, error });
+    } else if (status === 'failed') {
+      if (this.hasSink) this.emit({ type: 'step.failed', runId: this.runId, stepId: step.id, attempt: attempts, durationMs, error: error! });
       if (step.continueOnError) {
         if (this.keepOutputs) this.outputs[step.id] = NO_OUTPUTS;
         this.release(i);
@@ -296,7 +296,7 @@ export class MissionRun implements AttemptHost {
         if (this.failFast) this.stop({ kind: 'fail_fast', stepId: step.id });
       }
     } else {
-      if (this.hasSink) this.emit({ type: 'step.cancelled', runId: this.runId, stepId: step.id, attempt: outcome.attempts, error: outcome.error! });
+      if (this.hasSink) this.emit({ type: 'step.cancelled', runId: this.runId, stepId: step.id, attempt: attempts, error: error! });
     }
     this.pump();
   }

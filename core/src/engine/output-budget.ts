@@ -10,24 +10,44 @@ import type { StepError } from './types.ts';
 /** Default `policy.limits.maxRunOutputBytes`: 256 MiB. */
 export const DEFAULT_MAX_RUN_OUTPUT_BYTES = 256 * 1024 * 1024;
 
-/** Approximate retained size of a JSON value: string lengths plus a little per scalar and key. */
-function approximateBytes(value: unknown): number {
+/**
+ * Approximate retained size of a JSON value: string lengths plus a little per scalar and key.
+ * A flat object (most outputs, and every `{}`) is summed in place; only nested objects and
+ * arrays go on a stack (an explicit one, so deep values cannot overflow the call stack).
+ * Before, every step's outputs cost a stack array and an Object.entries array of pairs.
+ */
+export function approximateBytes(value: unknown): number {
   let total = 0;
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'string') total += v.length;
-    else if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) total += 8;
+  let stack: object[] | undefined;
+  let v: unknown = value;
+  for (;;) {
+    if (typeof v !== 'object' || v === null) total += scalarBytes(v);
     else if (v instanceof Uint8Array) total += v.byteLength;
-    else if (Array.isArray(v)) for (const item of v) stack.push(item);
-    else if (typeof v === 'object') {
-      for (const [k, inner] of Object.entries(v as Record<string, unknown>)) {
-        total += k.length;
-        stack.push(inner);
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
+        if (typeof item === 'object' && item !== null) (stack ??= []).push(item);
+        else total += scalarBytes(item);
+      }
+    } else {
+      const record = v as Record<string, unknown>;
+      for (const key in record) {
+        if (!Object.hasOwn(record, key)) continue; // own enumerable keys, as Object.entries
+        total += key.length;
+        const inner = record[key];
+        if (typeof inner === 'object' && inner !== null) (stack ??= []).push(inner);
+        else total += scalarBytes(inner);
       }
     }
+    if (stack === undefined || stack.length === 0) return total;
+    v = stack.pop();
   }
-  return total;
+}
+
+/** A string's length, 8 for a number, boolean, null or undefined, 0 for anything else. */
+function scalarBytes(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  return typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined ? 8 : 0;
 }
 
 /** Running total of one run's retained outputs. */

@@ -1,3 +1,4 @@
+import { keepShape } from '../engine/kept-shapes.ts';
 import { abortableSleep } from '../engine/retry.ts';
 import { RustchainError } from '../errors.ts';
 import type { LlmBudget, StepContext, StepLogger, StepsCapability } from '../plugin/sdk.ts';
@@ -160,3 +161,6 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+// The maps of a step's (frozen) context, kept between runs (engine/kept-shapes.ts).
+keepShape(createStepContext({ runId: '', stepId: '', attempt: 1, workDir: '', policy: {} as Policy, env: {} } as unknown as StepContextInit));

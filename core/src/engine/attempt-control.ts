@@ -5,6 +5,7 @@ import { RustchainError } from '../errors.ts';
 import type { MissionStep } from '../model/mission.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
+import { keepShape } from './kept-shapes.ts';
 import { abortableSleep } from './retry.ts';
 import type { AttemptControl, StepRequest } from './types.ts';
 
@@ -409,3 +410,9 @@ export class AttemptContextInit implements StepContextInit {
     return this.control.sleep !== undefined ? this.control.sleep(ms) : abortableSleep(ms, this.control.signal);
   }
 }
+
+// The maps of a nap, a queue of deadlines and a context init, kept between runs (kept-shapes.ts).
+const SHAPE_CONTROL = new AttemptAbort({} as MissionStep);
+keepShape(new Nap(SHAPE_CONTROL));
+keepShape(new DeadlineQueue());
+keepShape(new AttemptContextInit({ runId: '', stepId: '', type: '', params: {}, attempt: 1 }, SHAPE_CONTROL, {} as RunContextScope));

@@ -1,4 +1,5 @@
 import { AttemptAbort, timeoutReason, type ChildStepsHost, type Deadlines } from './attempt-control.ts';
+import { keepShape } from './kept-shapes.ts';
 import { performance } from 'node:perf_hooks';
 import type { MissionStep } from '../model/mission.ts';
 import { retryDelayMs } from './retry.ts';
@@ -71,14 +72,20 @@ export interface AttemptOutcome {
  * succeeded: it did finish.
  */
 export function runAttempts(host: AttemptHost, step: MissionStep, index: number): Promise<AttemptOutcome> {
-  return new Promise<AttemptOutcome>((resolve) => startAttempts(host, step, index, (i, status, attempts, outputs, error) => resolve({ index: i, status, attempts, outputs, error })));
+  return new Promise<AttemptOutcome>((resolve) => {
+    startAttempts(host, step, index, { attemptsEnded: (i, status, attempts, outputs, error) => resolve({ index: i, status, attempts, outputs, error }) });
+  });
 }
 
 /**
- * How startAttempts reports the end of a step's attempts: the outcome's fields as arguments,
- * so a mission run (which copies them into its result at once) gets no object per step.
+ * Who startAttempts tells of the end of a step's attempts: the outcome's fields as arguments,
+ * so a mission run (which copies them into its result at once) gets no object per step; a
+ * method, so the engine's optimised code keeps one call target from run to run (a function
+ * made per run was a new target each time, and that code was thrown away; finding 25).
  */
-export type OutcomeCallback = (index: number, status: AttemptOutcome['status'], attempts: number, outputs: Record<string, unknown>, error: StepError | null) => void;
+export interface AttemptsEnd {
+  attemptsEnded(index: number, status: AttemptOutcome['status'], attempts: number, outputs: Record<string, unknown>, error: StepError | null): void;
+}
 
 /** AttemptHost.pure for a registry: an unknown type, or a lookup that fails, is not pure (it waits for the barrier). */
 export function declaresPure(registry: StepTypeLookup, type: string): boolean {
@@ -93,7 +100,7 @@ export function declaresPure(registry: StepTypeLookup, type: string): boolean {
  * runAttempts with a callback instead of a promise: what a mission run uses for every step,
  * with one shared `done` for all of them. Calls `done` exactly once.
  */
-export function startAttempts(host: AttemptHost, step: MissionStep, index: number, done: OutcomeCallback, now?: number): void {
+export function startAttempts(host: AttemptHost, step: MissionStep, index: number, done: AttemptsEnd, now?: number): void {
   new StepAttempts(host, step, index, done).next(now);
 }
 
@@ -119,7 +126,7 @@ class StepAttempts extends AttemptAbort {
     private readonly run: AttemptHost,
     step: MissionStep,
     index: number,
-    private readonly done: OutcomeCallback,
+    private readonly done: AttemptsEnd,
   ) {
     super(step, run, index);
     this.owner = this;
@@ -222,13 +229,13 @@ class StepAttempts extends AttemptAbort {
     this.control = undefined;
     host.active[this.index] = undefined;
     if (this.timed) host.deadlines.settled(this.timeoutMs);
-    if (ok) return this.done(this.index, 'succeeded', attempt, outputsOf(value), null);
+    if (ok) return this.done.attemptsEnded(this.index, 'succeeded', attempt, outputsOf(value), null);
     const failure = value;
     if (host.runSignal.aborted) return this.finish(cancelled(host, this.index, attempt, this.resolved || attempt > 1));
     const timedOut = control.timedOut;
     const error = toStepError(timedOut ? timeoutReason(step) : failure);
     if (attempt >= (step.retry.attempts > 1 ? step.retry.attempts : 1) || (!timedOut && isNonRetryable(failure))) {
-      return this.done(this.index, 'failed', attempt, NO_OUTPUTS, error);
+      return this.done.attemptsEnded(this.index, 'failed', attempt, NO_OUTPUTS, error);
     }
     const delayMs = retryDelayMs(step.retry, attempt, host.random);
     if (host.hasSink) host.emit({ type: 'step.retried', runId: host.runId, stepId: step.id, attempt, delayMs, error });
@@ -245,7 +252,7 @@ class StepAttempts extends AttemptAbort {
   }
 
   private finish(outcome: AttemptOutcome): void {
-    this.done(outcome.index, outcome.status, outcome.attempts, outcome.outputs, outcome.error);
+    this.done.attemptsEnded(outcome.index, outcome.status, outcome.attempts, outcome.outputs, outcome.error);
   }
 
   /** `finish` from a microtask (an end found while starting must not re-enter the run's pump). */
@@ -253,6 +260,12 @@ class StepAttempts extends AttemptAbort {
     queueMicrotask(() => this.finish(outcome));
   }
 }
+
+// The maps of a step's attempts and of a retry's control, kept between runs (kept-shapes.ts):
+// made as a run makes them, on placeholders that hold nothing of a run.
+const SHAPE_STEP = { parameters: {}, timeoutSeconds: 300 } as unknown as MissionStep;
+const SHAPE_ATTEMPTS = keepShape(new StepAttempts({} as AttemptHost, SHAPE_STEP, 0, { attemptsEnded() {} }));
+keepShape(new AttemptAbort(SHAPE_STEP, undefined, 0, SHAPE_ATTEMPTS));
 
 /** setImmediate's callback for an aborted attempt (shared: no closure per abort). */
 function abandon(attempts: StepAttempts, control: AttemptAbort): void {

@@ -1,6 +1,5 @@
 import { createLlmBudget, type LlmBudgetLimits } from '../budget/llm-budget.ts';
 import { createStepContext, freezeSettings, type RunContextScope } from '../capabilities/context.ts';
-import type { HostEnv } from '../capabilities/env.ts';
 import { RunProcessRegistry } from '../capabilities/processes.ts';
 import { RustchainError } from '../errors.ts';
 import { checkStepParams } from '../plugin/params-check.ts';
@@ -10,6 +9,7 @@ import { hasSecretParams, runtimeSecretParamValues } from '../secrets/params.ts'
 import type { Policy } from '../policy/types.ts';
 import type { CallJournal } from '../replay/journal.ts';
 import { AttemptContextInit } from './attempt-control.ts';
+import { keepShape } from './kept-shapes.ts';
 import type { AttemptControl, StepDispatcher, StepRequest } from './types.ts';
 
 /** How many schema errors an E_PARAMS_INVALID carries in its details. */
@@ -23,7 +23,12 @@ const MAX_REPORTED_ERRORS = 10;
  * On abort it rejects at once with the signal's reason even if the plugin ignores
  * `ctx.signal`, so the run never waits on it.
  */
-export function createInProcessDispatcher(options: {
+export function createInProcessDispatcher(options: InProcessDispatcherOptions): StepDispatcher {
+  return new InProcessDispatcher(options);
+}
+
+/** What createInProcessDispatcher takes. */
+export interface InProcessDispatcherOptions {
   registry: StepTypeLookup;
   policy: Policy;
   workDir: string;
@@ -40,47 +45,63 @@ export function createInProcessDispatcher(options: {
   llmBudget?: LlmBudgetLimits;
   /** Receives ctx.progress lines (the run's event sink, as step.progress events). */
   progress?: (runId: string, stepId: string, attempt: number, text: string) => void;
-}): StepDispatcher {
-  const { registry, policy, workDir } = options;
-  const env: HostEnv = options.env ?? process.env;
-  const allowedTypes = policy.stepTypes === '*' ? null : new Set(policy.stepTypes);
-  // Run scope for ctx.exec.start: one process table per run id, stopped by finishRun.
-  const processes = new RunProcessRegistry();
-  // What every attempt's ctx shares, built once.
-  const scope: RunContextScope = {
-    workDir, policy, env, processes,
-    settings: freezeSettings(options.settings),
-    stateDir: options.stateDir,
-    calls: options.calls,
-    budget: options.llmBudget === undefined ? undefined : createLlmBudget(options.llmBudget),
-    secrets: options.secrets,
-    progress: options.progress,
-  };
+}
 
-  const secretSchemas = new WeakMap<DefinedPlugin, boolean>();
-  function hasSecrets(plugin: DefinedPlugin): boolean {
-    let has = secretSchemas.get(plugin);
+/**
+ * The dispatcher as a class, its steps as prototype methods: a run makes a new dispatcher,
+ * and functions made per dispatcher were new call targets for the engine's optimised code in
+ * every run, so a process that runs mission after mission threw that code away each time
+ * (bench/PROFILES.md, finding 25). Callers may detach a method only with `.call`.
+ */
+class InProcessDispatcher implements StepDispatcher {
+  private readonly registry: StepTypeLookup;
+  private readonly allowedTypes: ReadonlySet<string> | null;
+  private readonly secrets: InProcessDispatcherOptions['secrets'];
+  /** Run scope for ctx.exec.start: one process table per run id, stopped by finishRun. */
+  private readonly processes = new RunProcessRegistry();
+  /** What every attempt's ctx shares, built once. */
+  private readonly scope: RunContextScope;
+  private readonly secretSchemas = new WeakMap<DefinedPlugin, boolean>();
+
+  constructor(options: InProcessDispatcherOptions) {
+    const { registry, policy, workDir } = options;
+    this.registry = registry;
+    this.allowedTypes = policy.stepTypes === '*' ? null : new Set(policy.stepTypes);
+    this.secrets = options.secrets;
+    this.scope = {
+      workDir, policy, env: options.env ?? process.env, processes: this.processes,
+      settings: freezeSettings(options.settings),
+      stateDir: options.stateDir,
+      calls: options.calls,
+      budget: options.llmBudget === undefined ? undefined : createLlmBudget(options.llmBudget),
+      secrets: options.secrets,
+      progress: options.progress,
+    };
+  }
+
+  private hasSecrets(plugin: DefinedPlugin): boolean {
+    let has = this.secretSchemas.get(plugin);
     if (has === undefined) {
       has = hasSecretParams(plugin.params);
-      secretSchemas.set(plugin, has);
+      this.secretSchemas.set(plugin, has);
     }
     return has;
   }
 
   /** The plugin that runs `request`, after the policy and parameter checks (throws coded errors). */
-  function pluginFor(request: StepRequest): DefinedPlugin {
-    const entry = registry.get(request.type);
+  private pluginFor(request: StepRequest): DefinedPlugin {
+    const entry = this.registry.get(request.type);
     if (entry === undefined) {
       throw new RustchainError('E_STEP_TYPE_UNKNOWN', `no plugin provides step type "${request.type}"`, {
         details: { stepId: request.stepId, type: request.type },
         nonRetryable: true,
       });
     }
-    if (allowedTypes !== null && !allowedTypes.has(request.type)) {
+    if (this.allowedTypes !== null && !this.allowedTypes.has(request.type)) {
       throw stepTypeDenied(request.type);
     }
     const plugin = entry.definition;
-    if (options.secrets !== undefined && hasSecrets(plugin)) options.secrets.add(runtimeSecretParamValues(plugin.params, request.params));
+    if (this.secrets !== undefined && this.hasSecrets(plugin)) this.secrets.add(runtimeSecretParamValues(plugin.params, request.params));
     const problems = checkStepParams(plugin.params, request.params);
     if (problems.length > 0) {
       const errors = problems.slice(0, MAX_REPORTED_ERRORS).map((p) => ({ pointer: p.pointer, message: p.message }));
@@ -97,10 +118,10 @@ export function createInProcessDispatcher(options: {
     return plugin;
   }
 
-  async function dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const plugin = pluginFor(request);
+  async dispatch(request: StepRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const plugin = this.pluginFor(request);
     if (signal.aborted) throw signal.reason;
-    const ctx = createStepContext({ ...scope, runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, params: request.params });
+    const ctx = createStepContext({ ...this.scope, runId: request.runId, stepId: request.stepId, attempt: request.attempt, signal, params: request.params });
     const outputs = await untilAborted(plugin.run(request.params, ctx), signal);
     return outputs as Record<string, unknown>;
   }
@@ -109,35 +130,40 @@ export function createInProcessDispatcher(options: {
    * `dispatch` without an AbortSignal unless the plugin reads `ctx.signal`. Not async: an async
    * frame (and its await) held by every step in flight was ~0.5 KiB each in a wide fan-out.
    */
-  function dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
-    return untilControlAborts(startAttempt(request, control), control);
+  dispatchAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
+    return untilControlAborts(this.startAttempt(request, control), control);
   }
 
   /** The plugin's own promise (sync errors as a rejection), for a caller that races the abort itself. */
-  function startAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
+  startAttempt(request: StepRequest, control: AttemptControl): Promise<Record<string, unknown>> {
     try {
-      const plugin = pluginFor(request);
+      const plugin = this.pluginFor(request);
       if (control.aborted) throw control.reason;
-      return plugin.run(request.params, createStepContext(new AttemptContextInit(request, control, scope))) as Promise<Record<string, unknown>>;
+      return plugin.run(request.params, createStepContext(new AttemptContextInit(request, control, this.scope))) as Promise<Record<string, unknown>>;
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** Learn a step's secret parameter values before its start (and params digest) is recorded. */
-  function prepare(request: StepRequest): void {
-    const plugin = registry.get(request.type)?.definition;
-    if (plugin !== undefined && options.secrets !== undefined && hasSecrets(plugin)) {
+  prepare(request: StepRequest): void {
+    const plugin = this.registry.get(request.type)?.definition;
+    if (plugin !== undefined && this.secrets !== undefined && this.hasSecrets(plugin)) {
       try {
-        options.secrets.add(runtimeSecretParamValues(plugin.params, request.params));
+        this.secrets.add(runtimeSecretParamValues(plugin.params, request.params));
       } catch {
         // Invalid parameters are reported by dispatch.
       }
     }
   }
 
-  return { dispatch, dispatchAttempt, startAttempt, prepare, finishRun: (runId) => processes.finish(runId) };
+  finishRun(runId: string): ReturnType<NonNullable<StepDispatcher['finishRun']>> {
+    return this.processes.finish(runId);
+  }
 }
+
+// The maps of a dispatcher (a run makes one), kept between runs (kept-shapes.ts).
+keepShape(new InProcessDispatcher({ registry: { get: () => undefined, has: () => false, types: () => [] }, policy: { stepTypes: '*' } as Policy, workDir: '' }));
 
 const ONCE = { once: true } as const;
 

@@ -5,9 +5,10 @@ import { IntMinHeap } from '../dag/heap.ts';
 import { RustchainError } from '../errors.ts';
 import type { Mission, MissionStep } from '../model/mission.ts';
 import { Deadlines, type AttemptAbort } from './attempt-control.ts';
-import { declaresPure, NO_OUTPUTS, startAttempts, type AttemptHost, type AttemptOutcome, type OutcomeCallback } from './attempts.ts';
+import { declaresPure, NO_OUTPUTS, startAttempts, type AttemptHost, type AttemptOutcome, type AttemptsEnd } from './attempts.ts';
 import { claimChildId, createChildSteps } from './child-steps.ts';
 import type { StepsCapability } from '../plugin/sdk.ts';
+import type { Policy } from '../policy/types.ts';
 import { abortableSleep } from './retry.ts';
 import { templateScope, type StepOutputs } from './scope.ts';
 import { resolveTemplates } from '../template/resolve.ts';
@@ -15,6 +16,7 @@ import type { ExecuteOptions } from './options.ts';
 import type { AttemptControl, MissionResult, RunEvent, StepDispatcher, StepError, StepResult, StepStatus } from './types.ts';
 import type { IndexedGraph } from '../dag/graph.ts';
 import { DEFAULT_MAX_RUN_OUTPUT_BYTES, OutputBudget } from './output-budget.ts';
+import { keepShape } from './kept-shapes.ts';
 import { toStepError } from './step-error.ts';
 
 /**
@@ -38,7 +40,7 @@ type StopReason = { kind: 'fail_fast'; stepId: string } | { kind: 'signal' } | {
  * so the start order is deterministic for a given completion order. Every per-step structure
  * is an integer-indexed array built once, so the scheduling cost per step is O(degree).
  */
-export class MissionRun implements AttemptHost {
+export class MissionRun implements AttemptHost, AttemptsEnd {
   readonly runId: string;
   readonly dispatcher: StepDispatcher;
   readonly runSignal: AbortSignal;
@@ -257,19 +259,16 @@ export class MissionRun implements AttemptHost {
     this.running++;
     const now = performance.now();
     this.startedAt[i] = now;
-    // One shared callback (the outcome names its step): no closure or promise per step in flight.
+    // The run itself hears of the end (attemptsEnded names the step): no closure or promise per step in flight.
     try {
-      startAttempts(this, this.steps[i]!, i, this.onOutcome, now);
+      startAttempts(this, this.steps[i]!, i, this, now);
     } catch (error) {
       this.crash(error);
     }
   }
 
-  private readonly onOutcome: OutcomeCallback = (i, status, attempts, outputs, error): void => {
-    this.complete(i, status, attempts, outputs, error);
-  };
-
-  private complete(i: number, attemptStatus: AttemptOutcome['status'], attempts: number, attemptOutputs: Record<string, unknown>, attemptError: StepError | null): void {
+  /** A step's attempts ended (StepAttempts): its result, its events, its dependents. */
+  attemptsEnded(i: number, attemptStatus: AttemptOutcome['status'], attempts: number, attemptOutputs: Record<string, unknown>, attemptError: StepError | null): void {
     this.running--;
     const step = this.steps[i]!;
     const over = attemptStatus === 'succeeded' ? this.budget.charge(step.id, attemptOutputs) : null;
@@ -481,3 +480,11 @@ function parallelLimit(value: number | null | undefined): number {
   }
   return value;
 }
+
+// The maps of a run and of what it makes per run (its AbortController, timer wheel, ready
+// queue, output budget), kept between runs (kept-shapes.ts): a run of an empty mission, never started.
+keepShape(new MissionRun(
+  { source: { file: '', sha256: '' }, version: '1.0', name: '', description: null, config: { failFast: true, timeoutSeconds: 300, maxParallelSteps: null }, vars: {}, steps: [], sourceMap: {} },
+  { registry: { get: () => undefined, has: () => false, types: () => [] }, policy: { stepTypes: '*' } as Policy, workDir: '' },
+  {} as StepDispatcher,
+));

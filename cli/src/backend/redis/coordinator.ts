@@ -53,7 +53,7 @@ export async function openRedisCoordinator(options: {
     pluginFor,
     rerunRedelivered: options.mission.config.rerunRedelivered === true,
     maxOutputBytes: settings.max_output_bytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-    prepare: local.prepare,
+    prepare: (request) => local.prepare?.(request),
   });
   const queue = options.queue ?? DEFAULT_QUEUE;
   // Steps wait in the queue (up to their timeout) until a worker takes them: say so when none is there.

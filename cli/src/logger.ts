@@ -11,7 +11,7 @@ export type CliLogger = Logger;
 
 const loggers = new Map<string, CliLogger>();
 // pino is CommonJS: required on first use, so commands that never log do not pay to load it.
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 
 /**
  * A pino logger writing JSON lines to stderr (fd 2; prettified on a terminal) or, when `file` is given, to that file —
@@ -22,7 +22,7 @@ export function createLogger(level: string, file?: string): CliLogger {
   const key = `${level}\u0000${file ?? ''}`;
   let logger = loggers.get(key);
   if (logger === undefined) {
-    const { pino, destination } = require('pino') as typeof import('pino');
+    const { pino, destination } = requireHere('pino') as typeof import('pino');
     // On a terminal, readable lines; anywhere else (files, pipes, CI) the JSON lines tools read.
     const target = file === undefined && process.stderr.isTTY === true
       ? prettyLogStream(process.stderr, stylesFor(process.stderr))

@@ -20,4 +20,3 @@ export function keepShape<T extends object>(instance: T): T {
   kept.push(instance);
   return instance;
 }
-

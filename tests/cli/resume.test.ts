@@ -111,12 +111,15 @@ describe('resume and finally through the CLI', () => {
   it('a run killed in a side-effect step is listed interrupted; resume refuses it unless --rerun-interrupted', async () => {
     const child = startCli(['mission', 'execute', ...FLAGS, 'slow.yaml'], { cwd: project.dir, home: project.home });
     const done = finished(child);
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       let seen = '';
       child.stderr?.on('data', (chunk: Buffer) => {
         seen += chunk.toString('utf8');
         if (seen.includes('▸ slow')) setTimeout(resolve, 300);
       });
+      // A run that ends before its slow step would leave this wait to the test's timeout, with
+      // nothing said about why: fail with what the run printed instead.
+      void done.then((run) => reject(new Error(`the run ended before its slow step was killed (exit ${run.code}, ${run.signal}): ${run.stderr}`)));
     });
     process.kill(child.pid!, 'SIGKILL');
     await done;

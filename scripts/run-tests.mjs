@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Node 20's `node --test` takes no globs and finds only .js files, so we list every
 // *.test.ts ourselves and hand them over explicitly. Two groups run side by side: the
-// ordinary files (120 s each at most) and the slow ones (tests/e2e/, *.slow.test.ts: packed
-// installs, fault and scale tests; 20 min each), whose output is printed when they finish.
+// ordinary files (120 s each at most: --test-timeout bounds a whole file, not only each test)
+// and the slow ones (tests/e2e/, *.slow.test.ts: packed installs, fault and scale tests, and
+// suites that start the CLI dozens of times, 60-110 s in CI; 20 min each), whose output is
+// printed when they finish.
 // The last line counts both: `total: N passed, N failed, N skipped`. Exits non-zero when any
 // test failed or when no test was found: a run that executes nothing is not a passing run.
 // Output is a summary for people (scripts/test-reporter.mjs: a line per file, then each failure

@@ -137,6 +137,9 @@ class Lines {
 /** The line-oriented reader; `i` is the current line. */
 class PlainReader {
   private i = 0;
+  /** The line nextContent last stopped at, and its indentation. */
+  private contentLine = -1;
+  private contentIndent = 0;
 
   constructor(private readonly lines: Lines) {}
 
@@ -155,11 +158,15 @@ class PlainReader {
    * Blank and comment lines are skipped; document markers and directives give up.
    */
   private nextContent(): number {
+    // Asked twice in a row after most entries: the answer for a line is kept until the reader moves.
+    if (this.i === this.contentLine) return this.contentIndent;
     for (; this.i < this.lines.length; this.i++) {
       const line = this.lines.at(this.i);
       const at = skipSpaces(line, 0);
       if (at === line.length || line.charCodeAt(at) === 0x23) continue;
       if (at === 0 && (line.startsWith('---') || line.startsWith('...') || line.charCodeAt(0) === 0x25)) giveUp();
+      this.contentLine = this.i;
+      this.contentIndent = at;
       return at;
     }
     return -1;
@@ -175,13 +182,17 @@ class PlainReader {
     let at = from;
     for (;;) {
       const line = this.lines.at(this.i);
-      const { key, end } = readKey(line, at);
-      const valueAt = skipSpaces(line, end);
-      if (restIsEmpty(line, end)) {
+      SIMPLE_ENTRY.lastIndex = at;
+      const simple = SIMPLE_ENTRY.exec(line);
+      let key: string;
+      let end = -1;
+      if (simple !== null) key = String(resolvePlain(simple[1]!));
+      else ({ key, end } = readKey(line, at));
+      if (simple !== null ? simple[2] === undefined && simple[3] === undefined && simple[4] === undefined : restIsEmpty(line, end)) {
         this.i++;
         setKey(out, key, this.blockValue(indent, true, depth + 1));
       } else {
-        setKey(out, key, this.lineValue(line, valueAt, indent, depth + 1));
+        setKey(out, key, simple !== null ? this.simpleValue(simple, depth + 1) : this.lineValue(line, skipSpaces(line, end), indent, depth + 1));
         // A deeper line after a value would continue it (multi-line) or be an error.
         if (this.nextContent() > indent) giveUp();
       }
@@ -224,6 +235,20 @@ class PlainReader {
       if (next < indent || !isSeqEntry(this.lines.at(this.i), indent)) return exact(out);
       at = indent;
     }
+  }
+
+  /** The value of a SIMPLE_ENTRY match that has one (a word, a flow sequence of words, a quoted string), leaving the reader after its line. */
+  private simpleValue(match: RegExpExecArray, depth: number): unknown {
+    this.i++;
+    if (match[2] !== undefined) return resolvePlain(match[2]);
+    if (match[4] !== undefined) return match[4];
+    // As readFlow: a flow collection is one level deeper than its key.
+    if (depth > DEPTH_LIMIT) giveUp();
+    const inner = match[3]!;
+    if (inner === '') return [];
+    const words: unknown[] = inner.split(',');
+    for (let k = 0; k < words.length; k++) words[k] = resolvePlain((words[k] as string).trim());
+    return words;
   }
 
   /**
@@ -302,6 +327,17 @@ class PlainReader {
     return null;
   }
 }
+
+/**
+ * The usual entry line, matched at its key by one native regex instead of the character
+ * loops below (a short CLI run executes this code mostly unoptimised, where a regex costs the
+ * same as when hot): a word key, then nothing (a block value follows), a word, a flow sequence
+ * of words, or a double-quoted string without escapes; spaces after it, no comment. A word
+ * (`[A-Za-z0-9_][A-Za-z0-9_./-]*`) can start with no indicator and holds none of `: `, ` #`,
+ * `,`, brackets, `:` or `#`, so the character loops would read the same text out of it and
+ * resolve it by the same resolvePlain. Anything else on the line takes those loops.
+ */
+const SIMPLE_ENTRY = /([A-Za-z_][\w-]*):(?: +(?:([A-Za-z0-9_][\w./-]*)|\[ *((?:[A-Za-z0-9_][\w./-]*(?: *, *[A-Za-z0-9_][\w./-]*)*)?) *\]|"([^"\\\x00-\x1f]*)"))? *$/y;
 
 /** A pushed-to array copied to exactly its length (push leaves spare capacity; the tree lives through validation). */
 function exact(items: unknown[]): unknown[] {

@@ -337,6 +337,7 @@ class PlainReader {
  * `,`, brackets, `:` or `#`, so the character loops would read the same text out of it and
  * resolve it by the same resolvePlain. Anything else on the line takes those loops.
  */
+// eslint-disable-next-line no-control-regex -- the control characters JSON refuses raw in a string: such a line takes the loops
 const SIMPLE_ENTRY = /([A-Za-z_][\w-]*):(?: +(?:([A-Za-z0-9_][\w./-]*)|\[ *((?:[A-Za-z0-9_][\w./-]*(?: *, *[A-Za-z0-9_][\w./-]*)*)?) *\]|"([^"\\\x00-\x1f]*)"))? *$/y;
 
 /** A pushed-to array copied to exactly its length (push leaves spare capacity; the tree lives through validation). */

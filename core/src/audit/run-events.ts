@@ -1,7 +1,7 @@
 /** The adapter from executor `RunEvent`s to ledger inputs. */
 import { hostname, userInfo } from 'node:os';
 import type { RunEvent, RunEventType } from '../engine/types.ts';
-import { digestJson } from './hash.ts';
+import { digestJson, markBuiltSorted } from './hash.ts';
 import { sortedKeys } from './sorted-keys.ts';
 import type { LedgerInput } from './types.ts';
 
@@ -36,6 +36,22 @@ function recordDigest(value: Record<string, unknown>): string {
   return `sha256:${digestJson(value)}`;
 }
 
+/**
+ * Whether the fields a step event's payload copies as they are hold what the engine puts there
+ * (runEventToLedgerInput is public: an embedder's event may hold anything).
+ */
+function stepShaped(e: { attempt: number; stepId: string }): boolean {
+  return typeof e.stepId === 'string' && Number.isFinite(e.attempt);
+}
+
+/**
+ * `payload`, marked plain-sorted by construction (hash.ts) when `checked`: the two events every
+ * step records are sealed without a walk. Their other values are made here: digests, sorted keys.
+ */
+function builtSorted<T extends object>(payload: T, checked: boolean): T {
+  return checked ? markBuiltSorted(payload) : payload;
+}
+
 type Payloader<T extends RunEventType> = (e: Extract<RunEvent, { type: T }>, ctx: RunContext) => Record<string, unknown>;
 
 // One entry per RunEvent type: a new event type does not compile until it is mapped here.
@@ -45,13 +61,13 @@ type Payloader<T extends RunEventType> = (e: Extract<RunEvent, { type: T }>, ctx
 const PAYLOADS: { [T in RunEventType]: Payloader<T> } = {
   'run.started': (e, ctx) => ({ mission: e.mission, missionSha256: e.missionSha256, steps: e.steps, ...ctx }),
   // The resolved parameters as a digest (of their redacted form): what exactly was about to run.
-  'step.started': (e) => e.params === undefined
+  'step.started': (e) => builtSorted(e.params === undefined
     ? { attempt: e.attempt, stepId: e.stepId }
-    : { attempt: e.attempt, paramsDigest: recordDigest(e.params), stepId: e.stepId },
+    : { attempt: e.attempt, paramsDigest: recordDigest(e.params), stepId: e.stepId }, stepShaped(e)),
   'step.retried': (e) => ({ attempt: e.attempt, delayMs: e.delayMs, error: e.error, stepId: e.stepId }),
-  'step.succeeded': (e) => ({
+  'step.succeeded': (e) => builtSorted({
     attempt: e.attempt, durationMs: e.durationMs, outputKeys: sortedKeys(e.outputs), outputsDigest: recordDigest(e.outputs), stepId: e.stepId,
-  }),
+  }, stepShaped(e) && Number.isFinite(e.durationMs)),
   'step.failed': (e) => ({ attempt: e.attempt, durationMs: e.durationMs, error: e.error, stepId: e.stepId }),
   'step.skipped': (e) => ({ error: e.error, stepId: e.stepId }),
   'step.cancelled': (e) => ({ attempt: e.attempt, error: e.error, stepId: e.stepId }),

@@ -8,7 +8,7 @@
  * instance) is hashed by the general canonical serialiser and its line is JSON.stringify's, as
  * before. Readers parse lines, so every layout ever written verifies.
  */
-import { computeEventHash, eventBaseText, hasUsualFields, isPlainSorted, quoteRecurring, sha256Hex, walkPlainCanonical } from './hash.ts';
+import { computeEventHash, eventBaseText, hasUsualFields, isBuiltSorted, isPlainSorted, quoteRecurring, sha256Hex, walkPlainCanonical } from './hash.ts';
 import type { LineBuffer } from './line-buffer.ts';
 import type { LedgerEvent } from './types.ts';
 
@@ -23,7 +23,7 @@ const LINE_END = '"}\n';
 function seal(event: LedgerEvent): { base: string; line?: undefined } | { line: string; base?: undefined } {
   if (hasUsualFields(event)) {
     const { payload, prev, runId, seq, ts, type } = event;
-    const text = isPlainSorted(payload) ? JSON.stringify(payload) : walkPlainCanonical(payload);
+    const text = isBuiltSorted(payload) || isPlainSorted(payload) ? JSON.stringify(payload) : walkPlainCanonical(payload);
     if (text !== undefined) {
       // The other fields' texts are small and mostly recurring (a batch shares its ts, a run its
       // id): assembled here, not by a JSON.stringify of the whole event (~40 % slower).

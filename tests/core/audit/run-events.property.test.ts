@@ -54,7 +54,7 @@ test('the engine\'s step events are marked; ill-typed ones and other events are 
   assert.ok(!ok({ type: 'step.started', runId: 'r', stepId: { b: 1, a: 2 }, attempt: 1 } as unknown as RunEvent));
   assert.ok(!ok({ type: 'step.started', runId: 'r', stepId: 's', attempt: Number.NaN }));
   assert.ok(!ok({ type: 'step.succeeded', runId: 'r', stepId: 's', attempt: 1, durationMs: Number.POSITIVE_INFINITY, outputs: {} }));
-  assert.ok(!ok({ type: 'step.failed', runId: 'r', stepId: 's', attempt: 1, durationMs: 1, error: { code: 'E', message: 'm' } } as RunEvent));
+  assert.ok(!ok({ type: 'step.failed', runId: 'r', stepId: 's', attempt: 1, durationMs: 1, error: { code: 'E_INTERNAL', message: 'm' } } as RunEvent));
 });
 
 test('a marked payload seals to the line its unmarked copy does', () => {

@@ -1,9 +1,9 @@
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import { RustchainError, isRustchainError } from '../errors.ts';
 import { classifyAddress } from '../net/address.ts';
 import { checkHost, checkResolvedAddress } from '../net/allowlist.ts';
 import { systemResolver, type ResolvedAddress, type Resolver } from '../net/client.ts';
+import { nodeNet, nodeTls } from '../net/node-net.ts';
 import { allowNetValue, canonicalHost, checkClaimUrl, refusalError } from '../net/url.ts';
 import type { NetCapability } from '../plugin/sdk.ts';
 import type { Policy } from '../policy/types.ts';
@@ -133,14 +133,14 @@ export function createNetCapability(policy: Policy, signal: AbortSignal, options
           // Certificates are verified against the name the caller asked for, not the pinned IP.
           const servername = tlsOptions.servername ?? (classifyAddress(host) ? undefined : host);
           socket = useTls
-            ? tls.connect({
+            ? nodeTls().connect({
                 host: pinned.address,
                 port,
                 ...(servername === undefined ? {} : { servername }),
                 ...(tlsOptions.ca === undefined ? {} : { ca: tlsOptions.ca }),
                 ...(tlsOptions.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: tlsOptions.rejectUnauthorized }),
               })
-            : net.connect({ host: pinned.address, port });
+            : nodeNet().connect({ host: pinned.address, port });
           socket.once(useTls ? 'secureConnect' : 'connect', () => finish(null));
           onSocketError = (err: NodeJS.ErrnoException) => {
             finish(

@@ -1,11 +1,10 @@
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
-import { promises as dns } from 'node:dns';
+import type { IncomingMessage } from 'node:http';
 import type { LookupFunction } from 'node:net';
 import { RustchainError, isRustchainError } from '../errors.ts';
 import type { FetchResponse, FetchStream } from '../plugin/sdk.ts';
 import { checkResolvedAddress, type NetRules } from './allowlist.ts';
 import { classifyAddress } from './address.ts';
+import { nodeDns, nodeHttp, nodeHttps } from './node-net.ts';
 import { checkUrl, refusalError, type HttpTarget } from './url.ts';
 
 /**
@@ -66,7 +65,7 @@ export interface HttpClient {
 
 /** The system resolver (getaddrinfo), all addresses. */
 export const systemResolver: Resolver = async (hostname) =>
-  (await dns.lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+  (await nodeDns().promises.lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /**
@@ -114,7 +113,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             callback(err as NodeJS.ErrnoException, '', 4);
           });
       };
-      const lib = target.url.protocol === 'https:' ? https : http;
+      const lib = target.url.protocol === 'https:' ? nodeHttps() : nodeHttp();
       const req = lib.request({
         protocol: target.url.protocol,
         hostname: target.host,

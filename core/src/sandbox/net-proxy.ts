@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { lstatSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { createNetCapability } from '../capabilities/net.ts';
 import { isRustchainError, RustchainError } from '../errors.ts';
 import type { Resolver } from '../net/client.ts';
+import { nodeHttp } from '../net/node-net.ts';
 import { canonicalHost } from '../net/url.ts';
 import type { Policy } from '../policy/types.ts';
 
@@ -112,7 +113,7 @@ export async function startNetProxy(policy: Policy, options: NetProxyOptions = {
     const status = statusFor(e);
     const body = `${e.code}: ${e.message}\n`;
     client.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\nx-rustchain-error: ${e.code}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${nodeHttp().STATUS_CODES[status] ?? ''}\r\ncontent-type: text/plain; charset=utf-8\r\nx-rustchain-error: ${e.code}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   };
 
@@ -173,7 +174,7 @@ export async function startNetProxy(policy: Policy, options: NetProxyOptions = {
     headers['connection'] = 'close';
     open(host, port, res).then(
       (upstream) => {
-        const forward = http.request({ createConnection: () => upstream, method: req.method, path, headers });
+        const forward = nodeHttp().request({ createConnection: () => upstream, method: req.method, path, headers });
         forward.on('response', (reply) => {
           const out: Record<string, string | string[]> = {};
           for (const [name, value] of Object.entries(reply.headers)) {
@@ -189,7 +190,7 @@ export async function startNetProxy(policy: Policy, options: NetProxyOptions = {
     );
   };
 
-  const server = http.createServer(onRequest);
+  const server = nodeHttp().createServer(onRequest);
   server.on('connect', onConnect);
   // A plain-http upgrade (ws://) through the proxy: clients use CONNECT for those.
   server.on('upgrade', (_req: IncomingMessage, client: Duplex) => refuse(client, new RustchainError('E_PARAMS_INVALID', 'upgrade through the proxy: use CONNECT')));

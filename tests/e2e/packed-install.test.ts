@@ -97,6 +97,16 @@ test('packed packages: init, a scaffolded plugin, compile, type-check and run ou
   // Every first-party step type came with the CLI, each from its own package.
   assert.ok(listed.length >= 43, `first-party plugins listed: ${listed.length}`);
   assert.equal(new Set(listed.map((p) => p.package)).size, listed.length);
+  // The modules core requires at first use (lazy-require.ts) resolve from the installed package:
+  // typo suggestions (fastest-levenshtein) and the network guard's address ranges (ipaddr.js).
+  await writeFile(join(project, 'typo.yaml'), 'version: "1.0"\nname: typo\nsteps:\n  - id: a\n    step_type: noop\n    depnds_on: []\n');
+  const typo = await run([bin, 'mission', 'validate', 'typo.yaml'], project);
+  assert.equal(typo.code, 2, typo.stderr);
+  assert.match(typo.stderr, /did you mean `depends_on`\?/);
+  await writeFile(join(project, 'metadata.yaml'), 'version: "1.0"\nname: metadata\nsteps:\n  - id: a\n    step_type: http\n    parameters:\n      url: http://169.254.169.254/latest\n');
+  const metadata = await run([bin, 'policy', 'check', 'metadata.yaml'], project);
+  assert.equal(metadata.code, 1, metadata.stderr);
+  assert.match(metadata.stderr, /E_POLICY_HOST_DENIED: .*reserved linkLocal address/);
 
   // 2. A new plugin in another directory: its own npm test passes against the packed kit.
   const workshop = join(root, 'workshop');

@@ -1,4 +1,7 @@
-import { distance } from 'fastest-levenshtein';
+import { lazyRequire } from '../lazy-require.ts';
+
+// CommonJS, and needed only when something is misspelt (lazy-require.ts).
+const levenshtein = lazyRequire<typeof import('fastest-levenshtein')>('fastest-levenshtein');
 
 /**
  * Edit distance where one swap of two adjacent characters costs one edit: the typos people
@@ -7,6 +10,7 @@ import { distance } from 'fastest-levenshtein';
  * plus Levenshtein: enough for the short names suggestions are made between.)
  */
 function typoDistance(a: string, b: string): number {
+  const { distance } = levenshtein();
   let best = distance(a, b);
   if (best <= 1) return best;
   for (let i = 0; i + 1 < a.length; i++) {

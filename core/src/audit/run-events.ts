@@ -90,6 +90,28 @@ export function runEventToLedgerInput(event: RunEvent, ctx: RunContext = current
   return { runId: event.runId, type: event.type, payload: payloader(event, ctx) };
 }
 
+/** Whether `list` is an array of strings only (no holes). */
+function allStrings(list: unknown): boolean {
+  if (!Array.isArray(list)) return false;
+  for (let i = 0; i < list.length; i++) if (typeof list[i] !== 'string') return false;
+  return true;
+}
+
+/**
+ * The `run.plan` input: the mission's steps, keys in canonical order (dependsOn, id, type), with
+ * the mission's own dependsOn arrays (never changed once loaded: no copy per step). Marked
+ * plain-sorted when every id, type and dependency is a string: a 4,000-step plan is then sealed
+ * without a walk of its 4,000 objects.
+ */
+export function planInput(runId: string, plan: ReadonlyArray<{ id: string; type: string; dependsOn: readonly string[] }>): LedgerInput {
+  let typed = true;
+  const steps = plan.map((s) => {
+    typed &&= typeof s.id === 'string' && typeof s.type === 'string' && allStrings(s.dependsOn);
+    return { dependsOn: s.dependsOn, id: s.id, type: s.type };
+  });
+  return { runId, type: 'run.plan', payload: builtSorted({ steps }, typed) };
+}
+
 /** A policy decision as recorded in the ledger. */
 export interface PolicyDecisionPayload {
   stepId: string | null;

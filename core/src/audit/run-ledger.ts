@@ -12,7 +12,7 @@ import { onSandboxFallback, sandboxFallbackInput } from '../sandbox/fallback.ts'
 import { onSandboxNetDenied } from '../sandbox/net-denials.ts';
 import type { SecretRedactor } from '../secrets/redactor.ts';
 import { openLedger } from './ledger.ts';
-import { artifactInput, pluginVersionsInput, policyDecisionInput } from './run-events.ts';
+import { artifactInput, planInput, pluginVersionsInput, policyDecisionInput } from './run-events.ts';
 import { createLedgerSink } from './sink.ts';
 import type { LedgerInput } from './types.ts';
 
@@ -68,12 +68,7 @@ export async function openRunLedger(options: RunLedgerOptions): Promise<RunLedge
   const sink = createLedgerSink(ledger, { redactor, ...(options.onError === undefined ? {} : { onError: options.onError }) });
   sink.record(pluginVersionsInput(runId, options.plugins));
   sink.record(artifactInput(runId, 'mission', options.mission.file, options.mission.sha256));
-  if (options.plan !== undefined) {
-    // The mission's own dependsOn arrays (never changed once loaded): no copy per step. Keys in
-    // canonical order: a 100,000-step plan is then sealed by one JSON.stringify (seal.ts).
-    const steps = options.plan.map((s) => ({ dependsOn: s.dependsOn, id: s.id, type: s.type }));
-    sink.record({ runId, type: 'run.plan', payload: { steps } });
-  }
+  if (options.plan !== undefined) sink.record(planInput(runId, options.plan));
   const compiled = options.compiled;
   if (compiled !== undefined) {
     const details: Record<string, unknown> = {};

@@ -4,13 +4,14 @@
  * here: every payload runEventToLedgerInput marks is plain-sorted and its JSON.stringify is its
  * canonical JSON, for random engine events and for events an embedder got wrong (the function is
  * public); an engine-shaped event is marked (so sealing takes that path); and a marked payload
- * seals to the same line as the walked one.
+ * seals to the same line as the walked one. The same for the run.plan payload.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { canonicalJson, runEventToLedgerInput, type LedgerEvent, type RunEvent } from '@rustchain/core';
 import { isBuiltSorted, isPlainSorted } from '../../../core/src/audit/hash.ts';
+import { planInput } from '../../../core/src/audit/run-events.ts';
 import { LineBuffer } from '../../../core/src/audit/line-buffer.ts';
 import { sealEventInto } from '../../../core/src/audit/seal.ts';
 
@@ -65,4 +66,28 @@ test('a marked payload seals to the line its unmarked copy does', () => {
     assert.ok(!isBuiltSorted(copy));
     assert.equal(line(payload), line(copy));
   }), { numRuns: 300 });
+});
+
+test('a run.plan payload is marked only when its ids, types and dependencies are strings, and is then plain-sorted', () => {
+  const step = fc.record({
+    id: fc.oneof({ weight: 6, arbitrary: utf16 }, { weight: 1, arbitrary: anything }),
+    type: fc.oneof({ weight: 6, arbitrary: utf16 }, { weight: 1, arbitrary: anything }),
+    dependsOn: fc.oneof(
+      { weight: 6, arbitrary: fc.array(utf16, { maxLength: 4 }) },
+      { weight: 1, arbitrary: fc.array(anything, { maxLength: 3 }) },
+      { weight: 1, arbitrary: fc.constant([, 'a'] as unknown[]) },
+      { weight: 1, arbitrary: anything },
+    ),
+  });
+  let marked = 0;
+  fc.assert(fc.property(fc.array(step, { maxLength: 6 }), (plan) => {
+    const { payload } = planInput('r', plan as never);
+    const typed = plan.every((s) => typeof s.id === 'string' && typeof s.type === 'string' && Array.isArray(s.dependsOn) && Array.from(s.dependsOn as unknown[]).every((d) => typeof d === 'string'));
+    assert.equal(isBuiltSorted(payload), typed);
+    if (!typed) return;
+    marked++;
+    assert.ok(isPlainSorted(payload));
+    assert.equal(JSON.stringify(payload), canonicalJson(payload));
+  }), { numRuns: 500 });
+  assert.ok(marked > 100, `marked ${marked} of 500`);
 });

@@ -28,10 +28,14 @@ const duration = fc.oneof({ weight: 4, arbitrary: fc.double({ min: 0, max: 1e7, 
 const started = fc.record({ stepId, attempt, params: fc.option(record, { nil: undefined }) }).map((e) => ({ type: 'step.started', runId: 'r', ...e }) as unknown as RunEvent);
 const succeeded = fc.record({ stepId, attempt, durationMs: duration, outputs: record }).map((e) => ({ type: 'step.succeeded', runId: 'r', ...e }) as unknown as RunEvent);
 
-/** The sealed line of an event carrying `payload`. */
+/** The sealed line of an event carrying `payload`, or the error sealing it throws (an ill-typed event may hold a non-finite number). */
 function line(payload: Record<string, unknown>): string {
   const out = new LineBuffer();
-  sealEventInto({ seq: 7, ts: '2026-12-02T00:00:00.000Z', runId: 'r', type: 'step.started', payload, prev: 'a'.repeat(64), hash: '' } as LedgerEvent, out);
+  try {
+    sealEventInto({ seq: 7, ts: '2026-12-02T00:00:00.000Z', runId: 'r', type: 'step.started', payload, prev: 'a'.repeat(64), hash: '' } as LedgerEvent, out);
+  } catch (error) {
+    return `throws ${(error as Error).message}`;
+  }
   return out.bytes().toString('utf8');
 }
 

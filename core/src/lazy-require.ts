@@ -1,14 +1,16 @@
 /**
- * A module loaded at its first use instead of at start-up: for what most runs never call (the
- * network stack, the address parser of the network guard, typo suggestions). Every CLI command
- * imports core, so each static import is paid by every start; `require` also skips the ESM
- * loader's CommonJS path (the export lexer) and the facades it builds for Node's built-ins.
+ * A Node built-in loaded at its first use instead of at start-up, for what most runs never call
+ * (the network stack). Every CLI command imports core, so each static import is paid by every
+ * start, and `require` skips the facade the ESM loader builds for a built-in. Built-ins only:
+ * a bundler cannot follow a required package's name here, so a bundled compiled mission would
+ * not find it (tests/cli/bundle-calls.test.ts); core's CommonJS dependencies are inlined into
+ * its dist instead (package.json `rustchainBuild.inline`).
  */
 import { createRequire } from 'node:module';
 
 const load = createRequire(import.meta.url);
 
-/** A getter of `specifier` (a Node built-in or a dependency of @rustchain/core), required once, on first call. */
+/** A getter of the Node built-in `specifier`, required once, on first call. */
 export function lazyRequire<T>(specifier: string): () => T {
   let loaded: T | undefined;
   return () => (loaded ??= load(specifier) as T);

@@ -97,8 +97,9 @@ test('packed packages: init, a scaffolded plugin, compile, type-check and run ou
   // Every first-party step type came with the CLI, each from its own package.
   assert.ok(listed.length >= 43, `first-party plugins listed: ${listed.length}`);
   assert.equal(new Set(listed.map((p) => p.package)).size, listed.length);
-  // The modules core requires at first use (lazy-require.ts) resolve from the installed package:
-  // typo suggestions (fastest-levenshtein) and the network guard's address ranges (ipaddr.js).
+  // The CommonJS dependencies inlined into core's dist (package.json rustchainBuild.inline) work
+  // from the installed package: typo suggestions (fastest-levenshtein) and the network guard's
+  // address ranges (ipaddr.js).
   await writeFile(join(project, 'typo.yaml'), 'version: "1.0"\nname: typo\nsteps:\n  - id: a\n    step_type: noop\n    depnds_on: []\n');
   const typo = await run([bin, 'mission', 'validate', 'typo.yaml'], project);
   assert.equal(typo.code, 2, typo.stderr);

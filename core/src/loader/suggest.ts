@@ -1,7 +1,4 @@
-import { lazyRequire } from '../lazy-require.ts';
-
-// CommonJS, and needed only when something is misspelt (lazy-require.ts).
-const levenshtein = lazyRequire<typeof import('fastest-levenshtein')>('fastest-levenshtein');
+import { distance } from 'fastest-levenshtein';
 
 /**
  * Edit distance where one swap of two adjacent characters costs one edit: the typos people
@@ -10,7 +7,6 @@ const levenshtein = lazyRequire<typeof import('fastest-levenshtein')>('fastest-l
  * plus Levenshtein: enough for the short names suggestions are made between.)
  */
 function typoDistance(a: string, b: string): number {
-  const { distance } = levenshtein();
   let best = distance(a, b);
   if (best <= 1) return best;
   for (let i = 0; i + 1 < a.length; i++) {

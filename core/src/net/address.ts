@@ -1,8 +1,4 @@
-import { lazyRequire } from '../lazy-require.ts';
-
-// CommonJS, and needed only when a step connects somewhere: imported by ESM at start-up it took
-// the ESM loader's CommonJS path on every CLI start (lazy-require.ts).
-const ipaddr = lazyRequire<typeof import('ipaddr.js')>('ipaddr.js');
+import ipaddr from 'ipaddr.js';
 
 /**
  * IP address classification for the SSRF guard. Only globally routable unicast addresses
@@ -37,9 +33,8 @@ export function normaliseHostname(host: string): string {
  */
 export function classifyAddress(text: string): ClassifiedAddress | null {
   const host = normaliseHostname(text);
-  const lib = ipaddr();
-  if (!lib.IPv4.isValidFourPartDecimal(host) && !lib.IPv6.isValid(host)) return null;
-  const processed = lib.process(host); // unwraps ::ffff:a.b.c.d to IPv4
+  if (!ipaddr.IPv4.isValidFourPartDecimal(host) && !ipaddr.IPv6.isValid(host)) return null;
+  const processed = ipaddr.process(host); // unwraps ::ffff:a.b.c.d to IPv4
   const range = processed.range();
   return {
     address: processed.toString(),
